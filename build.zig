@@ -1,0 +1,45 @@
+const std = @import("std");
+const builtin = @import("builtin");
+
+/// The one Zig version this project builds with (.ci/setup.sh installs it).
+const zig_version_required = "0.17.1";
+
+comptime {
+    if (!std.mem.eql(u8, builtin.zig_version_string, zig_version_required)) @compileError(
+        "rtmixer needs Zig " ++ zig_version_required ++ " exactly, but this is Zig " ++
+            builtin.zig_version_string ++ ". Run `bash .ci/setup.sh` to install it into .venv/.",
+    );
+}
+
+pub fn build(b: *std.Build) void {
+    const target = b.standardTargetOptions(.{});
+    // The audio callback's mixing loops are the product: default to a fast build.
+    const optimize = b.option(std.builtin.Optimize, "optimize", "Optimization mode (default fast)") orelse .fast;
+
+    const lib_module = b.createModule(.{
+        .root_source_file = b.path("zig/root.zig"),
+        .target = target,
+        .optimize = optimize,
+        .link_libc = true,
+    });
+    lib_module.linkSystemLibrary("portaudio-2.0", .{});
+    const lib = b.addLibrary(.{ .name = "rtmixer", .linkage = .dynamic, .root_module = lib_module });
+    b.installArtifact(lib);
+
+    // Tests run in Debug so that every assertion and safety check is live.
+    const test_module = b.createModule(.{
+        .root_source_file = b.path("zig/root.zig"),
+        .target = target,
+        .optimize = b.option(std.builtin.Optimize, "test-optimize", "Optimization mode of the Zig tests (default debug)") orelse .debug,
+        .link_libc = true,
+        .sanitize_thread = b.option(bool, "tsan", "Build the Zig tests with the thread sanitizer") orelse false,
+    });
+    test_module.linkSystemLibrary("portaudio-2.0", .{});
+    const tests = b.addTest(.{ .root_module = test_module });
+    const run_tests = b.addRunArtifact(tests);
+    b.step("test", "Run the Zig unit tests").dependOn(&run_tests.step);
+    // The test binary itself, so that .ci/test.sh can run it and read its pass/fail counts.
+    b.step("test-bin", "Install the Zig unit test binary as zig-out/bin/rtmixer-tests").dependOn(
+        &b.addInstallArtifact(tests, .{ .dest_sub_path = "rtmixer-tests" }).step,
+    );
+}

@@ -1,0 +1,16 @@
+/** Errors thrown by rtmixer besides the standard `TypeError` and `RangeError` for bad input. */
+
+/** An error reported by PortAudio, with its numeric code and, where given, the host API's text. */
+export class PortAudioError extends Error {
+  override name = "PortAudioError";
+  /** PortAudio's error code (a negative `PaErrorCode`). */
+  readonly code: number;
+  /** The host API's own error text, when PortAudio reported one. */
+  readonly hostApiErrorText?: string;
+
+  constructor(message: string, code: number, hostApiErrorText?: string, options?: ErrorOptions) {
+    super(hostApiErrorText ? `${message} [host API: ${hostApiErrorText}]` : message, options);
+    this.code = code;
+    this.hostApiErrorText = hostApiErrorText;
+  }
+}

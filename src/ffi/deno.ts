@@ -1,0 +1,45 @@
+// The Deno.dlopen adapter.
+import type { Pointer, Runtime, Symbols } from "./symbols.ts";
+import { symbols } from "./symbols.ts";
+
+const DENO_TYPES = { void: "void", bool: "bool", i32: "i32", u32: "u32", f64: "f64", pointer: "pointer", buffer: "buffer" } as const;
+
+export function denoRuntime(): Runtime {
+  return {
+    name: "deno",
+    open(path) {
+      const defs = Object.fromEntries(
+        Object.entries(symbols).map(([name, s]) => [name, {
+          parameters: s.args.map((t) => DENO_TYPES[t]),
+          result: DENO_TYPES[s.returns],
+        }]),
+      );
+      const lib = Deno.dlopen(path, defs as Deno.ForeignLibraryInterface);
+      return { symbols: lib.symbols as unknown as Symbols, close: () => lib.close() };
+    },
+    pointerOf(view) {
+      void view.buffer; // moves an on-heap typed array's storage out of the V8 heap, for good
+      return Deno.UnsafePointer.of(view as BufferSource) as unknown as Pointer;
+    },
+    view: (pointer, byteLength) =>
+      Deno.UnsafePointerView.getArrayBuffer(pointer as unknown as Deno.PointerObject, byteLength),
+    address: (pointer) => Number(Deno.UnsafePointer.value(pointer as unknown as Deno.PointerValue)),
+    env(name) {
+      try {
+        return Deno.env.get(name);
+      } catch {
+        return undefined; // no --allow-env: behave as if unset
+      }
+    },
+    exists(path) {
+      try {
+        Deno.statSync(path);
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    os: Deno.build.os === "windows" ? "windows" : Deno.build.os === "darwin" ? "darwin" : "linux",
+    arch: Deno.build.arch === "aarch64" ? "arm64" : "x64",
+  };
+}
