@@ -16,7 +16,7 @@ pub fn destroy(p: anytype) void {
     _ = live_allocations.fetchSub(1, .monotonic);
 }
 
-pub fn alloc(comptime T: type, n: usize) ?[]T {
+pub fn alloc(comptime T: type, n: usize) ?[]align(64) T {
     const s = std.heap.c_allocator.alignedAlloc(T, .@"64", n) catch return null;
     _ = live_allocations.fetchAdd(1, .monotonic);
     return s;

@@ -4,6 +4,8 @@ const std = @import("std");
 const alloc = @import("alloc.zig");
 const RingBuffer = @import("ringbuffer.zig").RingBuffer;
 const selftest = @import("selftest.zig");
+const mixer = @import("mixer.zig");
+const Mixer = mixer.Mixer;
 
 /// Bumped whenever an exported signature or a shared struct layout changes; the TypeScript loader
 /// refuses a library whose number differs from its own.
@@ -63,6 +65,33 @@ export fn rtm_ringbuffer_advance_read_index(rb: *RingBuffer, count: u32) i32 {
     return @intCast(rb.advanceReadIndex(count));
 }
 
+// ---- Mixer and actions -------------------------------------------------------------------------
+
+/// A mixer without a stream, for offline rendering and tests (streams make their own).
+export fn rtm_mixer_create(input_channels: u32, output_channels: u32, sample_rate: f64, queue_size: u32) ?*Mixer {
+    return Mixer.create(input_channels, output_channels, sample_rate, queue_size);
+}
+export fn rtm_mixer_destroy(m: *Mixer) void {
+    m.destroy();
+}
+/// The first action slot; slot i is at `i * slot_bytes` (see the Mixer header).
+export fn rtm_mixer_slots(m: *Mixer) [*]u8 {
+    return m.slots;
+}
+/// Sends the action in slot `index` to the callback: 0, or a negative Mixer.SubmitError.
+export fn rtm_mixer_submit(m: *Mixer, index: u32, buffer: ?[*]f32, ringbuffer: ?*RingBuffer) i32 {
+    return @intFromEnum(m.submit(index, buffer, ringbuffer));
+}
+/// The slot index of the next finished action, or -1.
+export fn rtm_mixer_collect(m: *Mixer) i32 {
+    const index = m.collect() orelse return -1;
+    return @intCast(index);
+}
+/// Runs one block of the callback on caller-supplied buffers and time info (offline use, tests).
+export fn rtm_mixer_process(m: *Mixer, input: ?[*]const f32, output: ?[*]f32, frames: u32, current_time: f64, input_adc_time: f64, output_dac_time: f64, status_flags: u32) void {
+    m.process(input, output, frames, .{ .current = current_time, .input_adc = input_adc_time, .output_dac = output_dac_time }, status_flags);
+}
+
 // ---- Test support ------------------------------------------------------------------------------
 
 /// Starts a native thread that writes (direction 0) or reads and checks (1) `total` f64 counters.
@@ -78,4 +107,7 @@ export fn rtm_test_ring_peer_join(peer: *selftest.Peer) f64 {
 test {
     std.testing.refAllDecls(@This());
     _ = @import("ringbuffer.zig");
+    _ = @import("clock.zig");
+    _ = @import("mix.zig");
+    _ = @import("mixer_test.zig");
 }
