@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Runs every benchmark (bench/*.ts; files starting with _ are helpers) under Bun, then Deno.
+# Arguments are passed through to each benchmark: --smoke runs tiny rounds to check that the
+# benchmarks still work, and writes no results.
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+source .ci/setup.sh # exports BUN, DENO, ZIG and builds the library
+
+for file in bench/*.ts; do
+  case "$(basename "$file")" in _*) continue ;; esac
+  echo "== $file: Bun"
+  "$BUN" "$file" "$@"
+  echo
+  echo "== $file: Deno"
+  "$DENO" run -A "$file" "$@"
+  echo
+done
