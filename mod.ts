@@ -6,3 +6,7 @@
  */
 export { RingBuffer } from "./src/ringbuffer.ts";
 export { PortAudioError } from "./src/errors.ts";
+export { OfflineMixer, type OfflineMixerOptions } from "./src/offline.ts";
+export { Action, type ActionOutcome, ActionType, type Stats } from "./src/action.ts";
+export type { StartOptions, TimeOptions, WaitOptions } from "./src/engine.ts";
+export { QueueFullError, StreamClosedError } from "./src/errors.ts";

@@ -57,3 +57,12 @@ export function describe(value: unknown): string {
   if (typeof value === "string") return `the string ${JSON.stringify(value.length > 40 ? value.slice(0, 40) + "…" : value)}`;
   return `${typeof value} ${String(value)}`;
 }
+
+/** An options object (or undefined, meaning {}). */
+export function options<T extends object>(name: string, value: T | undefined | unknown): Partial<T> & Record<string, unknown> {
+  if (value === undefined) return {};
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    throw new TypeError(`${name} must be an object, got ${describe(value)}`);
+  }
+  return value as Partial<T> & Record<string, unknown>;
+}

@@ -135,6 +135,21 @@ comptime {
     std.debug.assert(@sizeOf(Action) == 176);
 }
 
+comptime {
+    // TypeScript's offsets (src/ffi/layout.ts MIXER) depend on these.
+    std.debug.assert(@offsetOf(Mixer, "stats") == 0);
+    std.debug.assert(@offsetOf(Mixer, "sample_rate") == 64);
+    std.debug.assert(@offsetOf(Mixer, "frame_time") == 72);
+    std.debug.assert(@offsetOf(Mixer, "output_clock") == 80);
+    std.debug.assert(@offsetOf(Mixer, "input_clock") == 80 + @sizeOf(Clock));
+    std.debug.assert(@offsetOf(Mixer, "current_clock") == 80 + 2 * @sizeOf(Clock));
+    std.debug.assert(@offsetOf(Clock, "applied") == 24);
+    std.debug.assert(@sizeOf(Clock) == 72);
+    std.debug.assert(@offsetOf(Mixer, "slot_count") == 296);
+    std.debug.assert(@offsetOf(Mixer, "slot_bytes") == 300);
+    std.debug.assert(@offsetOf(Mixer, "mapping_capacity") == 304);
+}
+
 pub const Mixer = extern struct {
     /// The stream's statistics since the last fetch-and-reset.
     stats: Stats = .{},

@@ -37,6 +37,14 @@ export const symbols = {
   rtm_ringbuffer_advance_write_index: { args: ["pointer", "u32"], returns: "i32" },
   rtm_ringbuffer_advance_read_index: { args: ["pointer", "u32"], returns: "i32" },
 
+  // Mixer and actions (zig/mixer.zig)
+  rtm_mixer_create: { args: ["u32", "u32", "f64", "u32"], returns: "pointer" }, // (in_ch, out_ch, fs, queue_size) -> Mixer*
+  rtm_mixer_destroy: { args: ["pointer"], returns: "void" },
+  rtm_mixer_slots: { args: ["pointer"], returns: "pointer" }, // -> first action slot
+  rtm_mixer_submit: { args: ["pointer", "u32", "pointer", "pointer"], returns: "i32" }, // (m, slot, buffer?, ring?) -> 0 | SubmitError
+  rtm_mixer_collect: { args: ["pointer"], returns: "i32" }, // -> finished slot or -1
+  rtm_mixer_process: { args: ["pointer", "buffer", "buffer", "u32", "f64", "f64", "f64", "u32"], returns: "void" }, // (m, in?, out?, frames, current, adc, dac, flags)
+
   // Test support (zig/selftest.zig)
   rtm_test_ring_peer_start: { args: ["pointer", "f64", "u32"], returns: "pointer" }, // (rb, total, direction) -> Peer*
   rtm_test_ring_peer_join: { args: ["pointer"], returns: "f64" }, // -> elements out of sequence
