@@ -4,9 +4,19 @@
  *
  * @module
  */
+export { Mixer, MixerAndRecorder, Recorder, type Channels, type RingBufferOptions } from "./src/mixer.ts";
 export { RingBuffer } from "./src/ringbuffer.ts";
-export { PortAudioError } from "./src/errors.ts";
 export { OfflineMixer, type OfflineMixerOptions } from "./src/offline.ts";
 export { Action, type ActionOutcome, ActionType, type Stats } from "./src/action.ts";
 export type { StartOptions, TimeOptions, WaitOptions } from "./src/engine.ts";
-export { QueueFullError, StreamClosedError } from "./src/errors.ts";
+export { PortAudioError, QueueFullError, StreamClosedError } from "./src/errors.ts";
+export {
+  checkInputSettings,
+  checkOutputSettings,
+  defaults,
+  queryDevices,
+  queryHostApis,
+} from "./src/devices.ts";
+export type { DeviceInfo, DeviceSpec, HostApiInfo, Kind, Latency, PerKind, SettingsOptions } from "./src/devices.ts";
+export { jackClientName, reinitialize, setJackClientName, setVerbose } from "./src/portaudio.ts";
+export type { StreamKind, StreamOptions } from "./src/stream.ts";

@@ -39,8 +39,8 @@ const OUTCOMES: ActionOutcome[] = ["pending", "done", "belated", "cancelled", "r
 /** Over- and underflow statistics (of a stream, or of the blocks an action was active in). */
 export interface Stats {
   blocks: number;
-  minBlocksize: number;
-  maxBlocksize: number;
+  minBlockSize: number;
+  maxBlockSize: number;
   inputUnderflows: number;
   inputOverflows: number;
   outputUnderflows: number;
@@ -48,11 +48,11 @@ export interface Stats {
 }
 
 /** Reads a Stats record at `at` (f64 units). */
-export function readStats(f64: Float64Array, at: number): Stats {
+export function readStats(f64: Float64Array, at = 0): Stats {
   return {
     blocks: f64[at + STATS.blocks],
-    minBlocksize: f64[at + STATS.minBlocksize],
-    maxBlocksize: f64[at + STATS.maxBlocksize],
+    minBlockSize: f64[at + STATS.minBlocksize],
+    maxBlockSize: f64[at + STATS.maxBlocksize],
     inputUnderflows: f64[at + STATS.inputUnderflows],
     inputOverflows: f64[at + STATS.inputOverflows],
     outputUnderflows: f64[at + STATS.outputUnderflows],

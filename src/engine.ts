@@ -219,6 +219,9 @@ export class Engine {
   #release(slot: number, aborted: boolean): void {
     const action = this.#inFlight[slot]!;
     const payload = this.#payloads[slot]!;
+    // A record action's frames come out of native memory now (all of them, or what was
+    // recorded before the stream closed).
+    native().rtm_mixer_release(this.#mixer, slot, action.type === ActionType.RECORD_BUFFER ? payload.buffer! : null);
     action._finish(aborted);
     payload.ringBuffer?._release();
     this.#inFlight[slot] = undefined;
@@ -308,11 +311,13 @@ export class Engine {
       u32[u + ACTION.targetSerialU32] = target >= 0 ? u32[target * this.#slotF64 * 2 + ACTION.serialU32] : 0;
     }
     const ringPointer = payload.ringBuffer ? payload.ringBuffer._acquire() : null;
-    const bufferPointer = payload.buffer && payload.buffer.length > 0 ? runtime.pointerOf(payload.buffer) : null;
-    const status = native().rtm_mixer_submit(this.#mixer, slot, bufferPointer, ringPointer);
+    // Play samples are copied into native memory during this call (see Mixer.submit).
+    const samples = type === ActionType.PLAY_BUFFER && frames > 0 ? payload.buffer! : null;
+    const status = native().rtm_mixer_submit(this.#mixer, slot, samples, ringPointer);
     if (status !== 0) {
       payload.ringBuffer?._release();
       this.#free.push(slot);
+      if (status === -4) throw new RangeError(`buffer: no native memory for ${frames} frames × ${mapping.length} channels`);
       throw new Error(`internal error: the mixer refused an action (${SUBMIT_ERRORS[status] ?? status})`);
     }
     const action = new Action(this, { f64: this.#f64, u32, f64At: f, u32At: u }, {

@@ -27,8 +27,14 @@ export class RingBuffer {
   readonly size: number;
   #header: Pointer | null;
   #headerU32: Uint32Array;
-  /** The ring's data: JavaScript memory lent to native code, so views on it never dangle. */
+  /**
+   * The ring's data. Normally native memory (the audio thread must never read memory that a
+   * JavaScript engine may free, as Deno does while exiting on an uncaught error); it is freed
+   * when this ArrayBuffer and every view on it are collected, so views never dangle. A caller's
+   * `buffer` is used in place instead.
+   */
   #data: Uint8Array;
+  #lent: boolean;
   #users = 0;
   #disposeWhenUnused = false;
 
@@ -42,23 +48,31 @@ export class RingBuffer {
     if ((size === undefined) === (buffer === undefined)) {
       throw new TypeError("RingBuffer needs exactly one of size and buffer");
     }
+    let lent: Uint8Array | null = null;
     if (buffer === undefined) {
       this.size = checkSize("size", v.integer("size", size, 1, SIZE_MAX));
-      this.#data = new Uint8Array(this.size * this.elementSize);
     } else {
-      this.#data = v.bytes("buffer", buffer);
-      if (this.#data.byteLength % this.elementSize !== 0) {
+      lent = v.bytes("buffer", buffer);
+      if (lent.byteLength % this.elementSize !== 0) {
         throw new RangeError(
-          `buffer length (${this.#data.byteLength} bytes) must be a multiple of elementSize (${this.elementSize})`,
+          `buffer length (${lent.byteLength} bytes) must be a multiple of elementSize (${this.elementSize})`,
         );
       }
-      this.size = checkSize("buffer length / elementSize", this.#data.byteLength / this.elementSize);
+      this.size = checkSize("buffer length / elementSize", lent.byteLength / this.elementSize);
     }
-    const header = native().rtm_ringbuffer_create(this.elementSize, this.size, runtime.pointerOf(this.#data));
+    const header = native().rtm_ringbuffer_create(this.elementSize, this.size, lent && runtime.pointerOf(lent));
     if (header === null) throw new RangeError(`RingBuffer of ${this.size} × ${this.elementSize} bytes could not be created`);
     this.#header = header;
     this.#headerU32 = new Uint32Array(runtime.view(header, RING.bytes));
-    registry.register(this, header, this);
+    this.#lent = lent !== null;
+    if (lent) {
+      this.#data = lent;
+      registry.register(this, header, this);
+    } else {
+      const memory = runtime.view(native().rtm_ringbuffer_data(header)!, this.size * this.elementSize);
+      this.#data = new Uint8Array(memory);
+      registry.register(memory, header);
+    }
   }
 
   /** Number of elements available for reading. */
@@ -144,7 +158,10 @@ export class RingBuffer {
     return index;
   }
 
-  /** Releases the native part. Views from `get*Buffers` stay valid JavaScript memory. */
+  /**
+   * Ends the ring's use: every later call throws. Its memory is freed once no action uses it
+   * and no view from `getWriteBuffers`/`getReadBuffers` is left (those stay valid until then).
+   */
   [Symbol.dispose](): void {
     if (this.#header === null || this.#disposeWhenUnused) return;
     if (this.#users > 0) {
@@ -176,8 +193,11 @@ export class RingBuffer {
   #destroy(): void {
     const header = this.#header!;
     this.#header = null;
-    registry.unregister(this);
-    native().rtm_ringbuffer_destroy(header);
+    // Native data is freed with its last view (see #data); a lent buffer's header goes now.
+    if (this.#lent) {
+      registry.unregister(this);
+      native().rtm_ringbuffer_destroy(header);
+    }
   }
 
   #live(): Pointer {

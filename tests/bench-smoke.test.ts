@@ -7,16 +7,68 @@ import { fileURLToPath } from "node:url";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const CHUNKS = [16, 64, 256, 1024, 4096, 16384]; // as in bench/ringbuffer.ts
+const VOICES = [1, 16, 256, 1024]; // as in bench/callback.ts
+const BLOCKS = [64, 256];
+const MAPPINGS = ["[1,2]", "[2,1]", "[2]"];
 
-test("bench/ringbuffer.ts --smoke runs and prints a row for every chunk size and path", () => {
-  const script = ["bench/ringbuffer.ts", "--smoke"];
-  const args = "Bun" in globalThis ? script : ["run", "-A", ...script];
+/** Runs `bench/<name>.ts --smoke` as bench/run.sh does and returns its output. */
+function smoke(name: string): string {
+  const script = [`bench/${name}.ts`, "--smoke"];
+  const args = "Bun" in globalThis ? script : ["run", "-A", "--v8-flags=--expose-gc", ...script];
   const run = spawnSync(process.execPath, args, { cwd: ROOT, encoding: "utf8", timeout: 60_000 });
   if (run.status !== 0) throw new Error(`exit ${run.status ?? run.signal}:\n${run.stdout}\n${run.stderr}`);
+  expect(run.stdout).toContain("results not written");
+  return run.stdout;
+}
+
+const escape = (s: string) => s.replace(/[[\]().*+?^$|\\]/g, "\\$&");
+const NUMBER = "-?[0-9.]+";
+
+test("bench/ringbuffer.ts --smoke runs and prints a row for every chunk size and path", () => {
+  const out = smoke("ringbuffer");
   for (const chunk of CHUNKS) {
     for (const path of ["copy", "zero-copy"]) {
-      expect(run.stdout).toMatch(new RegExp(`^\\| ${chunk} \\| ${path} \\|( [0-9.]+ \\|){5}$`, "m"));
+      expect(out).toMatch(new RegExp(`^\\| ${chunk} \\| ${path} \\|( [0-9.]+ \\|){5}$`, "m"));
     }
   }
-  expect(run.stdout).toContain("results not written");
+});
+
+test("bench/callback.ts --smoke prints a row for every case, mapping, voice count and block size", () => {
+  const out = smoke("callback");
+  for (const place of ["cache", "memory"]) {
+    for (const mapping of MAPPINGS) {
+      for (const voices of VOICES) {
+        for (const block of BLOCKS) {
+          const cells = `( ${NUMBER} \\|){3}( ${NUMBER}x \\|){2}( ${NUMBER} \\|){2}`;
+          expect(out).toMatch(
+            new RegExp(`^\\| ${place} \\| ${escape(mapping)} \\| ${voices} \\| ${block} \\|${cells}$`, "m"),
+          );
+        }
+      }
+    }
+  }
+  expect(out).toMatch(/^per-call floor \(block 64, no voices\): engine [0-9]+ ns/m);
+  expect(out.match(/^goal: /gm)).toHaveLength(3);
+});
+
+test("bench/actions.ts --smoke prints the playBuffer call, round-trip and empty-call rows", () => {
+  const out = smoke("actions");
+  for (const label of ["playBuffer call", "round trip: playBuffer", "empty FFI call"]) {
+    expect(out).toMatch(new RegExp(`^\\| ${escape(label)}[^|]* \\| ${NUMBER} \\| [0-9]+ \\|$`, "m"));
+  }
+  expect(out).toMatch(/^goal: playBuffer call < [25] µs/m);
+});
+
+test("bench/memory.ts --smoke prints every phase and finds the native allocations back at the baseline", () => {
+  const out = smoke("memory");
+  for (const phase of ["start", "baseline", "actions played and collected", "that mixer closed", "more mixers"]) {
+    expect(out).toMatch(
+      new RegExp(
+        `^\\| [^|]*${escape(phase)}[^|]* \\| ${NUMBER} \\| ${NUMBER} \\| [^|]+ \\| [0-9]+ \\| -?[0-9]+ \\|$`,
+        "m",
+      ),
+    );
+  }
+  // A leak here is a bug, not a benchmark figure: the smoke run already shows it.
+  expect(out).toMatch(/^goal: native allocations back to the baseline: met/m);
 });

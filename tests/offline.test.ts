@@ -137,8 +137,8 @@ describe("OfflineMixer", () => {
     expect(s.type).toBe(ActionType.FETCH_AND_RESET_STATS);
     expect(s.stats).toEqual({
       blocks: 7,
-      minBlocksize: 32,
-      maxBlocksize: 64,
+      minBlockSize: 32,
+      maxBlockSize: 64,
       inputUnderflows: 0,
       inputOverflows: 0,
       outputUnderflows: 1,

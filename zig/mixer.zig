@@ -213,6 +213,7 @@ pub const Mixer = extern struct {
     }
 
     pub fn destroy(m: *Mixer) void {
+        for (0..m.slot_count) |i| m.release(@intCast(i), null);
         m.action_q.destroy();
         m.result_q.destroy();
         alloc.free(m.slots[0 .. @as(usize, m.slot_bytes) * m.slot_count]);
@@ -228,10 +229,16 @@ pub const Mixer = extern struct {
         return @intCast((@intFromPtr(a) - @intFromPtr(m.slots)) / m.slot_bytes);
     }
 
-    pub const SubmitError = enum(i32) { ok = 0, bad_slot = -1, bad_action = -2, queue_full = -3 };
+    pub const SubmitError = enum(i32) { ok = 0, bad_slot = -1, bad_action = -2, queue_full = -3, out_of_memory = -4 };
 
-    /// Sends the action in `index` (request fields already written) to the callback.
-    pub fn submit(m: *Mixer, index: u32, buffer: ?[*]f32, ringbuffer: ?*RingBuffer) SubmitError {
+    /// The most frames one buffer action may have (its samples must fit a usize comfortably).
+    pub const frames_max: f64 = 1 << 40;
+
+    /// Sends the action in `index` (request fields already written) to the callback. A buffer
+    /// action gets native memory of its own: for play, a copy of `data` (read during this call
+    /// only); for record, memory that `release` copies out. So the callback never touches memory
+    /// a JavaScript engine owns, which it may move, detach, or free while tearing down at exit.
+    pub fn submit(m: *Mixer, index: u32, data: ?[*]const f32, ringbuffer: ?*RingBuffer) SubmitError {
         if (index >= m.slot_count) return .bad_slot;
         const a = m.slot(index);
         if (@intFromEnum(a.kind) > @intFromEnum(Kind.fetch_and_reset_stats)) return .bad_action;
@@ -239,7 +246,11 @@ pub const Mixer = extern struct {
         const limit = if (a.isPlay()) m.output_channels else if (a.isRecord()) m.input_channels else 0;
         for (a.mapping()) |ch| if (ch >= limit) return .bad_action;
         switch (a.kind) {
-            .play_buffer, .record_buffer => if (buffer == null and a.total_frames > 0) return .bad_action,
+            .play_buffer, .record_buffer => {
+                const frames = a.total_frames;
+                if (!(frames >= 0 and frames <= frames_max and @floor(frames) == frames)) return .bad_action;
+                if (a.kind == .play_buffer and data == null and frames > 0) return .bad_action;
+            },
             .play_ringbuffer, .record_ringbuffer => {
                 const rb = ringbuffer orelse return .bad_action;
                 if (rb.element_size != 4 * a.channel_count) return .bad_action;
@@ -254,12 +265,37 @@ pub const Mixer = extern struct {
         a.stop_frame = std.math.inf(f64);
         a.host_start_frame = -1;
         a.stats = .{};
-        a.buffer = buffer;
+        m.release(index, null); // a slot is released before reuse; this only makes sure
+        if ((a.kind == .play_buffer or a.kind == .record_buffer) and a.total_frames > 0) {
+            const samples = @as(usize, @intFromFloat(a.total_frames)) * a.channel_count;
+            const own = alloc.alloc(f32, samples) orelse return .out_of_memory;
+            if (a.kind == .play_buffer) @memcpy(own, data.?[0..samples]);
+            a.buffer = own.ptr;
+        }
         a.ringbuffer = ringbuffer;
         a.target = if (a.kind == .cancel) m.slot(a.target_index) else null;
         a.next = null;
-        if (m.action_q.write(@ptrCast(&index), 1) != 1) return .queue_full;
+        if (m.action_q.write(@ptrCast(&index), 1) != 1) {
+            m.release(index, null);
+            return .queue_full;
+        }
         return .ok;
+    }
+
+    /// Frees the native memory of a finished (collected) action, first copying what a record
+    /// action recorded into `dst` (done_frames × channels samples) when given.
+    pub fn release(m: *Mixer, index: u32, dst: ?[*]f32) void {
+        const a = m.slot(index);
+        const buffer = a.buffer orelse return;
+        const samples = @as(usize, @intFromFloat(a.total_frames)) * a.channel_count;
+        if (a.kind == .record_buffer) {
+            if (dst) |d| {
+                const done = @as(usize, @intFromFloat(a.done_frames)) * a.channel_count;
+                @memcpy(d[0..done], buffer[0..done]);
+            }
+        }
+        alloc.free(@as([]align(64) f32, @alignCast(buffer[0..samples])));
+        a.buffer = null;
     }
 
     /// The index of the next finished action, or null.

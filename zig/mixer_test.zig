@@ -22,7 +22,7 @@ const Rig = struct {
         return .{ .m = Mixer.create(2, 2, fs, 64).?, .block = block };
     }
     fn deinit(r: *Rig) void {
-        while (r.m.collect()) |_| {}
+        while (r.m.collect()) |i| r.m.release(i, null);
         r.m.destroy();
     }
     fn time(r: *Rig, jitter_samples: f64) mixer.BlockTime {
@@ -39,7 +39,7 @@ const Rig = struct {
         r.m.process(&r.in, &r.out, r.block, r.time(jitter_samples), 0);
         return r.out[0 .. 2 * r.block];
     }
-    fn submit(r: *Rig, index: u32, kind: mixer.Kind, start: f64, flags: u32, frames: f64, map: []const u32, buffer: ?[*]f32, rb: ?*RingBuffer) *Action {
+    fn submit(r: *Rig, index: u32, kind: mixer.Kind, start: f64, flags: u32, frames: f64, map: []const u32, buffer: ?[*]const f32, rb: ?*RingBuffer) *Action {
         const a = r.m.slot(index);
         r.serial += 1;
         a.kind = kind;
@@ -206,8 +206,10 @@ test "record buffer takes the mapped input channels from its start sample" {
     var dst: [2 * 100]f32 = @splat(-1);
     // ADC time of input frame n is dac0 - 3 blocks + n/fs in this rig.
     const adc0 = r.dac0 - 3.0 * 64 / fs;
-    const a = r.submit(0, .record_buffer, adc0 + 40 / fs, belated, 100, &.{ 1, 0 }, &dst, null);
+    const a = r.submit(0, .record_buffer, adc0 + 40 / fs, belated, 100, &.{ 1, 0 }, null, null);
     for (0..3) |_| _ = r.step(0);
+    try testing.expectEqual(@as(?u32, 0), r.m.collect());
+    r.m.release(0, &dst); // copies the recording out and frees it
     for (0..100) |f| {
         const pos: f32 = @floatFromInt(40 + f);
         try testing.expectEqual(-pos, dst[2 * f]);
@@ -290,6 +292,28 @@ test "starts Δt apart land exactly round(Δt·fs) apart while the timestamps ji
         try testing.expectEqual(mixer.Outcome.done, a.outcome);
         try testing.expectEqual(off, a.start_frame - actions[0].start_frame + offsets[0]);
     }
+}
+
+test "a play buffer is copied at submission: later writes to the source are not heard" {
+    var r = Rig.init(64);
+    defer r.deinit();
+    var buf = [_]f32{ 1, 1 };
+    _ = r.submit(0, .play_buffer, 0, belated, 1, &.{ 0, 1 }, &buf, null);
+    buf[0] = 99;
+    try testing.expectEqual(@as(f32, 1), r.step(0)[0]);
+}
+
+test "native buffer memory is released on release and on destroy" {
+    const alloc = @import("alloc.zig");
+    const before = alloc.liveAllocations();
+    var r = Rig.init(64);
+    var buf: [2 * 10]f32 = @splat(0);
+    _ = r.submit(0, .play_buffer, 0, belated, 10, &.{ 0, 1 }, &buf, null);
+    _ = r.submit(1, .record_buffer, 0, belated, 10, &.{ 0, 1 }, null, null);
+    _ = r.submit(2, .play_buffer, r.at(100000), belated, 10, &.{ 0, 1 }, &buf, null); // never plays
+    _ = r.step(0);
+    r.m.destroy(); // releases what was never collected
+    try testing.expectEqual(before, alloc.liveAllocations());
 }
 
 test "bad submissions are refused before they reach the callback" {

@@ -41,6 +41,7 @@ export async function bunRuntime(): Promise<Runtime> {
     address: (pointer) => (pointer as unknown as number) ?? 0,
     env: (name) => proc.env[name],
     exists: (path) => existsSync(path),
+    onExit: (fn) => proc.once("exit", fn),
     os: proc.platform === "win32" ? "windows" : proc.platform,
     arch: proc.arch,
   };

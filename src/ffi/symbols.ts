@@ -17,7 +17,7 @@ interface Signature {
 }
 
 /** The ABI version this TypeScript expects; zig/root.zig exports its own. */
-export const ABI_VERSION = 1;
+export const ABI_VERSION = 2;
 
 export const symbols = {
   rtm_abi_version: { args: [], returns: "u32" },
@@ -41,13 +41,60 @@ export const symbols = {
   rtm_mixer_create: { args: ["u32", "u32", "f64", "u32"], returns: "pointer" }, // (in_ch, out_ch, fs, queue_size) -> Mixer*
   rtm_mixer_destroy: { args: ["pointer"], returns: "void" },
   rtm_mixer_slots: { args: ["pointer"], returns: "pointer" }, // -> first action slot
-  rtm_mixer_submit: { args: ["pointer", "u32", "pointer", "pointer"], returns: "i32" }, // (m, slot, buffer?, ring?) -> 0 | SubmitError
+  rtm_mixer_submit: { args: ["pointer", "u32", "buffer", "pointer"], returns: "i32" }, // (m, slot, samples?, ring?) -> 0 | SubmitError
+  rtm_mixer_release: { args: ["pointer", "u32", "buffer"], returns: "void" }, // (m, slot, record dst?)
   rtm_mixer_collect: { args: ["pointer"], returns: "i32" }, // -> finished slot or -1
   rtm_mixer_process: { args: ["pointer", "buffer", "buffer", "u32", "f64", "f64", "f64", "u32"], returns: "void" }, // (m, in?, out?, frames, current, adc, dac, flags)
+
+  // PortAudio, devices and streams (zig/portaudio.zig, zig/stream.zig). Strings are copied into
+  // a caller's buffer; those calls return the full length, or a negative PortAudio error code.
+  rtm_pa_acquire: { args: [], returns: "i32" }, // initialise if needed, count one user -> 0 | PaError
+  rtm_pa_release: { args: [], returns: "void" }, // the last user terminates PortAudio
+  rtm_pa_reinitialize: { args: [], returns: "i32" }, // -> 0 | PaError | -1 (streams open)
+  rtm_pa_is_initialized: { args: [], returns: "bool" },
+  rtm_pa_set_verbose: { args: ["bool"], returns: "void" },
+  rtm_pa_set_jack_client_name: { args: ["buffer", "u32"], returns: "i32" }, // (utf8, len)
+  rtm_pa_jack_client_name: { args: ["buffer", "u32"], returns: "i32" }, // (dst, capacity) -> length
+  rtm_pa_error_text: { args: ["i32", "buffer", "u32"], returns: "i32" }, // (code, dst, capacity) -> length
+  rtm_pa_host_error_text: { args: ["buffer", "u32"], returns: "i32" }, // (dst, capacity) -> length
+  rtm_pa_device_count: { args: [], returns: "i32" },
+  rtm_pa_default_device: { args: ["bool"], returns: "i32" }, // (output) -> index | -1
+  rtm_pa_device_info: { args: ["i32", "buffer"], returns: "i32" }, // (index, f64[DEVICE.count])
+  rtm_pa_device_name: { args: ["i32", "buffer", "u32"], returns: "i32" }, // (index, dst, capacity) -> length
+  rtm_pa_host_api_count: { args: [], returns: "i32" },
+  rtm_pa_default_host_api: { args: [], returns: "i32" },
+  rtm_pa_host_api_info: { args: ["i32", "buffer"], returns: "i32" }, // (index, f64[HOST_API.count])
+  rtm_pa_host_api_name: { args: ["i32", "buffer", "u32"], returns: "i32" }, // (index, dst, capacity) -> length
+  rtm_pa_check_settings: { args: ["buffer"], returns: "i32" }, // (f64[PARAMS.count]) -> 0 | PaError
+  rtm_stream_create: { args: [], returns: "pointer" }, // -> Stream* (unopened) | null
+  rtm_stream_open: { args: ["pointer", "buffer"], returns: "i32" }, // (s, f64[PARAMS.count]) -> 0 | PaError
+  rtm_stream_close: { args: ["pointer"], returns: "i32" }, // idempotent; frees the mixer
+  rtm_stream_destroy: { args: ["pointer"], returns: "void" }, // closes if open, frees the handle
+  rtm_stream_mixer: { args: ["pointer"], returns: "pointer" }, // -> Mixer* | null when closed
+  rtm_stream_start: { args: ["pointer"], returns: "i32" },
+  rtm_stream_stop: { args: ["pointer"], returns: "i32" },
+  rtm_stream_abort: { args: ["pointer"], returns: "i32" },
+  rtm_stream_is_active: { args: ["pointer"], returns: "i32" }, // -> 1 | 0 | PaError
+  rtm_stream_is_stopped: { args: ["pointer"], returns: "i32" }, // -> 1 | 0 | PaError
+  rtm_stream_time: { args: ["pointer"], returns: "f64" },
+  rtm_stream_cpu_load: { args: ["pointer"], returns: "f64" },
+  rtm_stream_info: { args: ["pointer", "buffer"], returns: "i32" }, // (s, f64[STREAM_INFO.count])
+
+  // Benchmark support (zig/benchsupport.zig): references for bench/callback.ts, one block per call
+  rtm_bench_scalar_block: { args: ["buffer", "u32", "buffer", "u32", "buffer", "u32", "u32", "u32", "u32"], returns: "void" }, // (out, out_ch, src, src_ch, mapping u32[], voices, voice_stride, position, frames)
+  rtm_bench_copy_block: { args: ["buffer", "buffer", "u32", "u32", "u32", "u32", "u32"], returns: "void" }, // (out, src, src_ch, voices, voice_stride, position, frames)
 
   // Test support (zig/selftest.zig)
   rtm_test_ring_peer_start: { args: ["pointer", "f64", "u32"], returns: "pointer" }, // (rb, total, direction) -> Peer*
   rtm_test_ring_peer_join: { args: ["pointer"], returns: "f64" }, // -> elements out of sequence
+  // Test support for the JACK dummy server (zig/jacktest.zig)
+  rtm_test_jack_loopback: { args: ["buffer", "u32"], returns: "i32" }, // (client utf8, len) -> links | error
+  rtm_test_jack_connections: { args: ["buffer", "u32", "buffer", "u32"], returns: "i32" }, // (client, len, dst, cap) -> length
+  rtm_test_probe_create: { args: ["u32"], returns: "pointer" }, // (capacity_frames) -> Probe*
+  rtm_test_probe_open: { args: ["pointer", "buffer"], returns: "i32" }, // (probe, f64[PARAMS.count])
+  rtm_test_probe_start: { args: ["pointer"], returns: "i32" },
+  rtm_test_probe_read: { args: ["pointer", "buffer", "u32"], returns: "u32" }, // (probe, f32 dst, frames) -> frames
+  rtm_test_probe_destroy: { args: ["pointer"], returns: "void" },
 } as const satisfies Record<string, Signature>;
 
 type ArgType<T extends NativeType> = T extends "pointer" ? Pointer | null
@@ -80,6 +127,8 @@ export interface Runtime {
   address(pointer: Pointer | null): number;
   env(name: string): string | undefined;
   exists(path: string): boolean;
+  /** Runs `fn` once when the process (or, in Deno, the worker) exits normally. */
+  onExit(fn: () => void): void;
   readonly os: "linux" | "darwin" | "windows";
   readonly arch: "x64" | "arm64";
 }

@@ -1,0 +1,197 @@
+/**
+ * rtmixer's three stream classes: `Mixer` plays, `Recorder` records, `MixerAndRecorder` does
+ * both, each through actions carried out by the native callback with sample-accurate starts.
+ */
+import type { Action } from "./action.ts";
+import { Engine, type StartOptions, type TimeOptions, type WaitOptions } from "./engine.ts";
+import type { RingBuffer } from "./ringbuffer.ts";
+import * as v from "./validate.ts";
+import { Stream, type StreamKind, type StreamOptions } from "./stream.ts";
+
+/** Channels of an action: a count (channels 1..n) or a list of 1-based channel numbers. */
+export type Channels = number | readonly number[];
+
+/** Options of `playRingBuffer` / `recordRingBuffer`. */
+export interface RingBufferOptions extends StartOptions {
+  /** Default: the ring's elementSize / 4 channels, 1..n. */
+  channels?: Channels;
+}
+
+/** What all three stream classes share: actions in flight, cancel, stats, wait, the frame clock. */
+abstract class ActionStream extends Stream {
+  /** @internal */
+  protected readonly engine: Engine;
+
+  constructor(kind: StreamKind, options: StreamOptions | undefined) {
+    super(kind, options);
+    const channels = this.channels;
+    const [inputs, outputs] = kind === "duplex"
+      ? channels as [number, number]
+      : kind === "input"
+      ? [channels as number, 0]
+      : [0, channels as number];
+    this.engine = new Engine(this.mixerPointer, inputs, outputs);
+  }
+
+  /** The actions in flight (finished ones are collected first). */
+  get actions(): ReadonlySet<Action> {
+    this.assertOpen();
+    return this.engine.actions;
+  }
+
+  /**
+   * Frames the callback has processed since the stream started: the stream's own sample clock,
+   * on which starts are placed. Schedule with `startFrame` for exact frame positions.
+   */
+  get frameTime(): number {
+    this.assertOpen();
+    return this.engine.frameTime;
+  }
+
+  /**
+   * The frame (on {@link frameTime}'s clock) at which something due at stream time `time` is
+   * played (`"output"`) or was captured (`"input"`), per the clock model the callback uses now.
+   * Default direction: output, or input for a Recorder.
+   */
+  frameAt(time: number, direction?: "input" | "output"): number {
+    this.assertOpen();
+    v.finite("time", time);
+    return this.#direction(direction) === "input" ? this.engine.inputFrameAt(time) : this.engine.outputFrameAt(time);
+  }
+
+  /** The stream time at which `frame` is played (`"output"`) or was captured (`"input"`). */
+  timeAt(frame: number, direction?: "input" | "output"): number {
+    this.assertOpen();
+    v.finite("frame", frame);
+    return this.#direction(direction) === "input" ? this.engine.inputTimeAt(frame) : this.engine.outputTimeAt(frame);
+  }
+
+  #direction(direction: unknown): "input" | "output" {
+    if (direction === undefined) return this.kind === "input" ? "input" : "output";
+    if (direction !== "input" && direction !== "output") {
+      throw new TypeError(`direction must be "input" or "output", got ${v.describe(direction)}`);
+    }
+    if ((direction === "input" ? this.engine.inputChannels : this.engine.outputChannels) === 0) {
+      throw new TypeError(`this stream has no ${direction}`);
+    }
+    return direction;
+  }
+
+  /**
+   * Stops an action at `time` (default: as soon as possible): one that has not started by then
+   * is removed before it plays anything, a running one stops exactly at that sample. Returns the
+   * cancel action; `wait()` on either action waits until it is done.
+   */
+  cancel(action: Action, options?: TimeOptions): Action {
+    this.assertOpen();
+    return this.engine.cancel(action, options);
+  }
+
+  /** Fetches the stream's over-/underflow statistics and resets them, at `time`. */
+  fetchAndResetStats(options?: TimeOptions): Action {
+    this.assertOpen();
+    return this.engine.fetchAndResetStats(options);
+  }
+
+  /**
+   * Resolves once `action` (default: every action in flight) has finished; checks every
+   * `sleepTime` ms. Rejects with StreamClosedError if the stream is closed first.
+   */
+  wait(action?: Action, options?: WaitOptions): Promise<void> {
+    this.assertOpen();
+    return this.engine.wait(action, options);
+  }
+
+  protected override callbackStopped(): void {
+    this.engine.close();
+  }
+}
+
+/**
+ * PortAudio output stream for realtime mixing (rtmixer's `Mixer`).
+ *
+ * ```ts
+ * using mixer = new Mixer({ channels: 2 });
+ * mixer.start();
+ * const tone = new Float32Array(2 * 4800).map((_, i) => 0.2 * Math.sin(i / 2 / 48000 * 2 * Math.PI * 440));
+ * const action = mixer.playBuffer(tone, 2, { start: mixer.time + 0.5 });
+ * await mixer.wait(action);
+ * ```
+ */
+export class Mixer extends ActionStream {
+  constructor(options?: StreamOptions) {
+    super("output", options);
+  }
+
+  /**
+   * Plays `buffer` (interleaved float32, `channels` channels) starting at `start`. The samples
+   * are copied when the action is sent, so the buffer may be reused at once.
+   */
+  playBuffer(buffer: Float32Array, channels: Channels, options?: StartOptions): Action {
+    this.assertOpen();
+    return this.engine.playBuffer(buffer, channels, options);
+  }
+
+  /** Plays what is written into `ringBuffer` (elements of channels × 4 bytes) until it runs dry. */
+  playRingBuffer(ringBuffer: RingBuffer, options?: RingBufferOptions): Action {
+    this.assertOpen();
+    return this.engine.playRingBuffer(ringBuffer, options);
+  }
+}
+
+/** PortAudio input stream for realtime recording (rtmixer's `Recorder`). */
+export class Recorder extends ActionStream {
+  constructor(options?: StreamOptions) {
+    super("input", options);
+  }
+
+  /**
+   * Records into `buffer` (interleaved float32, `channels` channels) from `start` until full.
+   * The callback records into native memory; the frames appear in `buffer` when the action has
+   * finished (see `wait`), or when the stream closes with what was recorded until then.
+   */
+  recordBuffer(buffer: Float32Array, channels: Channels, options?: StartOptions): Action {
+    this.assertOpen();
+    return this.engine.recordBuffer(buffer, channels, options);
+  }
+
+  /** Records into `ringBuffer` (elements of channels × 4 bytes) until it is full. */
+  recordRingBuffer(ringBuffer: RingBuffer, options?: RingBufferOptions): Action {
+    this.assertOpen();
+    return this.engine.recordRingBuffer(ringBuffer, options);
+  }
+}
+
+/**
+ * PortAudio duplex stream for realtime mixing and recording (rtmixer's `MixerAndRecorder`).
+ * `device`, `channels` and `latency` may be `[input, output]` pairs.
+ */
+export class MixerAndRecorder extends ActionStream {
+  constructor(options?: StreamOptions) {
+    super("duplex", options);
+  }
+
+  /** See {@link Mixer.playBuffer}. */
+  playBuffer(buffer: Float32Array, channels: Channels, options?: StartOptions): Action {
+    this.assertOpen();
+    return this.engine.playBuffer(buffer, channels, options);
+  }
+
+  /** See {@link Mixer.playRingBuffer}. */
+  playRingBuffer(ringBuffer: RingBuffer, options?: RingBufferOptions): Action {
+    this.assertOpen();
+    return this.engine.playRingBuffer(ringBuffer, options);
+  }
+
+  /** See {@link Recorder.recordBuffer}. */
+  recordBuffer(buffer: Float32Array, channels: Channels, options?: StartOptions): Action {
+    this.assertOpen();
+    return this.engine.recordBuffer(buffer, channels, options);
+  }
+
+  /** See {@link Recorder.recordRingBuffer}. */
+  recordRingBuffer(ringBuffer: RingBuffer, options?: RingBufferOptions): Action {
+    this.assertOpen();
+    return this.engine.recordRingBuffer(ringBuffer, options);
+  }
+}

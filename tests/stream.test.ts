@@ -1,0 +1,230 @@
+import { beforeAll, describe, expect, test } from "bun:test";
+import { jackClientName, setJackClientName } from "../mod.ts";
+import { native } from "../src/ffi/mod.ts";
+import { Stream, type StreamOptions } from "../src/stream.ts";
+import { connections, loopback, Probe, rampSample, requireJack, sleep } from "./helpers/jack.ts";
+
+const RATE = 48000; // .ci/test.sh starts the server at 48 kHz with period 256
+const PERIOD = 256;
+
+describe("stream options are checked before anything reaches PortAudio", () => {
+  const bad: [string, unknown, RegExp][] = [
+    ["dtype", { dtype: "int16" }, /dtype must be "float32"/],
+    ["queueSize", { queueSize: 12 }, /queueSize must be a power of two/],
+    ["latency", { latency: "medium" }, /latency must be "low", "high" or a number of seconds/],
+    ["blockSize", { blockSize: -1 }, /blockSize must be an integer from 0 to/],
+    ["sampleRate", { sampleRate: 0 }, /sampleRate must be a positive number/],
+    ["channels", { channels: 0 }, /channels must be an integer from 1 to 1024/],
+    ["channels pair", { channels: [1, 2, 3] }, /channels must be a single value or an \[input, output\] pair/],
+    ["device", { device: true }, /device must be a device index or a device name/],
+    ["clipOff", { clipOff: 1 }, /clipOff must be true or false/],
+    ["jackClientName", { jackClientName: "" }, /jackClientName must be 1 to 63 UTF-8 bytes/],
+    ["unknown option", { samplerate: 48000 }, /unknown option "samplerate"; allowed: device, channels, sampleRate/],
+  ];
+  for (const [name, options, message] of bad) {
+    test(`bad ${name}`, () => {
+      expect(() => new Stream("output", options as StreamOptions)).toThrow(message);
+    });
+  }
+
+  test("a bad kind or a non-object options is a TypeError", () => {
+    expect(() => new Stream("sideways" as "input")).toThrow(
+      new TypeError('kind must be "input", "output" or "duplex", got the string "sideways"'),
+    );
+    expect(() => new Stream("output", 5 as unknown as StreamOptions)).toThrow(TypeError);
+  });
+
+  test("a subclass may pass its own option names through, and only those", () => {
+    // The unknown-option check comes first, so a bad value of a known option shows it passed.
+    expect(() => new Stream("output", { mine: 1, dtype: "int8" } as unknown as StreamOptions, ["mine"])).toThrow(
+      /dtype must be/,
+    );
+    expect(() => new Stream("output", { yours: 1 } as StreamOptions, ["mine"])).toThrow(/unknown option "yours"/);
+  });
+});
+
+describe("streams on the JACK dummy server", () => {
+  beforeAll(() => {
+    requireJack();
+  });
+
+  test("an output stream reports the real values", () => {
+    using s = new Stream("output");
+    expect(s.kind).toBe("output");
+    expect(s.sampleRate).toBe(RATE);
+    expect(s.blockSize).toBe(0);
+    expect(s.device).toBe(0);
+    expect(s.channels).toBe(2);
+    expect(s.dtype).toBe("float32");
+    expect(s.sampleSize).toBe(4);
+    expect(s.latency).toBeGreaterThan(0);
+    expect([s.active, s.stopped, s.closed]).toEqual([false, true, false]);
+  });
+
+  test("an input stream with one channel and a block size reports them", () => {
+    using s = new Stream("input", { channels: 1, blockSize: 128, latency: "low", device: "system" });
+    expect([s.device, s.channels, s.blockSize, s.sampleRate]).toEqual([0, 1, 128, RATE]);
+    expect(typeof s.latency).toBe("number");
+  });
+
+  test("a duplex stream takes and reports [input, output] pairs", () => {
+    using s = new Stream("duplex", { channels: [1, 2], device: [0, "system"], latency: ["low", "high"] });
+    expect(s.channels).toEqual([1, 2]);
+    expect(s.device).toEqual([0, 0]);
+    expect(s.dtype).toEqual(["float32", "float32"]);
+    expect(s.sampleSize).toEqual([4, 4]);
+    const latency = s.latency as [number, number];
+    expect(latency).toHaveLength(2);
+    expect(latency[1]).toBeGreaterThan(0);
+  });
+
+  for (const kind of ["output", "input", "duplex"] as const) {
+    test(`${kind === "output" ? "an" : "a"} ${kind} stream starts, runs in step with the audio clock, stops and counts its blocks`, async () => {
+      using s = new Stream(kind, { blockSize: PERIOD });
+      s.start();
+      s.start(); // harmless when running
+      expect([s.active, s.stopped]).toEqual([true, false]);
+      const t0 = s.time;
+      const wall0 = performance.now();
+      await sleep(600);
+      const t1 = s.time;
+      const wallSeconds = (performance.now() - wall0) / 1000;
+      expect(Math.abs(t1 - t0 - wallSeconds)).toBeLessThan(0.05);
+      expect(s.cpuLoad).toBeGreaterThanOrEqual(0);
+      expect(() => s.stats).toThrow(/only be read while the stream is inactive/);
+      s.stop();
+      s.stop(); // harmless when stopped
+      expect([s.active, s.stopped]).toEqual([false, true]);
+      const stats = s.stats;
+      // Every block the callback ran is counted: about the stream time that passed, in blocks.
+      expect(stats.blocks).toBeGreaterThan((t1 - t0) * RATE / PERIOD - 2);
+      expect(stats.blocks).toBeLessThan((s.time + 0.1) * RATE / PERIOD);
+      expect([stats.minBlockSize, stats.maxBlockSize]).toEqual([PERIOD, PERIOD]);
+      expect(stats.inputOverflows + stats.inputUnderflows).toBeGreaterThanOrEqual(0);
+    });
+  }
+
+  test("abort stops at once, and the stream can start again", async () => {
+    using s = new Stream("output", { blockSize: PERIOD });
+    s.start();
+    await sleep(50);
+    s.abort();
+    expect(s.active).toBe(false);
+    const blocks = s.stats.blocks;
+    s.start();
+    await sleep(100);
+    s.stop();
+    expect(s.stats.blocks).toBeGreaterThan(blocks);
+  });
+
+  test("using a closed stream throws; closing again is harmless", () => {
+    const s = new Stream("output");
+    s.close();
+    s.close();
+    s[Symbol.dispose]();
+    expect(s.closed).toBe(true);
+    for (
+      const use of [
+        () => s.start(),
+        () => s.stop(),
+        () => s.abort(),
+        () => s.active,
+        () => s.time,
+        () => s.stats,
+        () => s.latency,
+        () => s.cpuLoad,
+      ]
+    ) {
+      expect(use).toThrow(new TypeError("stream is closed"));
+    }
+  });
+
+  test("disposing a running stream stops and closes it, and frees its native memory", async () => {
+    const before = native().rtm_live_allocations();
+    let kept: Stream;
+    {
+      using s = new Stream("duplex");
+      kept = s;
+      s.start();
+      await sleep(50);
+      expect(s.active).toBe(true);
+      expect(native().rtm_live_allocations()).toBeGreaterThan(before);
+    }
+    expect(kept.closed).toBe(true);
+    expect(native().rtm_live_allocations()).toBe(before);
+  });
+
+  // PortAudio 19.6 numbers a client's ports across streams (out_0, out_1, then out_2 ... for the
+  // next stream), so the tests discover the numbers rather than expect out_0.
+  const ports = (links: string[], client: string) =>
+    links.map((l) => l.split(">").map((p) => p.replace(client, "C").replace(/_\d+$/, "_N")).join(">"));
+
+  test("PortAudio's automatic connections go to the system ports", () => {
+    using s = new Stream("duplex", { blockSize: PERIOD });
+    s.start();
+    const client = jackClientName();
+    expect(ports(connections(), client).sort()).toEqual(
+      ["C:out_N>system:playback_N", "C:out_N>system:playback_N", "system:capture_N>C:in_N", "system:capture_N>C:in_N"],
+    );
+  });
+
+  test("loopback leaves exactly out_i -> in_i and no system links", () => {
+    using s = new Stream("duplex", { blockSize: PERIOD });
+    s.start();
+    const client = jackClientName();
+    const t = performance.now();
+    expect(loopback()).toBe(2);
+    const ms = performance.now() - t;
+    const links = connections();
+    expect(ports(links, client)).toEqual(["C:out_N>C:in_N", "C:out_N>C:in_N"]);
+    // Channel i's output goes to channel i's input: the port numbers rise together.
+    const numbers = links.map((l) => l.split(">").map((p) => Number(p.slice(p.lastIndexOf("_") + 1))));
+    expect(numbers[1][0] - numbers[0][0]).toBe(1);
+    expect(numbers[1][1] - numbers[0][1]).toBe(1);
+    expect(ms).toBeLessThan(100);
+  });
+
+  test("the JACK client name can be chosen while no stream is open", () => {
+    const name = `rtmixer-test-${Math.floor(Math.random() * 1e6)}`;
+    try {
+      using s = new Stream("duplex", { jackClientName: name });
+      s.start();
+      expect(jackClientName()).toBe(name);
+      expect(loopback(name)).toBe(2);
+      // A fresh client: its first stream's ports are numbered from 0.
+      expect(connections(name)).toEqual([`${name}:out_0>${name}:in_0`, `${name}:out_1>${name}:in_1`]);
+    } finally {
+      setJackClientName("PortAudio");
+    }
+    expect(jackClientName()).toBe("PortAudio");
+  });
+
+  for (const [blockSize, delay] of [[0, PERIOD], [PERIOD, 2 * PERIOD]]) {
+    test(`loopback is bit-exact with a delay of ${delay} frames at block size ${blockSize}`, async () => {
+      const frames = RATE; // one second of capture room
+      const probe = new Probe({ channels: 2, sampleRate: RATE, blockSize, capacityFrames: frames });
+      try {
+        probe.start();
+        loopback();
+        await sleep(400);
+        const x = probe.captured(frames);
+        const n = x.length / 2;
+        let first = 0;
+        while (first < n && x[2 * first] === 0) first++;
+        expect(first).toBeLessThan(n - RATE / 10); // the ramp came back, with time to spare
+        // Before the link the dummy capture delivered exact zeros on both channels.
+        expect(x.subarray(0, 2 * first).every((s) => s === 0)).toBe(true);
+        // The first value names the frame it was played at.
+        const played = Math.round(x[2 * first] * 65536) - 1;
+        expect(first - played).toBe(delay);
+        let wrong = 0;
+        for (let k = first; k < n; k++) {
+          if (x[2 * k] !== rampSample(k - delay, 0) || x[2 * k + 1] !== rampSample(k - delay, 1)) wrong++;
+        }
+        expect(wrong).toBe(0);
+      } finally {
+        probe.close();
+      }
+    });
+  }
+});

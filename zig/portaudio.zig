@@ -1,0 +1,339 @@
+//! PortAudio: the declarations this library uses (written by hand: @cImport is on its way out),
+//! and its lifecycle. PortAudio is initialised lazily, on the first call that needs it, so that
+//! importing the module touches no audio API, and it can be re-initialised so that a JACK server
+//! started later is seen (PortAudio only finds JACK servers that run at `Pa_Initialize`).
+//!
+//! Everything here runs on the JavaScript thread, never on the audio thread.
+const std = @import("std");
+const builtin = @import("builtin");
+
+// ---- Declarations (portaudio.h, pa_jack.h, PortAudio 19.6) -------------------------------------
+
+pub const Stream = opaque {};
+
+pub const no_device: c_int = -1;
+pub const float32: c_ulong = 0x1;
+pub const format_is_supported: c_int = 0;
+pub const paContinue: c_int = 0;
+
+/// The PaErrorCode values this library produces or tests for itself.
+pub const err = struct {
+    pub const not_initialized: c_int = -10000;
+    pub const unanticipated_host_error: c_int = -9999;
+    pub const invalid_channel_count: c_int = -9998;
+    pub const invalid_sample_rate: c_int = -9997;
+    pub const invalid_device: c_int = -9996;
+    pub const invalid_flag: c_int = -9995;
+    pub const insufficient_memory: c_int = -9992;
+    pub const bad_stream_ptr: c_int = -9988;
+    pub const internal_error: c_int = -9986;
+    pub const stream_is_stopped: c_int = -9983;
+    pub const stream_is_not_stopped: c_int = -9982;
+    pub const host_api_not_found: c_int = -9979;
+    pub const invalid_host_api: c_int = -9978;
+    /// librtmixer's own code (outside PortAudio's range): PortAudio cannot be re-initialised
+    /// while streams are open, because `Pa_Terminate` would close them under their owners.
+    pub const streams_open: c_int = -1;
+};
+
+pub const StreamParameters = extern struct {
+    device: c_int,
+    channel_count: c_int,
+    sample_format: c_ulong,
+    suggested_latency: f64,
+    host_api_specific_stream_info: ?*anyopaque = null,
+};
+
+pub const StreamCallbackTimeInfo = extern struct {
+    input_buffer_adc_time: f64,
+    current_time: f64,
+    output_buffer_dac_time: f64,
+};
+
+pub const StreamInfo = extern struct {
+    struct_version: c_int,
+    input_latency: f64,
+    output_latency: f64,
+    sample_rate: f64,
+};
+
+pub const DeviceInfo = extern struct {
+    struct_version: c_int,
+    name: [*:0]const u8,
+    host_api: c_int,
+    max_input_channels: c_int,
+    max_output_channels: c_int,
+    default_low_input_latency: f64,
+    default_low_output_latency: f64,
+    default_high_input_latency: f64,
+    default_high_output_latency: f64,
+    default_sample_rate: f64,
+};
+
+pub const HostApiInfo = extern struct {
+    struct_version: c_int,
+    type: c_int,
+    name: [*:0]const u8,
+    device_count: c_int,
+    default_input_device: c_int,
+    default_output_device: c_int,
+};
+
+pub const HostErrorInfo = extern struct {
+    host_api_type: c_int,
+    error_code: c_long,
+    error_text: ?[*:0]const u8,
+};
+
+pub const StreamCallback = *const fn (
+    input: ?*const anyopaque,
+    output: ?*anyopaque,
+    frame_count: c_ulong,
+    time_info: *const StreamCallbackTimeInfo,
+    status_flags: c_ulong,
+    user_data: ?*anyopaque,
+) callconv(.c) c_int;
+
+pub extern fn Pa_Initialize() c_int;
+pub extern fn Pa_Terminate() c_int;
+pub extern fn Pa_GetErrorText(code: c_int) [*:0]const u8;
+pub extern fn Pa_GetLastHostErrorInfo() *const HostErrorInfo;
+pub extern fn Pa_GetHostApiCount() c_int;
+pub extern fn Pa_GetDefaultHostApi() c_int;
+pub extern fn Pa_GetHostApiInfo(host_api: c_int) ?*const HostApiInfo;
+pub extern fn Pa_GetDeviceCount() c_int;
+pub extern fn Pa_GetDefaultInputDevice() c_int;
+pub extern fn Pa_GetDefaultOutputDevice() c_int;
+pub extern fn Pa_GetDeviceInfo(device: c_int) ?*const DeviceInfo;
+pub extern fn Pa_IsFormatSupported(input: ?*const StreamParameters, output: ?*const StreamParameters, sample_rate: f64) c_int;
+pub extern fn Pa_OpenStream(
+    stream: *?*Stream,
+    input: ?*const StreamParameters,
+    output: ?*const StreamParameters,
+    sample_rate: f64,
+    frames_per_buffer: c_ulong,
+    flags: c_ulong,
+    callback: ?StreamCallback,
+    user_data: ?*anyopaque,
+) c_int;
+pub extern fn Pa_CloseStream(stream: *Stream) c_int;
+pub extern fn Pa_StartStream(stream: *Stream) c_int;
+pub extern fn Pa_StopStream(stream: *Stream) c_int;
+pub extern fn Pa_AbortStream(stream: *Stream) c_int;
+pub extern fn Pa_IsStreamStopped(stream: *Stream) c_int;
+pub extern fn Pa_IsStreamActive(stream: *Stream) c_int;
+pub extern fn Pa_GetStreamInfo(stream: *Stream) ?*const StreamInfo;
+pub extern fn Pa_GetStreamTime(stream: *Stream) f64;
+pub extern fn Pa_GetStreamCpuLoad(stream: *Stream) f64;
+// The JACK extensions exist only where PortAudio was built with JACK: looked up at run time.
+const PaJackSetClientName = *const fn (name: [*:0]const u8) callconv(.c) c_int;
+const PaJackGetClientName = *const fn (name: *?[*:0]const u8) callconv(.c) c_int;
+
+fn portAudioSymbol(comptime T: type, name: [*:0]const u8) ?T {
+    if (builtin.os.tag == .windows) return null;
+    const sym = std.c.dlsym(null, name) orelse return null; // null: RTLD_DEFAULT, every loaded library
+    return @ptrCast(@alignCast(sym));
+}
+
+/// The JACK client name PortAudio actually uses (JACK adds a suffix when the name is taken), or
+/// null when PortAudio has no JACK host API.
+pub fn actualJackClientName() ?[*:0]const u8 {
+    if (!initialized) return null;
+    const get = portAudioSymbol(PaJackGetClientName, "PaJack_GetClientName") orelse return null;
+    var name: ?[*:0]const u8 = null;
+    if (get(&name) != 0) return null;
+    return name;
+}
+
+comptime {
+    std.debug.assert(@offsetOf(DeviceInfo, "host_api") == 16);
+    std.debug.assert(@offsetOf(DeviceInfo, "default_sample_rate") == 64);
+    std.debug.assert(@offsetOf(StreamParameters, "suggested_latency") == 16);
+    std.debug.assert(@sizeOf(StreamCallbackTimeInfo) == 24);
+}
+
+// ---- Lifecycle ---------------------------------------------------------------------------------
+
+var initialized = false;
+/// Module instances (a Bun process, each Deno worker) that asked for PortAudio and have not let
+/// go yet; the last `release` terminates it.
+var users: u32 = 0;
+/// Streams opened through this library and not yet closed. Written on the JavaScript thread only.
+pub var open_streams: u32 = 0;
+/// Counts initialisations: a stream opened under an earlier one was closed by Pa_Terminate, and
+/// its handle must not reach PortAudio again.
+pub var generation: u32 = 0;
+var verbose = false;
+
+/// PortAudio keeps the pointer given to `PaJack_SetClientName` without copying: static storage.
+var jack_client_name: [64:0]u8 = @splat(0);
+/// The name PortAudio was last initialised with (JACK may have added a suffix to make it unique).
+var jack_client_name_applied: [64:0]u8 = @splat(0);
+
+pub fn isInitialized() bool {
+    return initialized;
+}
+
+/// Counts a user and initialises PortAudio if it is not yet.
+pub fn acquire() c_int {
+    if (!initialized) {
+        const code = initialize();
+        if (code != 0) return code;
+    }
+    users += 1;
+    return 0;
+}
+
+/// Undoes one `acquire`; the last one terminates PortAudio (which closes any stream left open).
+pub fn release() void {
+    if (users == 0) return;
+    users -= 1;
+    if (users == 0 and initialized) {
+        _ = Pa_Terminate();
+        initialized = false;
+        open_streams = 0;
+    }
+}
+
+/// Terminates and initialises again, so that host APIs and devices are scanned anew.
+pub fn reinitialize() c_int {
+    if (open_streams != 0) return err.streams_open;
+    if (initialized) {
+        _ = Pa_Terminate();
+        initialized = false;
+    }
+    return initialize();
+}
+
+const DlInfo = extern struct { fname: ?[*:0]const u8, fbase: ?*anyopaque, sname: ?[*:0]const u8, saddr: ?*anyopaque };
+extern "c" fn dladdr(address: *const anyopaque, info: *DlInfo) c_int;
+extern "c" fn atexit(function: *const fn () callconv(.c) void) c_int;
+var exit_hook_installed = false;
+
+fn terminateAtExit() callconv(.c) void {
+    if (initialized) _ = Pa_Terminate();
+    initialized = false;
+}
+
+/// A process may exit while a stream runs (an uncaught error, `Deno.exit`, a signal handler):
+/// the runtime then unloads this library while PortAudio's thread still runs the callback in
+/// it. So keep the library mapped to the end, and stop PortAudio from an exit handler.
+fn installExitHook() void {
+    if (exit_hook_installed or builtin.os.tag != .linux) return;
+    exit_hook_installed = true;
+    var info: DlInfo = undefined;
+    if (dladdr(@ptrCast(&terminateAtExit), &info) != 0) {
+        if (info.fname) |path| _ = std.c.dlopen(path, .{ .NOW = true, .NOLOAD = true, .NODELETE = true });
+    }
+    _ = atexit(terminateAtExit);
+}
+
+fn initialize() c_int {
+    std.debug.assert(!initialized);
+    installExitHook();
+    silenceLibraries(!verbose);
+    if (portAudioSymbol(PaJackSetClientName, "PaJack_SetClientName")) |set| {
+        // Always set: PortAudio still holds the pointer of the last call, to our storage.
+        _ = set(if (jack_client_name[0] != 0) &jack_client_name else "PortAudio");
+    }
+    const code = Pa_Initialize();
+    if (code != 0) return code;
+    initialized = true;
+    generation +%= 1;
+    jack_client_name_applied = jack_client_name;
+    return 0;
+}
+
+/// Takes effect at the next (re)initialisation.
+pub fn setVerbose(on: bool) void {
+    verbose = on;
+}
+
+/// Sets the JACK client name for the next initialisation; re-initialises now if PortAudio runs
+/// with another name (and fails with `err.streams_open` while streams are open).
+pub fn setJackClientName(name: []const u8) c_int {
+    if (name.len >= jack_client_name.len) return err.invalid_flag;
+    if (std.mem.indexOfScalar(u8, name, 0) != null) return err.invalid_flag;
+    jack_client_name = @splat(0);
+    @memcpy(jack_client_name[0..name.len], name);
+    if (initialized and !std.mem.eql(u8, &jack_client_name, &jack_client_name_applied)) return reinitialize();
+    return 0;
+}
+
+// ---- Silencing ALSA and JACK -------------------------------------------------------------------
+// Pa_Initialize makes ALSA print about 60 "cannot find card" lines on a machine with no sound
+// card, and libjack prints "cannot connect to server" when no JACK server runs. Both libraries
+// take a message handler; install no-op ones (or the default ones back, when verbose). Both are
+// looked up at run time, so that a system without them still works.
+
+const AlsaErrorHandler = *const fn (?[*:0]const u8, c_int, ?[*:0]const u8, c_int, ?[*:0]const u8) callconv(.c) void;
+const JackMessageFunction = *const fn ([*:0]const u8) callconv(.c) void;
+
+/// ALSA's handler is variadic; a non-variadic one that ignores the extra arguments is safe with
+/// the C calling conventions of the platforms that have ALSA.
+fn alsaQuiet(_: ?[*:0]const u8, _: c_int, _: ?[*:0]const u8, _: c_int, _: ?[*:0]const u8) callconv(.c) void {}
+fn jackQuiet(_: [*:0]const u8) callconv(.c) void {}
+fn jackToStderr(message: [*:0]const u8) callconv(.c) void {
+    const text = std.mem.span(message);
+    _ = std.c.write(2, text.ptr, text.len);
+    _ = std.c.write(2, "\n", 1);
+}
+
+pub const libjack_name = if (builtin.os.tag == .macos) "libjack.0.dylib" else "libjack.so.0";
+
+pub fn openLibrary(name: [*:0]const u8) ?*anyopaque {
+    if (builtin.os.tag == .windows) return null;
+    return std.c.dlopen(name, .{ .NOW = true });
+}
+
+fn silenceLibraries(quiet: bool) void {
+    if (builtin.os.tag == .linux) {
+        if (openLibrary("libasound.so.2")) |alsa| {
+            if (std.c.dlsym(alsa, "snd_lib_error_set_handler")) |sym| {
+                const set: *const fn (?AlsaErrorHandler) callconv(.c) c_int = @ptrCast(@alignCast(sym));
+                _ = set(if (quiet) &alsaQuiet else null); // null restores ALSA's own printer
+            }
+        }
+    }
+    if (openLibrary(libjack_name)) |jack| {
+        const handler: JackMessageFunction = if (quiet) &jackQuiet else &jackToStderr;
+        inline for (.{ "jack_set_error_function", "jack_set_info_function" }) |name| {
+            if (std.c.dlsym(jack, name)) |sym| {
+                const set: *const fn (JackMessageFunction) callconv(.c) void = @ptrCast(@alignCast(sym));
+                set(handler);
+            }
+        }
+    }
+}
+
+// ---- Strings out -------------------------------------------------------------------------------
+
+/// Copies a C string into `buffer` (truncated to `capacity`, not terminated); returns the
+/// string's full length so the caller can retry with a larger buffer.
+pub fn copyString(text: ?[*:0]const u8, buffer: [*]u8, capacity: u32) i32 {
+    const s = if (text) |t| std.mem.span(t) else "";
+    const n = @min(s.len, capacity);
+    @memcpy(buffer[0..n], s[0..n]);
+    return @intCast(@min(s.len, std.math.maxInt(i32)));
+}
+
+pub fn errorText(code: c_int) [*:0]const u8 {
+    if (code == err.streams_open) return "PortAudio cannot be re-initialised while streams are open";
+    return Pa_GetErrorText(code);
+}
+
+test "copyString reports the full length and truncates the copy" {
+    var buffer: [4]u8 = @splat(0);
+    try std.testing.expectEqual(@as(i32, 6), copyString("system", &buffer, buffer.len));
+    try std.testing.expectEqualStrings("syst", &buffer);
+    try std.testing.expectEqual(@as(i32, 0), copyString(null, &buffer, buffer.len));
+}
+
+test "the JACK client name is refused when too long or with a NUL, and kept otherwise" {
+    const long: [64]u8 = @splat('a');
+    try std.testing.expectEqual(err.invalid_flag, setJackClientName(&long));
+    try std.testing.expectEqual(err.invalid_flag, setJackClientName("a\x00b"));
+    try std.testing.expectEqual(@as(c_int, 0), setJackClientName("rtmixer"));
+    try std.testing.expectEqualStrings("rtmixer", std.mem.sliceTo(&jack_client_name, 0));
+    try std.testing.expectEqual(@as(c_int, 0), setJackClientName(""));
+}
