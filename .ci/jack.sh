@@ -5,7 +5,9 @@
 #   .ci/jack.sh start NAME [RATE] [PERIOD]   start server NAME, wait until it answers, print its pid
 #   .ci/jack.sh stop NAME                    stop it (TERM, then KILL) and remove its shared memory
 #
-# Clients select the server with JACK_DEFAULT_SERVER=NAME.
+# Clients select the server with JACK_DEFAULT_SERVER=NAME. With JACK_REALTIME=1 the server (and
+# through it the clients' audio threads) runs with realtime scheduling, as on a real audio
+# machine; that needs root or rtprio rights, and falls back to --no-realtime otherwise.
 set -euo pipefail
 cmd="${1:?usage: jack.sh start|stop NAME [RATE] [PERIOD]}"
 name="${2:?server name missing}"
@@ -27,7 +29,9 @@ case "$cmd" in
   start)
     if answers; then server_pids | head -n1; exit 0; fi
     remove_shared_memory
-    JACK_NO_AUDIO_RESERVATION=1 setsid jackd -n "$name" --no-realtime -d dummy -r "$rate" -p "$period" -C 2 -P 2 \
+    scheduling=(--no-realtime)
+    if [ "${JACK_REALTIME:-0}" = 1 ] && chrt -f 70 true 2>/dev/null; then scheduling=(-R -P 70); fi
+    JACK_NO_AUDIO_RESERVATION=1 setsid jackd -n "$name" "${scheduling[@]}" -d dummy -r "$rate" -p "$period" -C 2 -P 2 \
       >"$logdir/jackd-$name.log" 2>&1 </dev/null &
     pid=$!
     for _ in $(seq 1 200); do

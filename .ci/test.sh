@@ -13,7 +13,7 @@ reports="$(mktemp -d)"
 cleanup() { .ci/jack.sh stop "$JACK_DEFAULT_SERVER"; rm -rf "$reports"; }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
-.ci/jack.sh start "$JACK_DEFAULT_SERVER" 48000 256 >/dev/null || { echo "0 passed, 1 failed"; exit 1; }
+JACK_REALTIME=1 .ci/jack.sh start "$JACK_DEFAULT_SERVER" 48000 256 >/dev/null || { echo "0 passed, 1 failed"; exit 1; }
 
 passed=0
 failed=0

@@ -1,4 +1,7 @@
 import { beforeAll, describe, expect, test } from "bun:test";
+import { spawnSync } from "node:child_process";
+import { rmSync, writeFileSync } from "node:fs";
+import process from "node:process";
 import {
   checkInputSettings,
   checkOutputSettings,
@@ -194,5 +197,29 @@ describe("devices on the JACK dummy server", () => {
     expect(error!.message).toContain("cannot be re-initialised while streams are open");
     reinitialize();
     expect(queryDevices("system").maxOutputChannels).toBe(2);
+  });
+});
+
+describe("PortAudio lifecycle in a fresh process", () => {
+  test("importing the module touches no audio API; the first query initialises PortAudio", () => {
+    requireJack();
+    const lib = JSON.stringify(new URL("../src/ffi/mod.ts", import.meta.url).href);
+    const api = JSON.stringify(new URL("../mod.ts", import.meta.url).href);
+    const script = `import { native } from ${lib}; import { queryDevices } from ${api};
+      const before = native().rtm_pa_is_initialized();
+      const devices = queryDevices();
+      console.log(JSON.stringify({ before, after: native().rtm_pa_is_initialized(), devices: devices.length }));`;
+    const isBun = "Bun" in globalThis;
+    const file = `${new URL(".", import.meta.url).pathname}.lifecycle-probe-${isBun ? "bun" : "deno"}.ts`;
+    writeFileSync(file, script);
+    try {
+      const r = spawnSync(process.execPath, isBun ? [file] : ["run", "-A", file], { encoding: "utf8", timeout: 20_000 });
+      expect(r.status).toBe(0);
+      expect(JSON.parse(r.stdout.trim().split("\n").pop()!)).toEqual({ before: false, after: true, devices: expect.any(Number) });
+      // PortAudio's ALSA scan prints nothing: the libraries are silenced by default.
+      expect(r.stderr).not.toContain("ALSA lib");
+    } finally {
+      rmSync(file, { force: true });
+    }
   });
 });
