@@ -170,7 +170,7 @@ export class Engine {
       if (!(action instanceof Action)) throw new TypeError(`action must be an Action, got ${v.describe(action)}`);
       if (!action._isOwnedBy(this)) throw new TypeError("action belongs to another stream");
     }
-    const opts = v.options("options", options);
+    const opts = v.options("options", options, ["sleepTime"]);
     const sleepTime = opts.sleepTime === undefined ? 10 : v.finite("sleepTime", opts.sleepTime, 0, 60_000);
     for (;;) {
       this.collect();
@@ -241,7 +241,7 @@ export class Engine {
       throw new TypeError(`ringBuffer must be a RingBuffer, got ${v.describe(ringBuffer)}`);
     }
     if (ringBuffer.disposed) throw new TypeError("ringBuffer is disposed");
-    const opts = v.options("options", options);
+    const opts = v.options("options", options, [...START_KEYS, "channels"]);
     let channels = opts.channels;
     if (channels === undefined) {
       if (ringBuffer.elementSize % 4 !== 0) {
@@ -257,7 +257,8 @@ export class Engine {
         `ringBuffer.elementSize (${ringBuffer.elementSize}) must be 4 × channels (${mapping.length} channels: ${mapping.length * 4})`,
       );
     }
-    return this.#submit(type, startTiming(opts), Infinity, mapping, { ringBuffer });
+    const { channels: _, ...timingOptions } = opts;
+    return this.#submit(type, startTiming(timingOptions), Infinity, mapping, { ringBuffer });
   }
 
   #mapping(name: string, channels: unknown, streamChannels: number, direction: string): number[] {
@@ -363,12 +364,14 @@ function timing(seconds: unknown, frame: unknown, belated: unknown, secondsName:
   return { requested: t, requestedTime: t, flags, allowBelated };
 }
 
+const START_KEYS = ["start", "startFrame", "allowBelated"];
+
 function startTiming(options: unknown): Timing {
-  const o = v.options("options", options) as StartOptions;
+  const o = v.options("options", options, START_KEYS) as StartOptions;
   return timing(o.start, o.startFrame, o.allowBelated, "start", "startFrame");
 }
 
 function timeTiming(options: unknown): Timing {
-  const o = v.options("options", options) as TimeOptions;
+  const o = v.options("options", options, ["time", "frame", "allowBelated"]) as TimeOptions;
   return timing(o.time, o.frame, o.allowBelated, "time", "frame");
 }

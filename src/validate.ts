@@ -58,11 +58,21 @@ export function describe(value: unknown): string {
   return `${typeof value} ${String(value)}`;
 }
 
-/** An options object (or undefined, meaning {}). */
-export function options<T extends object>(name: string, value: T | undefined | unknown): Partial<T> & Record<string, unknown> {
+/** An options object (or undefined, meaning {}); with `allowed`, other keys are an error (typos). */
+export function options<T extends object>(
+  name: string,
+  value: T | undefined | unknown,
+  allowed?: readonly string[],
+): Partial<T> & Record<string, unknown> {
   if (value === undefined) return {};
   if (typeof value !== "object" || value === null || Array.isArray(value)) {
     throw new TypeError(`${name} must be an object, got ${describe(value)}`);
+  }
+  if (allowed) {
+    const unknown = Object.keys(value).filter((k) => !allowed.includes(k));
+    if (unknown.length > 0) {
+      throw new TypeError(`${name}: unknown option ${unknown.map((k) => JSON.stringify(k)).join(", ")} (allowed: ${allowed.join(", ")})`);
+    }
   }
   return value as Partial<T> & Record<string, unknown>;
 }
