@@ -108,8 +108,8 @@ console.log(
   }`,
 );
 console.log(
-  `medians of ${ROUNDS} interleaved rounds of ~${ROUND_MS} ms; through OfflineMixer (no device): the same Engine and ` +
-    "native mixer a stream uses\n",
+  `medians of ${ROUNDS} interleaved rounds of ~${ROUND_MS} ms; through OfflineMixer (no device), not the Mixer ` +
+    "stream class: the same Engine and native mixer a stream uses\n",
 );
 console.log("| measurement | µs per op | ops/s |");
 console.log("|-------------|----------:|------:|");

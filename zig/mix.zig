@@ -37,16 +37,23 @@ pub fn mixInto(out: [*]f32, out_channels: u32, src: [*]const f32, mapping: []con
     const src_channels = mapping.len;
     if (contiguous and src_channels == out_channels) {
         addSamples(out, src, frames * src_channels);
-    } else if (contiguous) {
-        const first = mapping[0];
+    } else if (src_channels == 1) {
+        const o = out + mapping[0];
+        for (0..frames) |f| o[f * out_channels] += src[f];
+    } else if (src_channels == 2 and out_channels == 2) {
+        // Swapped stereo: one pass over the frames, both channels at once.
+        const left = mapping[0];
+        const right = mapping[1];
         for (0..frames) |f| {
-            const o = out + f * out_channels + first;
-            const s = src + f * src_channels;
-            for (0..src_channels) |c| o[c] += s[c];
+            out[2 * f + left] += src[2 * f];
+            out[2 * f + right] += src[2 * f + 1];
         }
     } else {
+        // Channel by channel: each pass is a plain strided loop the compiler keeps tight.
         for (mapping, 0..) |ch, c| {
-            for (0..frames) |f| out[f * out_channels + ch] += src[f * src_channels + c];
+            const o = out + ch;
+            const s = src + c;
+            for (0..frames) |f| o[f * out_channels] += s[f * src_channels];
         }
     }
 }

@@ -95,7 +95,8 @@ pub const Action = extern struct {
     target_serial: u32,
     // Written by native code:
     outcome: Outcome,
-    _pad: u32,
+    /// Whether the mapping is a run of neighbouring channels (decided once, when taken).
+    contiguous: u32,
     actual_time: f64,
     start_frame: f64,
     done_frames: f64,
@@ -338,12 +339,6 @@ pub const Mixer = extern struct {
         return true;
     }
 
-    fn append(m: *Mixer, a: *Action) void {
-        var link = &m.active;
-        while (link.*) |next| link = &next.next;
-        link.* = a;
-    }
-
     fn findActive(m: *Mixer, target: *Action) bool {
         var it = m.active;
         while (it) |a| : (it = a.next) if (a == target) return true;
@@ -377,6 +372,9 @@ pub const Mixer = extern struct {
     }
 
     fn takeNewActions(m: *Mixer, block_start: f64) void {
+        // New actions go to the end of the list, in arrival order: find it once, not per action.
+        var tail = &m.active;
+        while (tail.*) |a| tail = &a.next;
         var index: u32 = undefined;
         // Bounded: the queue holds at most slot_count entries.
         while (m.action_q.read(@ptrCast(&index), 1) == 1) {
@@ -388,7 +386,9 @@ pub const Mixer = extern struct {
             } else {
                 // A cancel takes effect at its start: its actual time is known now.
                 if (a.kind == .cancel) a.actual_time = m.clockFor(a).timeAt(a.start_frame);
-                m.append(a);
+                a.contiguous = @intFromBool(mix.isContiguous(a.mapping()));
+                tail.* = a;
+                tail = &a.next;
             }
         }
     }
@@ -435,17 +435,17 @@ pub const Mixer = extern struct {
             .cancel => unreachable, // applied in applyDueCancels
             .play_buffer => if (output) |out| {
                 const src = a.buffer.? + @as(usize, @intFromFloat(a.done_frames)) * a.channel_count;
-                mix.mixInto(out + offset * m.output_channels, m.output_channels, src, a.mapping(), mix.isContiguous(a.mapping()), n);
+                mix.mixInto(out + offset * m.output_channels, m.output_channels, src, a.mapping(), a.contiguous != 0, n);
             },
             .record_buffer => if (input) |in| {
                 const dst = a.buffer.? + @as(usize, @intFromFloat(a.done_frames)) * a.channel_count;
-                mix.copyFrom(dst, in + offset * m.input_channels, m.input_channels, a.mapping(), mix.isContiguous(a.mapping()), n);
+                mix.copyFrom(dst, in + offset * m.input_channels, m.input_channels, a.mapping(), a.contiguous != 0, n);
             },
             .play_ringbuffer => if (output) |out| {
                 const rb = a.ringbuffer.?;
                 const r = rb.getReadRegions(n);
                 const map = a.mapping();
-                const contiguous = mix.isContiguous(map);
+                const contiguous = a.contiguous != 0;
                 const o = out + offset * m.output_channels;
                 mix.mixInto(o, m.output_channels, @ptrCast(@alignCast(rb.bytesAt(r.first_start))), map, contiguous, r.first_count);
                 mix.mixInto(o + @as(usize, r.first_count) * m.output_channels, m.output_channels, @ptrCast(@alignCast(rb.data)), map, contiguous, r.second_count);
@@ -458,7 +458,7 @@ pub const Mixer = extern struct {
                 const rb = a.ringbuffer.?;
                 const r = rb.getWriteRegions(n);
                 const map = a.mapping();
-                const contiguous = mix.isContiguous(map);
+                const contiguous = a.contiguous != 0;
                 const i = in + offset * m.input_channels;
                 mix.copyFrom(@ptrCast(@alignCast(rb.bytesAt(r.first_start))), i, m.input_channels, map, contiguous, r.first_count);
                 mix.copyFrom(@ptrCast(@alignCast(rb.data)), i + @as(usize, r.first_count) * m.input_channels, m.input_channels, map, contiguous, r.second_count);

@@ -1,0 +1,272 @@
+// Smoke tests of examples/ and the demo: each runs as a child process of the runtime running the
+// tests (so examples are exercised under Bun and under Deno), with short durations and scripted
+// input, on the JACK dummy server of `npm test` (JACK_DEFAULT_SERVER is inherited). Each checks
+// the exit status and what the example printed, not just that it started.
+import { describe, expect, test } from "bun:test";
+import { spawn, spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import process from "node:process";
+import wavefile from "wavefile";
+import { readWav, WavReader, writeWav } from "../examples/_common.ts";
+import { requireJack } from "./helpers/jack.ts";
+
+const ROOT = new URL("..", import.meta.url).pathname;
+const isDeno = typeof (globalThis as { Deno?: unknown }).Deno !== "undefined";
+const EXAMPLES = [
+  "bleeperoo",
+  "delay",
+  "fetch_stats",
+  "play_file",
+  "record_file",
+  "signal_processing",
+  "sampler",
+  "plot_input",
+  "demo",
+];
+
+function command(example: string, args: string[]): string[] {
+  const file = join(ROOT, "examples", `${example}.ts`);
+  return isDeno ? ["run", "-A", "--v8-flags=--expose-gc", file, ...args] : [file, ...args];
+}
+
+interface Result {
+  status: number | null;
+  out: string;
+}
+
+/** Runs an example to completion. */
+function run(example: string, ...args: string[]): Result {
+  const r = spawnSync(process.execPath, command(example, args), { cwd: ROOT, encoding: "utf8", timeout: 60_000 });
+  const out = `${r.stdout}${r.stderr}`;
+  if (r.status !== 0) console.log(out);
+  return { status: r.status, out };
+}
+
+/** Runs an example and types `steps` into its standard input ([text, delay before it in ms]). */
+function runTyped(example: string, args: string[], steps: [string, number][]): Promise<Result> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, command(example, args), { cwd: ROOT, stdio: ["pipe", "pipe", "pipe"] });
+    let out = "";
+    child.stdout!.on("data", (d) => (out += d));
+    child.stderr!.on("data", (d) => (out += d));
+    const killer = setTimeout(() => child.kill("SIGKILL"), 60_000);
+    child.on("error", reject);
+    child.on("close", (status) => {
+      clearTimeout(killer);
+      resolve({ status, out });
+    });
+    (async () => {
+      for (const [text, ms] of steps) {
+        await new Promise((r) => setTimeout(r, ms));
+        child.stdin!.write(text);
+      }
+      child.stdin!.end();
+    })();
+  });
+}
+
+const number = (out: string, re: RegExp) => Number(re.exec(out)?.[1] ?? NaN);
+
+describe("examples", () => {
+  test("every example answers --help with its usage and exit status 0", () => {
+    for (const example of EXAMPLES) {
+      const r = run(example, "--help");
+      expect({ example, status: r.status }).toEqual({ example, status: 0 });
+      expect(r.out).toContain(`usage: ${example}`);
+    }
+  });
+
+  test("a bad flag exits with status 2 and the usage", () => {
+    const r = run("bleeperoo", "--no-such-flag");
+    expect(r.status).toBe(2);
+    expect(r.out).toContain("usage: bleeperoo");
+  });
+
+  test("bleeperoo plays every bleep at its time, none belated", () => {
+    requireJack();
+    const r = run("bleeperoo", "-n", "120", "-s", "1", "-b", "256");
+    expect(r.status).toBe(0);
+    expect(r.out).toContain("scheduled 120 bleeps");
+    expect(r.out).toContain("played 120, belated 0");
+    // actualTime is the requested time rounded to the sample grid: at most half a sample off.
+    const [lo, hi] = /start error \(actualTime - start\): (\S+) to (\S+) samples/.exec(r.out)!.slice(1).map(Number);
+    expect(Math.max(Math.abs(lo), Math.abs(hi))).toBeLessThanOrEqual(0.5);
+  });
+
+  test("delay records and plays through one ring buffer without errors", () => {
+    requireJack();
+    const r = run("delay", "-s", "1", "--delay", "0.2", "-b", "256");
+    expect(r.status).toBe(0);
+    expect(r.out).toContain("delaying 1 channel(s) by 0.2 s (9600 frames)");
+    expect(r.out).toContain("no errors");
+    // Playback trails the recording by the delay less the stream's input and output latency
+    // (the starts are compared with the ADC and DAC times: a few periods on JACK).
+    const recorded = number(r.out, /recorded (\d+) frames/);
+    const played = number(r.out, /played (\d+) frames/);
+    expect(played).toBeGreaterThan(0);
+    expect(recorded - played).toBeGreaterThanOrEqual(9600 - 8 * 256);
+    expect(recorded - played).toBeLessThanOrEqual(9600);
+  });
+
+  test("fetch_stats prints stream stats and shows the unread ring buffer overflowing", () => {
+    requireJack();
+    const r = run("fetch_stats", "-s", "1", "-i", "0.3", "--ring-seconds", "0.2", "-b", "256");
+    expect(r.status).toBe(0);
+    expect(r.out).toMatch(/stream stats: blocks \d+, block size 256-256/);
+    expect(r.out).toContain("buffer action: done, 48000 frames");
+    expect(r.out).toContain("ring buffer action: ringEnded, 16384 frames");
+    expect(r.out).toContain("ring buffer: 16384 frames waiting to be read (full: true)");
+  });
+
+  test("play_file streams a 16-bit file longer than its ring buffer, every frame", () => {
+    requireJack();
+    const dir = mkdtempSync(join(tmpdir(), "rtmixer-play-"));
+    try {
+      const frames = 48000 + 123;
+      const wav = new (wavefile as unknown as { WaveFile: new () => any }).WaveFile();
+      wav.fromScratch(2, 48000, "16", Int16Array.from({ length: 2 * frames }, (_, i) => (i * 7) % 20000 - 10000));
+      writeFileSync(join(dir, "in.wav"), wav.toBuffer());
+      const r = run("play_file", "-q", "8192", join(dir, "in.wav"));
+      expect(r.status).toBe(0);
+      expect(r.out).toContain(`${frames} frames (1.00 s), 2 channel(s), 48000 Hz, 16-bit`);
+      expect(r.out).toContain(`played ${frames} of ${frames} frames (all of them)`);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test("record_file records exactly the given duration to a WAV file", () => {
+    requireJack();
+    const dir = mkdtempSync(join(tmpdir(), "rtmixer-rec-"));
+    try {
+      const file = join(dir, "take.wav");
+      const r = run("record_file", file, "-s", "0.5", "-c", "2");
+      expect(r.status).toBe(0);
+      expect(r.out).toContain(`wrote 24000 frames (0.500 s) to ${file}`);
+      const wav = readWav(file);
+      expect([wav.channels, wav.sampleRate, wav.data.length]).toEqual([2, 48000, 48000]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test("record_file records until Enter", async () => {
+    requireJack();
+    const dir = mkdtempSync(join(tmpdir(), "rtmixer-rec-"));
+    try {
+      const file = join(dir, "take.wav");
+      const r = await runTyped("record_file", [file, "-c", "1"], [["\n", 800]]);
+      expect(r.status).toBe(0);
+      expect(r.out).toContain("press Enter to stop");
+      const frames = number(r.out, /wrote (\d+) frames/);
+      expect(frames).toBeGreaterThan(0.3 * 48000);
+      expect(readWav(file).data.length).toBe(frames);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test("signal_processing moves blocks from the record ring to the play ring", () => {
+    requireJack();
+    const r = run("signal_processing", "-s", "1", "-b", "256");
+    expect(r.status).toBe(0);
+    expect(number(r.out, /processed (\d+) blocks/)).toBeGreaterThan(40);
+    expect(r.out).not.toContain("error:");
+  });
+
+  test("sampler records into a slot, plays it back, and quits on x", async () => {
+    requireJack();
+    const r = await runTyped("sampler", ["-b", "256"], [["1\n", 300], ["1\n", 400], ["q\n", 100], ["x\n", 700]]);
+    expect(r.status).toBe(0);
+    expect(r.out).toContain("slot 1: recording");
+    const frames = number(r.out, /slot 1: recorded [\d.]+ s \((\d+) frames\)/);
+    expect(frames).toBeGreaterThan(0.2 * 48000);
+    expect(r.out).toContain("slot 1: playing");
+    expect(r.out).toContain("slot 1: played");
+    expect(r.out.trimEnd().endsWith("bye")).toBe(true);
+  });
+
+  test("plot_input draws one line per channel and update", () => {
+    requireJack();
+    const r = run("plot_input", "-s", "0.5", "-c", "2", "-i", "0.1", "-w", "20", "-b", "256");
+    expect(r.status).toBe(0);
+    const updates = number(r.out, /(\d+) updates/);
+    expect(updates).toBeGreaterThanOrEqual(3);
+    // The dummy server's capture ports deliver silence.
+    expect(r.out.split("\n").filter((l) => l.startsWith("ch1 ")).length).toBe(updates);
+    expect(r.out).toContain("ch2 ····················   -inf dBFS |                    |");
+  });
+});
+
+describe("examples' WAV helpers (the wavefile package)", () => {
+  test("WavReader decodes 16-bit PCM piece by piece to float32", () => {
+    const dir = mkdtempSync(join(tmpdir(), "rtmixer-wav-"));
+    try {
+      const samples = Int16Array.from({ length: 3000 }, (_, i) => (i * 37) % 65536 - 32768);
+      const wav = new (wavefile as unknown as { WaveFile: new () => any }).WaveFile();
+      wav.fromScratch(3, 8000, "16", samples);
+      writeFileSync(join(dir, "a.wav"), wav.toBuffer());
+      const reader = new WavReader(join(dir, "a.wav"));
+      expect([reader.channels, reader.sampleRate, reader.frames, reader.bitDepth]).toEqual([3, 8000, 1000, "16"]);
+      const parts = [reader.read(333), reader.read(1000), reader.read(10)];
+      reader.close();
+      expect(parts.map((p) => p.length)).toEqual([999, 2001, 0]);
+      const all = [...parts[0], ...parts[1]];
+      // wavefile scales negative values by 1/32768 and positive ones by 1/32767.
+      all.forEach((x, i) => expect(x).toBeCloseTo(samples[i] / (samples[i] < 0 ? 32768 : 32767), 6));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test("writeWav and readWav round-trip float32 bit-exactly", () => {
+    const dir = mkdtempSync(join(tmpdir(), "rtmixer-wav-"));
+    try {
+      const data = Float32Array.from({ length: 2 * 777 }, (_, i) => Math.sin(i) * 0.9);
+      writeWav(join(dir, "b.wav"), data, 2, 44100);
+      const back = readWav(join(dir, "b.wav"));
+      expect([back.channels, back.sampleRate]).toEqual([2, 44100]);
+      expect(back.data).toEqual(data);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("the demo (npm run demo)", () => {
+  test("without an output device it plays on its own JACK server, records, reports, and stops the server", () => {
+    const dir = mkdtempSync(join(tmpdir(), "rtmixer-demo-"));
+    try {
+      const env: Record<string, string | undefined> = { ...process.env, RTMIXER_DEMO_RUNTIME: isDeno ? "deno" : "bun" };
+      delete env.JACK_DEFAULT_SERVER; // the demo must find no device of its own accord
+      const out = join(dir, "demo.wav");
+      const r = spawnSync("bash", [join(ROOT, ".ci/demo.sh"), "-s", "2", "-n", "40", "-o", out], {
+        cwd: ROOT,
+        env,
+        encoding: "utf8",
+        timeout: 120_000,
+      });
+      const text = `${r.stdout}${r.stderr}`;
+      if (r.status !== 0) console.log(text);
+      expect(r.status).toBe(0);
+      if (!text.includes("No usable output device")) return; // a machine with a sound card played it there
+      const server = /\((rtmixer-demo-[\w-]+)\)/.exec(text)![1];
+      expect(text).toContain("loopback delay: 512 samples (as expected)");
+      expect(text).toContain("bleeps scheduled: 40");
+      expect(text).toContain("bleeps played:    40 (found in the recording)");
+      expect(text).toContain("bleeps belated:   0");
+      expect(text).toContain("onset error:      0 samples at worst");
+      expect(text).toMatch(/xruns: +\d+/);
+      const wav = readWav(out);
+      expect([wav.channels, wav.sampleRate]).toEqual([2, 48000]);
+      expect(wav.data.some((x) => x !== 0)).toBe(true);
+      // Nothing left running: no server process of that name.
+      const left = spawnSync("pgrep", ["-f", `jackd -n ${server} `], { encoding: "utf8" });
+      expect(left.stdout.trim()).toBe("");
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
