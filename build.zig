@@ -20,11 +20,26 @@ pub fn build(b: *std.Build) void {
         .root_source_file = b.path("zig/root.zig"),
         .target = target,
         .optimize = optimize,
+        // Release builds (.ci/release.sh) drop debug info: a fifth of the size.
+        .strip = b.option(bool, "strip", "Omit debug information from the library"),
+        // PortAudio is not linked: zig/portaudio.zig opens it at run time, so the library builds
+        // (and cross-compiles) without PortAudio's headers, and one build runs with any install.
         .link_libc = true,
     });
-    lib_module.linkSystemLibrary("portaudio-2.0", .{});
     const lib = b.addLibrary(.{ .name = "rtmixer", .linkage = .dynamic, .root_module = lib_module });
     b.installArtifact(lib);
+
+    // The realtime-safety test's LD_PRELOAD interposer (zig/rtcheck.zig): zig-out/lib/librtcheck.so.
+    // A test tool, not part of the product (releases copy librtmixer only); LD_PRELOAD is Linux's.
+    if (target.result.os.tag == .linux) {
+        const rtcheck = b.addLibrary(.{ .name = "rtcheck", .linkage = .dynamic, .root_module = b.createModule(.{
+            .root_source_file = b.path("zig/rtcheck.zig"),
+            .target = target,
+            .optimize = optimize,
+            .link_libc = true,
+        }) });
+        b.installArtifact(rtcheck);
+    }
 
     // Tests run in Debug so that every assertion and safety check is live.
     const test_module = b.createModule(.{
@@ -34,7 +49,6 @@ pub fn build(b: *std.Build) void {
         .link_libc = true,
         .sanitize_thread = b.option(bool, "tsan", "Build the Zig tests with the thread sanitizer") orelse false,
     });
-    test_module.linkSystemLibrary("portaudio-2.0", .{});
     const tests = b.addTest(.{ .root_module = test_module });
     const run_tests = b.addRunArtifact(tests);
     b.step("test", "Run the Zig unit tests").dependOn(&run_tests.step);

@@ -4,8 +4,9 @@
  *
  * @module
  */
-export { Mixer, MixerAndRecorder, Recorder, type Channels, type RingBufferOptions } from "./src/mixer.ts";
+export { type ActionStream, Mixer, MixerAndRecorder, Recorder, type Channels, type RingBufferOptions } from "./src/mixer.ts";
 export { RingBuffer } from "./src/ringbuffer.ts";
+export { Sample } from "./src/sample.ts";
 export { OfflineMixer, type OfflineMixerOptions } from "./src/offline.ts";
 export { Action, type ActionOutcome, ActionType, type Stats } from "./src/action.ts";
 export type { StartOptions, TimeOptions, WaitOptions } from "./src/engine.ts";
@@ -17,6 +18,6 @@ export {
   queryDevices,
   queryHostApis,
 } from "./src/devices.ts";
-export type { DeviceInfo, DeviceSpec, HostApiInfo, Kind, Latency, PerKind, SettingsOptions } from "./src/devices.ts";
+export type { Defaults, DeviceInfo, DeviceSpec, HostApiInfo, Kind, Latency, PerKind, SettingsOptions } from "./src/devices.ts";
 export { jackClientName, reinitialize, setJackClientName, setVerbose } from "./src/portaudio.ts";
-export type { StreamKind, StreamOptions } from "./src/stream.ts";
+export type { Stream, StreamKind, StreamOptions } from "./src/stream.ts";

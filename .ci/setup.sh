@@ -5,7 +5,7 @@
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 ZIG_VERSION="0.17.1"   # keep in step with build.zig
-APT_PACKAGES=(libportaudio2 portaudio19-dev jackd2 libjack-jackd2-0)
+APT_PACKAGES=(libportaudio2 jackd2 libjack-jackd2-0)  # PortAudio is opened at run time: no -dev package
 
 say() { printf '[setup] %s\n' "$*" >&2; }
 

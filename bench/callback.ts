@@ -6,10 +6,11 @@
  * All three are called once per block through the same FFI, so they pay the same call cost.
  *
  * Two cases: sources in cache (every voice plays one shared small buffer, all at the same
- * position) and streaming from memory (each voice its own slice of one 256 MiB buffer, all of it
- * read every round). The engine copies each play action's samples into native memory when it is
- * submitted (zig/mixer.zig Mixer.submit), so it reads voices × buffer bytes where the references
- * read the shared buffer once: in the cache case that is the engine's real cost, shown as is. Rounds of the three alternate, every figure is a median, and the ratios are medians of
+ * position: a `Sample`, native memory that every action plays in place) and streaming from
+ * memory (each voice its own slice of one 256 MiB buffer, all of it read every round; a
+ * Float32Array's samples are copied into native memory when its action is submitted, so the
+ * engine then reads its own copies, as large as the slices). Rounds of the three alternate,
+ * every figure is a median, and the ratios are medians of
  * ratios of rounds measured back to back.
  *
  *   bun bench/callback.ts [--smoke]
@@ -19,6 +20,7 @@
  */
 import { native } from "../src/ffi/mod.ts";
 import { Engine } from "../src/engine.ts";
+import { Sample } from "../src/sample.ts";
 import { machine, median, parseSmoke, row, runtime, writeResults } from "./_common.ts";
 
 const smoke = parseSmoke("bench/callback.ts");
@@ -32,8 +34,8 @@ const MAPPINGS = [
   { name: "2,1", channels: [2, 1], contiguous: false }, // stereo swapped: a scattered mapping
   { name: "2", channels: [2], contiguous: false }, // mono onto channel 2 of 2: a strided mapping
 ];
-// 32 KiB of stereo: the engine's per-action copies of it fit the 2 MiB L2 up to 16 voices
-// (8 MiB for 256, 32 MiB for 1024), and a segment is still 16 blocks of 256 or 64 of 64.
+// 32 KiB of stereo, shared by every voice: it stays in L1/L2; a segment is still 16 blocks of
+// 256 or 64 of 64.
 const CACHE_FRAMES = smoke ? 1024 : 4096;
 // Far beyond the caches: on the reference machine (2 MiB L2) a 256 MiB copy runs at the same
 // speed as a 1 GiB one, whatever L3 size the VM reports.
@@ -52,8 +54,8 @@ interface Case {
   /** All voices' samples: voice v starts at v × stride. */
   src: Float32Array;
   stride: number;
-  /** What each engine action plays (the same array for every voice in the cache case). */
-  sources: Float32Array[];
+  /** What each engine action plays (one shared Sample for every voice in the cache case). */
+  sources: (Float32Array | Sample)[];
   /** Frames each voice plays in one segment: a whole number of blocks. */
   segmentFrames: number;
 }
@@ -222,7 +224,8 @@ function cases(place: Case["place"], shared: Float32Array, big: Float32Array): C
         const ch = mapping.channels.length;
         if (place === "cache") {
           const src = shared.subarray(0, CACHE_FRAMES * ch);
-          const sources = Array.from({ length: voices }, () => src);
+          const sample = new Sample(src);
+          const sources = Array.from({ length: voices }, () => sample);
           list.push({ place, mapping, voices, block, src, stride: 0, sources, segmentFrames: CACHE_FRAMES });
         } else {
           const unit = block * ch;
@@ -271,7 +274,7 @@ console.log(
 const rows: Row[] = [];
 const titles = {
   cache:
-    `sources in cache (every voice plays one shared ${CACHE_FRAMES}-frame buffer; the engine reads its per-action copies)`,
+    `sources in cache (every voice plays one shared ${CACHE_FRAMES}-frame Sample)`,
   memory: `streaming from memory (each voice its own slice of one ${MEMORY_BYTES >> 20} MiB buffer)`,
 };
 for (const place of ["cache", "memory"] as const) {

@@ -5,6 +5,7 @@
  */
 import { ACTION, STATS } from "./ffi/layout.ts";
 import type { RingBuffer } from "./ringbuffer.ts";
+import type { Sample } from "./sample.ts";
 
 /** The kinds of action (rtmixer's action types). */
 export const ActionType = {
@@ -15,6 +16,7 @@ export const ActionType = {
   CANCEL: 4,
   FETCH_AND_RESET_STATS: 5,
 } as const;
+/** One of the {@link ActionType} values. */
 export type ActionType = (typeof ActionType)[keyof typeof ActionType];
 
 /** How an action ended. */
@@ -38,12 +40,19 @@ const OUTCOMES: ActionOutcome[] = ["pending", "done", "belated", "cancelled", "r
 
 /** Over- and underflow statistics (of a stream, or of the blocks an action was active in). */
 export interface Stats {
+  /** Callback invocations (blocks) counted. */
   blocks: number;
+  /** The smallest block, in frames. */
   minBlockSize: number;
+  /** The largest block, in frames. */
   maxBlockSize: number;
+  /** Blocks flagged by PortAudio with an input underflow. */
   inputUnderflows: number;
+  /** Blocks flagged by PortAudio with an input overflow (input was lost). */
   inputOverflows: number;
+  /** Blocks flagged by PortAudio with an output underflow (a gap was played). */
   outputUnderflows: number;
+  /** Blocks flagged by PortAudio with an output overflow. */
   outputOverflows: number;
 }
 
@@ -63,6 +72,7 @@ export function readStats(f64: Float64Array, at = 0): Stats {
 /** What an action carries that the callback may touch: kept referenced while in flight. */
 export interface ActionPayload {
   buffer?: Float32Array;
+  sample?: Sample;
   ringBuffer?: RingBuffer;
   target?: Action;
 }
@@ -93,6 +103,8 @@ export class Action {
   readonly mapping: readonly number[];
   /** The buffer played or recorded into, if any. */
   readonly buffer?: Float32Array;
+  /** The Sample played, if any. */
+  readonly sample?: Sample;
   /** The ring buffer played from or recorded into, if any. */
   readonly ringBuffer?: RingBuffer;
   /** For a cancel: the action it stops. */
@@ -131,6 +143,7 @@ export class Action {
     this.totalFrames = fields.totalFrames;
     this.mapping = Object.freeze([...fields.mapping]);
     this.buffer = fields.buffer;
+    this.sample = fields.sample;
     this.ringBuffer = fields.ringBuffer;
     this.target = fields.target;
   }

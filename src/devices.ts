@@ -18,22 +18,33 @@ export type PerKind<T> = T | readonly [T | undefined, T | undefined];
 
 /** A PortAudio device, as {@link queryDevices} lists it. Latencies are in seconds. */
 export interface DeviceInfo {
+  /** Its index, as streams' `device` option takes it. */
   index: number;
+  /** Its name, as the host API reports it. */
   name: string;
   /** Index of its host API (see {@link queryHostApis}). */
   hostApi: number;
+  /** Input channels it offers (0: an output-only device). */
   maxInputChannels: number;
+  /** Output channels it offers (0: an input-only device). */
   maxOutputChannels: number;
+  /** Input latency of the `"low"` setting, for interactive use. */
   defaultLowInputLatency: number;
+  /** Output latency of the `"low"` setting, for interactive use. */
   defaultLowOutputLatency: number;
+  /** Input latency of the `"high"` setting, for robust playback and recording. */
   defaultHighInputLatency: number;
+  /** Output latency of the `"high"` setting, for robust playback and recording. */
   defaultHighOutputLatency: number;
+  /** Its default sample rate, in frames per second. */
   defaultSampleRate: number;
 }
 
 /** A PortAudio host API (ALSA, JACK, Core Audio, WASAPI, ...). */
 export interface HostApiInfo {
+  /** Its index, as {@link queryHostApis} takes it. */
   index: number;
+  /** Its name: "ALSA", "JACK Audio Connection Kit", ... */
   name: string;
   /** PortAudio's `PaHostApiTypeId`. */
   type: number;
@@ -86,6 +97,7 @@ function allDevices(): DeviceInfo[] {
  * ```
  */
 export function queryDevices(): DeviceInfo[];
+/** The one device that `device` (an index or a name query) names, for `kind` (input or output). */
 export function queryDevices(device: DeviceSpec | undefined, kind?: Kind): DeviceInfo;
 export function queryDevices(device?: DeviceSpec, kind?: Kind): DeviceInfo[] | DeviceInfo {
   if (kind !== undefined) checkKind("kind", kind);
@@ -95,6 +107,7 @@ export function queryDevices(device?: DeviceSpec, kind?: Kind): DeviceInfo[] | D
 
 /** Lists every host API, or returns the one at `index`. */
 export function queryHostApis(): HostApiInfo[];
+/** The host API at `index`. */
 export function queryHostApis(index: number): HostApiInfo;
 export function queryHostApis(index?: number): HostApiInfo[] | HostApiInfo {
   const lib = portAudio();
@@ -289,24 +302,28 @@ export class Defaults {
   get dtype(): "float32" {
     return "float32";
   }
+  /** The device, as `[input, output]` (undefined: PortAudio's default device). */
   get device(): readonly [DeviceSpec | undefined, DeviceSpec | undefined] {
     return [...this.#device];
   }
   set device(value: PerKind<DeviceSpec> | undefined) {
     this.#device = perKind("defaults.device", value, checkDeviceSpec);
   }
+  /** Channel counts, as `[input, output]` (undefined: all of the device's channels). */
   get channels(): readonly [number | undefined, number | undefined] {
     return [...this.#channels];
   }
   set channels(value: PerKind<number> | undefined) {
     this.#channels = perKind("defaults.channels", value, checkChannels);
   }
+  /** Latencies, as `[input, output]`: `"low"`, `"high"` or seconds (undefined: `"high"`). */
   get latency(): readonly [Latency | undefined, Latency | undefined] {
     return [...this.#latency];
   }
   set latency(value: PerKind<Latency> | undefined) {
     this.#latency = perKind("defaults.latency", value, checkLatency);
   }
+  /** Frames per second (undefined: the device's default rate). */
   get sampleRate(): number | undefined {
     return this.#sampleRate;
   }
@@ -327,24 +344,28 @@ export class Defaults {
   set queueSize(value: number) {
     this.#queueSize = checkQueueSize("defaults.queueSize", value);
   }
+  /** PortAudio's `paClipOff` for new streams. */
   get clipOff(): boolean {
     return this.#clipOff;
   }
   set clipOff(value: boolean) {
     this.#clipOff = v.boolean("defaults.clipOff", value);
   }
+  /** PortAudio's `paDitherOff` for new streams. */
   get ditherOff(): boolean {
     return this.#ditherOff;
   }
   set ditherOff(value: boolean) {
     this.#ditherOff = v.boolean("defaults.ditherOff", value);
   }
+  /** PortAudio's `paNeverDropInput` for new streams. */
   get neverDropInput(): boolean {
     return this.#neverDropInput;
   }
   set neverDropInput(value: boolean) {
     this.#neverDropInput = v.boolean("defaults.neverDropInput", value);
   }
+  /** PortAudio's `paPrimeOutputBuffersUsingStreamCallback` for new streams. */
   get primeOutputBuffersUsingStreamCallback(): boolean {
     return this.#primeOutputBuffersUsingStreamCallback;
   }
@@ -437,10 +458,15 @@ export function paramsBlock(
 
 /** Settings for {@link checkInputSettings} and {@link checkOutputSettings}. */
 export interface SettingsOptions {
+  /** The device: an index or a name query (default: `defaults.device`). */
   device?: DeviceSpec;
+  /** Channel count (default: all of the device's). */
   channels?: number;
+  /** Frames per second (default: the device's default rate). */
   sampleRate?: number;
+  /** `"low"`, `"high"` (default) or seconds. */
   latency?: Latency;
+  /** Always `"float32"`. */
   dtype?: "float32";
 }
 

@@ -8,6 +8,7 @@ import { ACTION, MIXER } from "./ffi/layout.ts";
 import { Action, type ActionPayload, ActionType, readStats, type Stats } from "./action.ts";
 import { QueueFullError, StreamClosedError } from "./errors.ts";
 import { RingBuffer } from "./ringbuffer.ts";
+import { Sample } from "./sample.ts";
 import * as v from "./validate.ts";
 
 const FLAG_ALLOW_BELATED = 1;
@@ -34,6 +35,7 @@ export interface TimeOptions {
   allowBelated?: boolean;
 }
 
+/** Options of `wait()`. */
 export interface WaitOptions {
   /** Milliseconds between checks (default 10). */
   sleepTime?: number;
@@ -64,9 +66,17 @@ export class Engine {
   #active = new Set<Action>();
   #serial = 0;
   #closed = false;
+  /** Why the callback will never run again although the stream is open (its host ended it). */
+  #failed: string | undefined;
+  #hostEnded: () => string | undefined;
 
-  constructor(mixer: Pointer, inputChannels: number, outputChannels: number) {
+  /**
+   * @param hostEnded returns why the callback stopped for good on its own (the host ended the
+   *   stream), after making sure it cannot run again; undefined while it may still run.
+   */
+  constructor(mixer: Pointer, inputChannels: number, outputChannels: number, hostEnded = (): string | undefined => undefined) {
     this.#mixer = mixer;
+    this.#hostEnded = hostEnded;
     this.inputChannels = inputChannels;
     this.outputChannels = outputChannels;
     const header = runtime.view(mixer, MIXER.bytes);
@@ -125,12 +135,12 @@ export class Engine {
     return (frame + this.#header[MIXER.inputAppliedF64]) / this.sampleRate;
   }
 
-  playBuffer(buffer: Float32Array, channels: number | readonly number[], options?: StartOptions): Action {
-    const data = floatBuffer("buffer", buffer);
+  playBuffer(buffer: Float32Array | Sample, channels: number | readonly number[], options?: StartOptions): Action {
+    const payload: ActionPayload = buffer instanceof Sample ? { sample: buffer } : { buffer: floatBuffer("buffer", buffer) };
     const mapping = this.#mapping("channels", channels, this.outputChannels, "output");
-    const frames = framesOf(data, mapping.length);
+    const frames = framesOf(buffer, mapping.length);
     const timing = startTiming(options);
-    return this.#submit(ActionType.PLAY_BUFFER, timing, frames, mapping, { buffer: data });
+    return this.#submit(ActionType.PLAY_BUFFER, timing, frames, mapping, payload);
   }
 
   recordBuffer(buffer: Float32Array, channels: number | readonly number[], options?: StartOptions): Action {
@@ -174,15 +184,26 @@ export class Engine {
     const sleepTime = opts.sleepTime === undefined ? 10 : v.finite("sleepTime", opts.sleepTime, 0, 60_000);
     for (;;) {
       this.collect();
+      // A stream whose host ended it (a JACK server that quit) never returns its actions.
+      if (!this.#closed && this.#failed === undefined) {
+        const ended = this.#hostEnded();
+        if (ended !== undefined) this.#fail(ended);
+      }
+      const ended = this.#closed
+        ? "the stream was closed before the action finished"
+        : this.#failed !== undefined
+        ? `the stream stopped before the action finished: ${this.#failed}`
+        : undefined;
       const pending = action ? [action] : [...this.#active];
       const unfinished = pending.filter((a) => !a.finished);
       if (unfinished.length === 0) {
-        if (pending.some((a) => a.outcome === "aborted")) {
-          throw new StreamClosedError("the stream was closed before the action finished");
+        // Waiting for everything on a closed or failed stream: it cannot have finished normally.
+        if (pending.some((a) => a.outcome === "aborted") || (action === undefined && ended !== undefined)) {
+          throw new StreamClosedError(ended ?? "the stream was closed before the action finished");
         }
         return;
       }
-      if (this.#closed) throw new StreamClosedError("the stream was closed before the action finished");
+      if (ended !== undefined) throw new StreamClosedError(ended);
       await new Promise((resolve) => setTimeout(resolve, sleepTime));
     }
   }
@@ -205,6 +226,14 @@ export class Engine {
     this.collect();
     for (let slot = 0; slot < this.queueSize; slot++) if (this.#inFlight[slot]) this.#release(slot, true);
     this.#closed = true;
+  }
+
+  /** The callback will not run again though the stream is open: end what is in flight as aborted. */
+  #fail(reason: string): void {
+    if (this.#failed !== undefined) return;
+    this.collect();
+    for (let slot = 0; slot < this.queueSize; slot++) if (this.#inFlight[slot]) this.#release(slot, true);
+    this.#failed = reason;
   }
 
   /** Runs the callback's block processing directly (offline rendering, tests). */
@@ -282,6 +311,7 @@ export class Engine {
 
   #submit(type: ActionType, timing: Timing, frames: number, mapping: readonly number[], payload: ActionPayload): Action {
     if (this.#closed) throw new TypeError("the stream is closed");
+    if (this.#failed !== undefined) throw new StreamClosedError(`the stream stopped: ${this.#failed}; close it`);
     if (this.#free.length === 0) this.collect();
     const slot = this.#free.pop();
     if (slot === undefined) {
@@ -312,9 +342,11 @@ export class Engine {
       u32[u + ACTION.targetSerialU32] = target >= 0 ? u32[target * this.#slotF64 * 2 + ACTION.serialU32] : 0;
     }
     const ringPointer = payload.ringBuffer ? payload.ringBuffer._acquire() : null;
-    // Play samples are copied into native memory during this call (see Mixer.submit).
-    const samples = type === ActionType.PLAY_BUFFER && frames > 0 ? payload.buffer! : null;
-    const status = native().rtm_mixer_submit(this.#mixer, slot, samples, ringPointer);
+    // Play samples are copied into native memory during this call (see Mixer.submit), unless
+    // they are a Sample's, which the action shares.
+    const shared = payload.sample ? payload.sample._pointer() : null;
+    const samples = type === ActionType.PLAY_BUFFER && frames > 0 && !shared ? payload.buffer! : null;
+    const status = native().rtm_mixer_submit(this.#mixer, slot, samples, ringPointer, shared);
     if (status !== 0) {
       payload.ringBuffer?._release();
       this.#free.push(slot);
@@ -345,7 +377,7 @@ function floatBuffer(name: string, buffer: unknown): Float32Array {
   return buffer;
 }
 
-function framesOf(buffer: Float32Array, channels: number): number {
+function framesOf(buffer: { length: number }, channels: number): number {
   if (buffer.length % channels !== 0) {
     throw new RangeError(`buffer length (${buffer.length}) must be a multiple of the channel count (${channels})`);
   }

@@ -5,6 +5,7 @@
 import type { Action } from "./action.ts";
 import { Engine, type StartOptions, type TimeOptions, type WaitOptions } from "./engine.ts";
 import type { RingBuffer } from "./ringbuffer.ts";
+import type { Sample } from "./sample.ts";
 import * as v from "./validate.ts";
 import { Stream, type StreamKind, type StreamOptions } from "./stream.ts";
 
@@ -18,10 +19,11 @@ export interface RingBufferOptions extends StartOptions {
 }
 
 /** What all three stream classes share: actions in flight, cancel, stats, wait, the frame clock. */
-abstract class ActionStream extends Stream {
+export abstract class ActionStream extends Stream {
   /** @internal */
   protected readonly engine: Engine;
 
+  /** Opens a stream of `kind` with the action engine on its callback (not started). */
   constructor(kind: StreamKind, options: StreamOptions | undefined) {
     super(kind, options);
     const channels = this.channels;
@@ -30,7 +32,7 @@ abstract class ActionStream extends Stream {
       : kind === "input"
       ? [channels as number, 0]
       : [0, channels as number];
-    this.engine = new Engine(this.mixerPointer, inputs, outputs);
+    this.engine = new Engine(this.mixerPointer, inputs, outputs, () => this.#hostEnded());
   }
 
   /** The actions in flight (finished ones are collected first). */
@@ -102,6 +104,21 @@ abstract class ActionStream extends Stream {
     return this.engine.wait(action, options);
   }
 
+  /**
+   * Our callback never ends a stream, so one that is neither active nor stopped was ended by its
+   * host (a JACK server that quit): abort it, so that the callback cannot run again.
+   */
+  #hostEnded(): string | undefined {
+    if (this.closed || this.active || this.stopped) return undefined;
+    try {
+      this.abort();
+    } catch {
+      // It is not running either way; close() will report what PortAudio says.
+    }
+    return "the audio host ended it (for JACK: the server quit)";
+  }
+
+  /** @ignore Frees the engine's native memory once the callback can no longer run. */
   protected override callbackStopped(): void {
     this.engine.close();
   }
@@ -119,15 +136,17 @@ abstract class ActionStream extends Stream {
  * ```
  */
 export class Mixer extends ActionStream {
+  /** Opens an output stream (not started: call `start()`). */
   constructor(options?: StreamOptions) {
     super("output", options);
   }
 
   /**
-   * Plays `buffer` (interleaved float32, `channels` channels) starting at `start`. The samples
-   * are copied when the action is sent, so the buffer may be reused at once.
+   * Plays `buffer` (interleaved float32, `channels` channels) starting at `start`. A
+   * Float32Array's samples are copied when the action is sent, so it may be reused at once; a
+   * {@link Sample} is played where it is, shared by every action that plays it.
    */
-  playBuffer(buffer: Float32Array, channels: Channels, options?: StartOptions): Action {
+  playBuffer(buffer: Float32Array | Sample, channels: Channels, options?: StartOptions): Action {
     this.assertOpen();
     return this.engine.playBuffer(buffer, channels, options);
   }
@@ -141,6 +160,7 @@ export class Mixer extends ActionStream {
 
 /** PortAudio input stream for realtime recording (rtmixer's `Recorder`). */
 export class Recorder extends ActionStream {
+  /** Opens an input stream (not started: call `start()`). */
   constructor(options?: StreamOptions) {
     super("input", options);
   }
@@ -167,12 +187,13 @@ export class Recorder extends ActionStream {
  * `device`, `channels` and `latency` may be `[input, output]` pairs.
  */
 export class MixerAndRecorder extends ActionStream {
+  /** Opens a duplex stream (not started: call `start()`). */
   constructor(options?: StreamOptions) {
     super("duplex", options);
   }
 
   /** See {@link Mixer.playBuffer}. */
-  playBuffer(buffer: Float32Array, channels: Channels, options?: StartOptions): Action {
+  playBuffer(buffer: Float32Array | Sample, channels: Channels, options?: StartOptions): Action {
     this.assertOpen();
     return this.engine.playBuffer(buffer, channels, options);
   }

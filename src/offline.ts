@@ -7,8 +7,10 @@ import { native } from "./ffi/mod.ts";
 import type { Action, Stats } from "./action.ts";
 import { Engine, type StartOptions, type TimeOptions, type WaitOptions } from "./engine.ts";
 import type { RingBuffer } from "./ringbuffer.ts";
+import type { Sample } from "./sample.ts";
 import * as v from "./validate.ts";
 
+/** Options of {@link OfflineMixer}. */
 export interface OfflineMixerOptions {
   /** Input channels (default 0). */
   inputChannels?: number;
@@ -33,9 +35,11 @@ const registry = new FinalizationRegistry<unknown>((mixer) => native().rtm_mixer
  * ```
  */
 export class OfflineMixer {
+  /** Frames per second of its clock. */
   readonly sampleRate: number;
   #engine: Engine | null;
 
+  /** A mixer with its own frame clock at 0; nothing runs until {@link process}. */
   constructor(options?: OfflineMixerOptions) {
     const o = v.options("options", options);
     const inputChannels = o.inputChannels === undefined ? 0 : v.integer("inputChannels", o.inputChannels, 0, 1024);
@@ -62,31 +66,40 @@ export class OfflineMixer {
   get time(): number {
     return this.#live.frameTime / this.sampleRate;
   }
+  /** The actions in flight (finished ones are collected first). */
   get actions(): ReadonlySet<Action> {
     return this.#live.actions;
   }
+  /** Over- and underflow statistics of the blocks processed so far. */
   get stats(): Stats {
     return this.#live.stats;
   }
 
-  playBuffer(buffer: Float32Array, channels: number | readonly number[], options?: StartOptions): Action {
+  /** Plays `buffer` (interleaved, copied now) on `channels`; see `Mixer.playBuffer`. */
+  playBuffer(buffer: Float32Array | Sample, channels: number | readonly number[], options?: StartOptions): Action {
     return this.#live.playBuffer(buffer, channels, options);
   }
+  /** Records into `buffer` (interleaved) from `channels`; see `Recorder.recordBuffer`. */
   recordBuffer(buffer: Float32Array, channels: number | readonly number[], options?: StartOptions): Action {
     return this.#live.recordBuffer(buffer, channels, options);
   }
+  /** Plays what is written into `ringBuffer`; see `Mixer.playRingBuffer`. */
   playRingBuffer(ringBuffer: RingBuffer, options?: StartOptions & { channels?: number | readonly number[] }): Action {
     return this.#live.playRingBuffer(ringBuffer, options);
   }
+  /** Records into `ringBuffer`; see `Recorder.recordRingBuffer`. */
   recordRingBuffer(ringBuffer: RingBuffer, options?: StartOptions & { channels?: number | readonly number[] }): Action {
     return this.#live.recordRingBuffer(ringBuffer, options);
   }
+  /** Cancels `action` at the given time (default: at once). */
   cancel(action: Action, options?: TimeOptions): Action {
     return this.#live.cancel(action, options);
   }
+  /** Fetches the statistics and resets them, at the given time; the action's `stats` has them. */
   fetchAndResetStats(options?: TimeOptions): Action {
     return this.#live.fetchAndResetStats(options);
   }
+  /** Resolves when `action` (default: every action in flight) has finished. */
   wait(action?: Action, options?: WaitOptions): Promise<void> {
     return this.#live.wait(action, options);
   }
@@ -128,6 +141,7 @@ export class OfflineMixer {
     native().rtm_mixer_destroy(engine.mixer);
   }
 
+  /** Closes the mixer (for `using`). */
   [Symbol.dispose](): void {
     this.close();
   }

@@ -21,6 +21,8 @@ export const PA = {
   hostApiNotFound: -9979,
   /** librtmixer's own: re-initialising while streams are open. */
   streamsOpen: -1,
+  /** librtmixer's own: the PortAudio library is not installed (its text says how to install it). */
+  libraryMissing: -2,
 } as const;
 
 const encoder = new TextEncoder();

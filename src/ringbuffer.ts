@@ -39,6 +39,8 @@ export class RingBuffer {
   #disposeWhenUnused = false;
 
   /**
+   * A ring of `size` elements of `elementSize` bytes in native memory, or over `buffer`.
+   *
    * @param elementSize bytes per element (for audio: channels × 4)
    * @param size number of elements, a power of two; omit it when passing `buffer`
    * @param buffer memory to use in place (its byte length / elementSize must be a power of two)

@@ -49,9 +49,13 @@ export interface StreamOptions {
   dtype?: "float32" | readonly ["float32", "float32"];
   /** rtmixer's `qsize`: how many actions can be in flight (a power of two, default 16). */
   queueSize?: number;
+  /** PortAudio's `paClipOff`: do not clip out-of-range samples. */
   clipOff?: boolean;
+  /** PortAudio's `paDitherOff`: do not dither. */
   ditherOff?: boolean;
+  /** PortAudio's `paNeverDropInput` (full-duplex streams with `blockSize` 0 only). */
   neverDropInput?: boolean;
+  /** PortAudio's `paPrimeOutputBuffersUsingStreamCallback`: the first output comes from the callback, not silence. */
   primeOutputBuffersUsingStreamCallback?: boolean;
   /**
    * The JACK client name (host API JACK only). PortAudio has one JACK client for all streams,
@@ -112,6 +116,8 @@ export class Stream {
   readonly #info = new Float64Array(STREAM_INFO.count);
 
   /**
+   * Opens a PortAudio stream (not started).
+   *
    * @param kind `"input"`, `"output"` or `"duplex"`
    * @param options stream options (see {@link StreamOptions})
    * @param extraOptions option names that a subclass handles itself (passed over here)
@@ -184,7 +190,10 @@ export class Stream {
     if (this.#handle === null) throw new TypeError("stream is closed");
   }
 
-  /** The native Mixer that the callback feeds (zig/mixer.zig); throws once closed. */
+  /**
+   * The native Mixer that the callback feeds (zig/mixer.zig); throws once closed.
+   * @ignore
+   */
   protected get mixerPointer(): Pointer {
     this.assertOpen();
     return this.#mixer!;

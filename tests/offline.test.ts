@@ -1,7 +1,7 @@
 // The callback driven through its exported block-processing entry (no device): the TypeScript
 // API, validation and action lifecycle on top of the Zig engine.
 import { describe, expect, test } from "bun:test";
-import { Action, ActionType, OfflineMixer, QueueFullError, RingBuffer, StreamClosedError } from "../mod.ts";
+import { Action, ActionType, OfflineMixer, QueueFullError, RingBuffer, Sample, StreamClosedError } from "../mod.ts";
 import { native } from "../src/ffi/mod.ts";
 
 const FS = 48000;
@@ -198,6 +198,29 @@ describe("OfflineMixer", () => {
         if (m.actions.size > 200) m.process(64);
       }
       while (m.actions.size > 0) m.process(64);
+    }
+    expect(native().rtm_live_allocations()).toBe(baseline);
+  });
+
+  test("a Sample is played by many actions at once, and outlives its disposal while they play", () => {
+    const baseline = native().rtm_live_allocations();
+    {
+      using m = new OfflineMixer();
+      const sample = new Sample(new Float32Array([0.25, 0.5, 0.25, 0.5]));
+      expect(sample.length).toBe(4);
+      const a = m.playBuffer(sample, 2, { startFrame: 0 });
+      const b = m.playBuffer(sample, 2, { startFrame: 1 });
+      expect(a.sample).toBe(sample);
+      expect(a.totalFrames).toBe(2);
+      sample[Symbol.dispose](); // the actions keep the samples alive
+      expect(sample.disposed).toBe(true);
+      const out = render(m, 1);
+      expect(Array.from(out.subarray(0, 6))).toEqual([0.25, 0.5, 0.5, 1, 0.25, 0.5]);
+      expect([a.outcome, b.outcome]).toEqual(["done", "done"]);
+      expect(() => m.playBuffer(sample, 2)).toThrow(/buffer: the Sample is disposed/);
+      using mono = new Sample(new Float32Array(3));
+      expect(() => m.playBuffer(mono, 2)).toThrow(/multiple of the channel count/);
+      expect(() => new Sample([1, 2] as never)).toThrow(/data must be a Float32Array/);
     }
     expect(native().rtm_live_allocations()).toBe(baseline);
   });

@@ -34,7 +34,7 @@ const Jack = struct {
         const lib = pa.openLibrary(pa.libjack_name) orelse return null;
         var j: Jack = undefined;
         inline for (comptime std.meta.fieldNames(Jack)) |name| {
-            const sym = std.c.dlsym(lib, "jack_" ++ name) orelse return null;
+            const sym = pa.librarySymbol(lib, "jack_" ++ name) orelse return null;
             @field(j, name) = @ptrCast(@alignCast(sym));
         }
         return j;
@@ -205,7 +205,7 @@ pub const Probe = struct {
         var input = direction;
         input.device = @intFromFloat(params.input_device);
         input.suggested_latency = params.input_latency;
-        const code = pa.Pa_OpenStream(&p.stream, &input, &direction, params.sample_rate, @intFromFloat(params.block_size), 0, &callback, p);
+        const code = pa.api.Pa_OpenStream(&p.stream, &input, &direction, params.sample_rate, @intFromFloat(params.block_size), 0, &callback, p);
         if (code != 0) {
             alloc.free(p.captured);
             p.captured = &.{};
@@ -223,7 +223,7 @@ pub const Probe = struct {
 
     pub fn start(p: *Probe) c_int {
         if (!p.isCurrent()) return pa.err.bad_stream_ptr;
-        return pa.Pa_StartStream(p.stream.?);
+        return pa.api.Pa_StartStream(p.stream.?);
     }
 
     /// Copies up to `frames` captured frames into `dst`; returns how many.
@@ -236,7 +236,7 @@ pub const Probe = struct {
     pub fn destroy(p: *Probe) void {
         if (p.stream) |s| {
             if (p.isCurrent()) {
-                _ = pa.Pa_CloseStream(s);
+                _ = pa.api.Pa_CloseStream(s);
                 pa.open_streams -= 1;
             }
             alloc.free(p.captured);

@@ -11,6 +11,7 @@ const alloc = @import("alloc.zig");
 const mix = @import("mix.zig");
 const Clock = @import("clock.zig").Clock;
 const RingBuffer = @import("ringbuffer.zig").RingBuffer;
+const Sample = @import("sample.zig").Sample;
 
 /// PortAudio's PaStreamCallbackFlags bits.
 pub const status = struct {
@@ -107,6 +108,11 @@ pub const Action = extern struct {
     ringbuffer: ?*RingBuffer,
     target: ?*Action,
     next: ?*Action,
+    /// The shared samples a play action plays (then `buffer` points into them), else null.
+    shared: ?*Sample,
+    /// The clock that places it (see `subjectClock`), decided when the callback takes it: for a
+    /// cancel that is its target's clock, and the target's slot may only be read then.
+    clock: ?*Clock,
 
     /// The 0-based channel numbers, one per source/destination channel.
     pub fn mapping(a: *Action) []u32 {
@@ -133,7 +139,7 @@ comptime {
     std.debug.assert(@offsetOf(Action, "actual_time") == 48);
     std.debug.assert(@offsetOf(Action, "host_start_frame") == 80);
     std.debug.assert(@offsetOf(Action, "stats") == 88);
-    std.debug.assert(@sizeOf(Action) == 176);
+    std.debug.assert(@sizeOf(Action) == 192);
 }
 
 comptime {
@@ -239,7 +245,7 @@ pub const Mixer = extern struct {
     /// action gets native memory of its own: for play, a copy of `data` (read during this call
     /// only); for record, memory that `release` copies out. So the callback never touches memory
     /// a JavaScript engine owns, which it may move, detach, or free while tearing down at exit.
-    pub fn submit(m: *Mixer, index: u32, data: ?[*]const f32, ringbuffer: ?*RingBuffer) SubmitError {
+    pub fn submit(m: *Mixer, index: u32, data: ?[*]const f32, ringbuffer: ?*RingBuffer, shared: ?*Sample) SubmitError {
         if (index >= m.slot_count) return .bad_slot;
         const a = m.slot(index);
         if (@intFromEnum(a.kind) > @intFromEnum(Kind.fetch_and_reset_stats)) return .bad_action;
@@ -250,7 +256,10 @@ pub const Mixer = extern struct {
             .play_buffer, .record_buffer => {
                 const frames = a.total_frames;
                 if (!(frames >= 0 and frames <= frames_max and @floor(frames) == frames)) return .bad_action;
-                if (a.kind == .play_buffer and data == null and frames > 0) return .bad_action;
+                if (a.kind == .play_buffer and data == null and shared == null and frames > 0) return .bad_action;
+                if (shared) |sh| {
+                    if (a.kind != .play_buffer or frames * @as(f64, @floatFromInt(a.channel_count)) > @as(f64, @floatFromInt(sh.len))) return .bad_action;
+                }
             },
             .play_ringbuffer, .record_ringbuffer => {
                 const rb = ringbuffer orelse return .bad_action;
@@ -267,7 +276,11 @@ pub const Mixer = extern struct {
         a.host_start_frame = -1;
         a.stats = .{};
         m.release(index, null); // a slot is released before reuse; this only makes sure
-        if ((a.kind == .play_buffer or a.kind == .record_buffer) and a.total_frames > 0) {
+        if (shared) |sh| {
+            sh.ref();
+            a.shared = sh;
+            a.buffer = sh.data;
+        } else if ((a.kind == .play_buffer or a.kind == .record_buffer) and a.total_frames > 0) {
             const samples = @as(usize, @intFromFloat(a.total_frames)) * a.channel_count;
             const own = alloc.alloc(f32, samples) orelse return .out_of_memory;
             if (a.kind == .play_buffer) @memcpy(own, data.?[0..samples]);
@@ -276,6 +289,7 @@ pub const Mixer = extern struct {
         a.ringbuffer = ringbuffer;
         a.target = if (a.kind == .cancel) m.slot(a.target_index) else null;
         a.next = null;
+        a.clock = null;
         if (m.action_q.write(@ptrCast(&index), 1) != 1) {
             m.release(index, null);
             return .queue_full;
@@ -287,6 +301,12 @@ pub const Mixer = extern struct {
     /// action recorded into `dst` (done_frames × channels samples) when given.
     pub fn release(m: *Mixer, index: u32, dst: ?[*]f32) void {
         const a = m.slot(index);
+        if (a.shared) |sh| {
+            sh.unref();
+            a.shared = null;
+            a.buffer = null;
+            return;
+        }
         const buffer = a.buffer orelse return;
         const samples = @as(usize, @intFromFloat(a.total_frames)) * a.channel_count;
         if (a.kind == .record_buffer) {
@@ -315,22 +335,33 @@ pub const Mixer = extern struct {
     }
 
     /// The clock that places `a`: the DAC's for play, the ADC's for record, the target's for a
-    /// cancel, the block's current time for stats.
-    fn clockFor(m: *Mixer, a: *const Action) *Clock {
+    /// cancel, the block's current time for stats. A cancel's target must be `ownsTarget`.
+    fn subjectClock(m: *Mixer, a: *const Action) *Clock {
         const subject = if (a.kind == .cancel) a.target.? else a;
         if (subject.isPlay()) return &m.output_clock;
         if (subject.isRecord()) return &m.input_clock;
         return &m.current_clock;
     }
 
+    /// Whether a cancel's target is still in the callback's hands as the action it was sent for.
+    /// Only then may the callback read the target's slot: a slot that came back through
+    /// `result_q` may be rewritten by TypeScript for its next action at any moment (a data race,
+    /// found by zig/queue_test.zig under the thread sanitizer). A slot in the active list has not
+    /// come back, so its fields are stable; its serial tells the original target from a newer
+    /// action in the same slot (taken after the cancel, so already in the list when it is due).
+    fn ownsTarget(m: *Mixer, cancel: *const Action) bool {
+        const target = cancel.target.?;
+        return m.findActive(target) and target.serial == cancel.target_serial;
+    }
+
     /// Decides where a newly taken action starts; false if it is dropped as belated.
-    fn place(m: *Mixer, a: *Action, block_start: f64) bool {
+    fn place(a: *Action, block_start: f64) bool {
         var start = if (a.flags & flag.start_is_frame != 0)
             a.requested_time
         else if (a.requested_time == 0)
             block_start
         else
-            m.clockFor(a).frameAt(a.requested_time);
+            a.clock.?.frameAt(a.requested_time);
         if (start < block_start) {
             if (a.flags & flag.allow_belated == 0) return false;
             start = block_start;
@@ -379,13 +410,18 @@ pub const Mixer = extern struct {
         // Bounded: the queue holds at most slot_count entries.
         while (m.action_q.read(@ptrCast(&index), 1) == 1) {
             const a = m.slot(index);
-            if (a.kind == .cancel and a.target.?.serial != a.target_serial) {
-                m.finish(a, .target_finished); // its target came back and the slot was reused
-            } else if (!m.place(a, block_start)) {
+            // A target is taken before its cancels (FIFO): if it is not active now, it has come
+            // back already.
+            if (a.kind == .cancel and !m.ownsTarget(a)) {
+                m.finish(a, .target_finished);
+                continue;
+            }
+            a.clock = m.subjectClock(a);
+            if (!place(a, block_start)) {
                 m.finish(a, .dropped_belated);
             } else {
                 // A cancel takes effect at its start: its actual time is known now.
-                if (a.kind == .cancel) a.actual_time = m.clockFor(a).timeAt(a.start_frame);
+                if (a.kind == .cancel) a.actual_time = a.clock.?.timeAt(a.start_frame);
                 a.contiguous = @intFromBool(mix.isContiguous(a.mapping()));
                 tail.* = a;
                 tail = &a.next;
@@ -405,7 +441,7 @@ pub const Mixer = extern struct {
             link.* = a.next;
             if (a.stop_frame <= a.start_frame) {
                 m.finish(a, .cancelled); // a cancel cancelled before it was due
-            } else if (target.serial == a.target_serial and m.findActive(target)) {
+            } else if (m.ownsTarget(a)) {
                 target.stop_frame = @min(target.stop_frame, a.start_frame);
                 m.finish(a, .done);
             } else m.finish(a, .target_finished);
@@ -422,7 +458,7 @@ pub const Mixer = extern struct {
         const until = @min(block_end, a.stop_frame, a.start_frame + a.total_frames);
         const offset: usize = @intFromFloat(from - block_start);
         const n: u32 = @intFromFloat(@max(until - from, 0));
-        if (a.done_frames == 0 and a.actual_time == 0) a.actual_time = m.clockFor(a).timeAt(a.start_frame);
+        if (a.done_frames == 0 and a.actual_time == 0) a.actual_time = a.clock.?.timeAt(a.start_frame);
         a.stats.count(frames, flags);
 
         var outcome: Outcome = .pending;
@@ -486,8 +522,9 @@ pub const Mixer = extern struct {
     /// does), for comparison in the benchmarks. Only for starts given in seconds.
     fn noteHostStart(m: *Mixer, a: *Action, block_start: f64, frames: u32, time: BlockTime) void {
         if (a.flags & flag.start_is_frame != 0 or a.requested_time == 0) return;
-        const subject = if (a.kind == .cancel) a.target.? else a;
-        const host_time = if (subject.isPlay()) time.output_dac else if (subject.isRecord()) time.input_adc else time.current;
+        // By the clock decided at take: a cancel's target may have come back since.
+        const clock = a.clock.?;
+        const host_time = if (clock == &m.output_clock) time.output_dac else if (clock == &m.input_clock) time.input_adc else time.current;
         const offset = @round((a.requested_time - host_time) * m.sample_rate);
         if (offset < @as(f64, @floatFromInt(frames))) a.host_start_frame = block_start + @max(offset, 0);
     }

@@ -49,7 +49,7 @@ const Rig = struct {
         a.serial = r.serial;
         a.channel_count = @intCast(map.len);
         @memcpy(a.mapping(), map);
-        std.debug.assert(r.m.submit(index, buffer, rb) == .ok);
+        std.debug.assert(r.m.submit(index, buffer, rb, null) == .ok);
         return a;
     }
     fn cancel(r: *Rig, index: u32, target_index: u32, time_s: f64, flags: u32) *Action {
@@ -303,6 +303,36 @@ test "a play buffer is copied at submission: later writes to the source are not 
     try testing.expectEqual(@as(f32, 1), r.step(0)[0]);
 }
 
+test "shared samples are played by many actions without a copy each and freed with the last" {
+    const Sample = @import("sample.zig").Sample;
+    const alloc = @import("alloc.zig");
+    const before = alloc.liveAllocations();
+    var r = Rig.init(64);
+    const src = [_]f32{ 0.25, 0.5 };
+    const s = Sample.create(&src, 2).?;
+    const a = r.m.slot(0);
+    a.* = std.mem.zeroes(Action);
+    for (0..3) |i| {
+        const slot = r.m.slot(@intCast(i));
+        slot.kind = .play_buffer;
+        slot.flags = belated;
+        slot.total_frames = 1;
+        slot.serial = @intCast(i + 1);
+        slot.channel_count = 2;
+        slot.mapping()[0] = 0;
+        slot.mapping()[1] = 1;
+        try testing.expectEqual(Mixer.SubmitError.ok, r.m.submit(@intCast(i), null, null, s));
+    }
+    try testing.expectEqual(@as(u32, 4), s.refs);
+    s.unref(); // the owner lets go; the actions still hold it
+    const out = r.step(0);
+    try testing.expectEqual(@as(f32, 0.75), out[0]);
+    try testing.expectEqual(@as(f32, 1.5), out[1]);
+    while (r.m.collect()) |i| r.m.release(i, null);
+    r.m.destroy();
+    try testing.expectEqual(before, alloc.liveAllocations());
+}
+
 test "native buffer memory is released on release and on destroy" {
     const alloc = @import("alloc.zig");
     const before = alloc.liveAllocations();
@@ -325,8 +355,8 @@ test "bad submissions are refused before they reach the callback" {
     a.mapping()[0] = 2; // only channels 0 and 1 exist
     a.total_frames = 1;
     var buf = [_]f32{1};
-    try testing.expectEqual(Mixer.SubmitError.bad_action, r.m.submit(0, &buf, null));
-    try testing.expectEqual(Mixer.SubmitError.bad_slot, r.m.submit(64, &buf, null));
+    try testing.expectEqual(Mixer.SubmitError.bad_action, r.m.submit(0, &buf, null, null));
+    try testing.expectEqual(Mixer.SubmitError.bad_slot, r.m.submit(64, &buf, null, null));
     a.mapping()[0] = 0;
-    try testing.expectEqual(Mixer.SubmitError.bad_action, r.m.submit(0, null, null));
+    try testing.expectEqual(Mixer.SubmitError.bad_action, r.m.submit(0, null, null, null));
 }

@@ -6,6 +6,7 @@
 //! Everything here runs on the JavaScript thread, never on the audio thread.
 const std = @import("std");
 const builtin = @import("builtin");
+const jackdown = @import("jackdown.zig");
 
 // ---- Declarations (portaudio.h, pa_jack.h, PortAudio 19.6) -------------------------------------
 
@@ -34,6 +35,10 @@ pub const err = struct {
     /// librtmixer's own code (outside PortAudio's range): PortAudio cannot be re-initialised
     /// while streams are open, because `Pa_Terminate` would close them under their owners.
     pub const streams_open: c_int = -1;
+    /// librtmixer's own: the PortAudio library is not installed (see `library_missing_text`).
+    pub const library_missing: c_int = -2;
+    /// librtmixer's own: see `jack_died`.
+    pub const jack_died: c_int = -3;
 };
 
 pub const StreamParameters = extern struct {
@@ -94,44 +99,129 @@ pub const StreamCallback = *const fn (
     user_data: ?*anyopaque,
 ) callconv(.c) c_int;
 
-pub extern fn Pa_Initialize() c_int;
-pub extern fn Pa_Terminate() c_int;
-pub extern fn Pa_GetErrorText(code: c_int) [*:0]const u8;
-pub extern fn Pa_GetLastHostErrorInfo() *const HostErrorInfo;
-pub extern fn Pa_GetHostApiCount() c_int;
-pub extern fn Pa_GetDefaultHostApi() c_int;
-pub extern fn Pa_GetHostApiInfo(host_api: c_int) ?*const HostApiInfo;
-pub extern fn Pa_GetDeviceCount() c_int;
-pub extern fn Pa_GetDefaultInputDevice() c_int;
-pub extern fn Pa_GetDefaultOutputDevice() c_int;
-pub extern fn Pa_GetDeviceInfo(device: c_int) ?*const DeviceInfo;
-pub extern fn Pa_IsFormatSupported(input: ?*const StreamParameters, output: ?*const StreamParameters, sample_rate: f64) c_int;
-pub extern fn Pa_OpenStream(
-    stream: *?*Stream,
-    input: ?*const StreamParameters,
-    output: ?*const StreamParameters,
-    sample_rate: f64,
-    frames_per_buffer: c_ulong,
-    flags: c_ulong,
-    callback: ?StreamCallback,
-    user_data: ?*anyopaque,
-) c_int;
-pub extern fn Pa_CloseStream(stream: *Stream) c_int;
-pub extern fn Pa_StartStream(stream: *Stream) c_int;
-pub extern fn Pa_StopStream(stream: *Stream) c_int;
-pub extern fn Pa_AbortStream(stream: *Stream) c_int;
-pub extern fn Pa_IsStreamStopped(stream: *Stream) c_int;
-pub extern fn Pa_IsStreamActive(stream: *Stream) c_int;
-pub extern fn Pa_GetStreamInfo(stream: *Stream) ?*const StreamInfo;
-pub extern fn Pa_GetStreamTime(stream: *Stream) f64;
-pub extern fn Pa_GetStreamCpuLoad(stream: *Stream) f64;
+/// PortAudio's functions, looked up by name in the system's PortAudio library the first time
+/// PortAudio is initialised (see `load`): so one prebuilt librtmixer works with any PortAudio
+/// install, and cross-compiling needs no PortAudio for the target. Defined once `load` returned
+/// true; every call site runs behind `isInitialized()`, which implies it.
+pub const Api = struct {
+    Pa_Initialize: *const fn () callconv(.c) c_int,
+    Pa_Terminate: *const fn () callconv(.c) c_int,
+    Pa_GetErrorText: *const fn (code: c_int) callconv(.c) [*:0]const u8,
+    Pa_GetLastHostErrorInfo: *const fn () callconv(.c) *const HostErrorInfo,
+    Pa_GetHostApiCount: *const fn () callconv(.c) c_int,
+    Pa_GetDefaultHostApi: *const fn () callconv(.c) c_int,
+    Pa_GetHostApiInfo: *const fn (host_api: c_int) callconv(.c) ?*const HostApiInfo,
+    Pa_GetDeviceCount: *const fn () callconv(.c) c_int,
+    Pa_GetDefaultInputDevice: *const fn () callconv(.c) c_int,
+    Pa_GetDefaultOutputDevice: *const fn () callconv(.c) c_int,
+    Pa_GetDeviceInfo: *const fn (device: c_int) callconv(.c) ?*const DeviceInfo,
+    Pa_IsFormatSupported: *const fn (input: ?*const StreamParameters, output: ?*const StreamParameters, sample_rate: f64) callconv(.c) c_int,
+    Pa_OpenStream: *const fn (
+        stream: *?*Stream,
+        input: ?*const StreamParameters,
+        output: ?*const StreamParameters,
+        sample_rate: f64,
+        frames_per_buffer: c_ulong,
+        flags: c_ulong,
+        callback: ?StreamCallback,
+        user_data: ?*anyopaque,
+    ) callconv(.c) c_int,
+    Pa_CloseStream: *const fn (stream: *Stream) callconv(.c) c_int,
+    Pa_StartStream: *const fn (stream: *Stream) callconv(.c) c_int,
+    Pa_StopStream: *const fn (stream: *Stream) callconv(.c) c_int,
+    Pa_AbortStream: *const fn (stream: *Stream) callconv(.c) c_int,
+    Pa_IsStreamStopped: *const fn (stream: *Stream) callconv(.c) c_int,
+    Pa_IsStreamActive: *const fn (stream: *Stream) callconv(.c) c_int,
+    Pa_GetStreamInfo: *const fn (stream: *Stream) callconv(.c) ?*const StreamInfo,
+    Pa_GetStreamTime: *const fn (stream: *Stream) callconv(.c) f64,
+    Pa_GetStreamCpuLoad: *const fn (stream: *Stream) callconv(.c) f64,
+};
+pub var api: Api = undefined;
+
+// ---- Finding the PortAudio library -------------------------------------------------------------
+
+/// Tried in order, unless `RTMIXER_PORTAUDIO_LIB` names a file (then only that is tried). Bare
+/// names go through the system's search path; macOS's dlopen does not look in Homebrew's or
+/// MacPorts' prefixes, so those are listed.
+const library_names: []const [*:0]const u8 = switch (builtin.os.tag) {
+    .macos => &.{
+        "libportaudio.2.dylib",
+        "/opt/homebrew/lib/libportaudio.2.dylib",
+        "/usr/local/lib/libportaudio.2.dylib",
+        "/opt/local/lib/libportaudio.2.dylib",
+    },
+    .windows => &.{ "portaudio.dll", "libportaudio-2.dll", "libportaudio.dll", "portaudio_x64.dll" },
+    else => &.{ "libportaudio.so.2", "libportaudio.so" },
+};
+
+/// The text of `err.library_missing`: what was looked for and how to install it.
+const library_missing_text = "PortAudio not found (looked for " ++ switch (builtin.os.tag) {
+    .macos => "libportaudio.2.dylib, also in /opt/homebrew/lib, /usr/local/lib and /opt/local/lib",
+    .windows => "portaudio.dll and libportaudio-2.dll",
+    else => "libportaudio.so.2",
+} ++ ", or the file named by RTMIXER_PORTAUDIO_LIB): " ++ switch (builtin.os.tag) {
+    .macos => "install it with `brew install portaudio` (or `sudo port install portaudio`)",
+    .windows => "put a 64-bit portaudio.dll next to the program or on PATH (for example " ++
+        "`pacman -S mingw-w64-x86_64-portaudio` in MSYS2, or `vcpkg install portaudio`)",
+    else => "install it with `sudo apt install libportaudio2` (Debian/Ubuntu), " ++
+        "`sudo dnf install portaudio` (Fedora), `sudo pacman -S portaudio` (Arch) " ++
+        "or `sudo apk add portaudio` (Alpine)",
+};
+
+var pa_library: ?*anyopaque = null;
+var load_state: enum { not_tried, loaded, missing } = .not_tried;
+
+/// Opens the PortAudio library and fills `api`, on the first call; false when the library or one
+/// of its functions is missing (`err.library_missing` explains).
+pub fn load() bool {
+    if (load_state == .not_tried) load_state = if (loadApi()) .loaded else .missing;
+    return load_state == .loaded;
+}
+
+fn loadApi() bool {
+    const handle = open: {
+        const explicit = getenv("RTMIXER_PORTAUDIO_LIB");
+        if (explicit != null and explicit.?[0] != 0) break :open openLibrary(explicit.?) orelse return false;
+        for (library_names) |name| {
+            if (openLibrary(name)) |h| break :open h;
+        }
+        return false;
+    };
+    var table: Api = undefined;
+    inline for (comptime std.meta.fieldNames(Api)) |name| {
+        const sym = librarySymbol(handle, name) orelse return false;
+        @field(table, name) = @ptrCast(@alignCast(sym));
+    }
+    api = table;
+    pa_library = handle; // never closed: PortAudio's threads may outlive any caller
+    return true;
+}
+
+fn getenv(name: [*:0]const u8) ?[*:0]const u8 {
+    if (builtin.os.tag == .windows) return null; // there the DLL search path is the way
+    return std.c.getenv(name);
+}
+
+// Windows has no dlopen; its loader's two functions, declared by hand.
+extern "kernel32" fn LoadLibraryA(name: [*:0]const u8) callconv(.winapi) ?*anyopaque;
+extern "kernel32" fn GetProcAddress(module: *anyopaque, name: [*:0]const u8) callconv(.winapi) ?*anyopaque;
+
+pub fn openLibrary(name: [*:0]const u8) ?*anyopaque {
+    if (builtin.os.tag == .windows) return LoadLibraryA(name);
+    return std.c.dlopen(name, .{ .NOW = true });
+}
+
+pub fn librarySymbol(handle: *anyopaque, name: [*:0]const u8) ?*anyopaque {
+    if (builtin.os.tag == .windows) return GetProcAddress(handle, name);
+    return std.c.dlsym(handle, name);
+}
+
 // The JACK extensions exist only where PortAudio was built with JACK: looked up at run time.
 const PaJackSetClientName = *const fn (name: [*:0]const u8) callconv(.c) c_int;
 const PaJackGetClientName = *const fn (name: *?[*:0]const u8) callconv(.c) c_int;
 
 fn portAudioSymbol(comptime T: type, name: [*:0]const u8) ?T {
-    if (builtin.os.tag == .windows) return null;
-    const sym = std.c.dlsym(null, name) orelse return null; // null: RTLD_DEFAULT, every loaded library
+    const sym = librarySymbol(pa_library orelse return null, name) orelse return null;
     return @ptrCast(@alignCast(sym));
 }
 
@@ -163,6 +253,11 @@ pub var open_streams: u32 = 0;
 /// Counts initialisations: a stream opened under an earlier one was closed by Pa_Terminate, and
 /// its handle must not reach PortAudio again.
 pub var generation: u32 = 0;
+/// Set once PortAudio's JACK server died (zig/jackdown.zig). PortAudio 19.6 then aborts the
+/// process in `Pa_CloseStream` and `Pa_Terminate` (pa_jack.c asserts that `jack_port_unregister`
+/// and `jack_deactivate` succeed on the dead client), so from then on neither is called: such
+/// streams are left to the process's end, and PortAudio is not terminated or re-initialised.
+pub var jack_died = false;
 var verbose = false;
 
 /// PortAudio keeps the pointer given to `PaJack_SetClientName` without copying: static storage.
@@ -188,8 +283,8 @@ pub fn acquire() c_int {
 pub fn release() void {
     if (users == 0) return;
     users -= 1;
-    if (users == 0 and initialized) {
-        _ = Pa_Terminate();
+    if (users == 0 and initialized and !jackdown.serverDied()) {
+        _ = api.Pa_Terminate();
         initialized = false;
         open_streams = 0;
     }
@@ -198,8 +293,9 @@ pub fn release() void {
 /// Terminates and initialises again, so that host APIs and devices are scanned anew.
 pub fn reinitialize() c_int {
     if (open_streams != 0) return err.streams_open;
+    if (initialized and jackdown.serverDied()) return err.jack_died;
     if (initialized) {
-        _ = Pa_Terminate();
+        _ = api.Pa_Terminate();
         initialized = false;
     }
     return initialize();
@@ -211,7 +307,7 @@ extern "c" fn atexit(function: *const fn () callconv(.c) void) c_int;
 var exit_hook_installed = false;
 
 fn terminateAtExit() callconv(.c) void {
-    if (initialized) _ = Pa_Terminate();
+    if (initialized and !jackdown.serverDied()) _ = api.Pa_Terminate();
     initialized = false;
 }
 
@@ -230,13 +326,14 @@ fn installExitHook() void {
 
 fn initialize() c_int {
     std.debug.assert(!initialized);
+    if (!load()) return err.library_missing;
     installExitHook();
     silenceLibraries(!verbose);
     if (portAudioSymbol(PaJackSetClientName, "PaJack_SetClientName")) |set| {
         // Always set: PortAudio still holds the pointer of the last call, to our storage.
         _ = set(if (jack_client_name[0] != 0) &jack_client_name else "PortAudio");
     }
-    const code = Pa_Initialize();
+    const code = api.Pa_Initialize();
     if (code != 0) return code;
     initialized = true;
     generation +%= 1;
@@ -281,12 +378,8 @@ fn jackToStderr(message: [*:0]const u8) callconv(.c) void {
 
 pub const libjack_name = if (builtin.os.tag == .macos) "libjack.0.dylib" else "libjack.so.0";
 
-pub fn openLibrary(name: [*:0]const u8) ?*anyopaque {
-    if (builtin.os.tag == .windows) return null;
-    return std.c.dlopen(name, .{ .NOW = true });
-}
-
 fn silenceLibraries(quiet: bool) void {
+    if (builtin.os.tag == .windows) return; // no ALSA, and JACK is rare there: leave it be
     if (builtin.os.tag == .linux) {
         if (openLibrary("libasound.so.2")) |alsa| {
             if (std.c.dlsym(alsa, "snd_lib_error_set_handler")) |sym| {
@@ -319,7 +412,12 @@ pub fn copyString(text: ?[*:0]const u8, buffer: [*]u8, capacity: u32) i32 {
 
 pub fn errorText(code: c_int) [*:0]const u8 {
     if (code == err.streams_open) return "PortAudio cannot be re-initialised while streams are open";
-    return Pa_GetErrorText(code);
+    if (code == err.library_missing) return library_missing_text;
+    if (code == err.jack_died) return "the JACK server quit while a stream ran; PortAudio 19.6 cannot " ++
+        "re-initialise after that without aborting the process (pa_jack.c asserts on the dead client), " ++
+        "so restart the program to use JACK again";
+    if (!load()) return "PortAudio error (PortAudio itself is not installed, so no text)";
+    return api.Pa_GetErrorText(code);
 }
 
 test "copyString reports the full length and truncates the copy" {

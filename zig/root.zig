@@ -9,11 +9,13 @@ const pa = @import("portaudio.zig");
 const stream = @import("stream.zig");
 const Stream = stream.Stream;
 const jacktest = @import("jacktest.zig");
+const jackdown = @import("jackdown.zig");
 const Mixer = mixer.Mixer;
+const Sample = @import("sample.zig").Sample;
 
 /// Bumped whenever an exported signature or a shared struct layout changes; the TypeScript loader
 /// refuses a library whose number differs from its own.
-pub const abi_version: u32 = 2;
+pub const abi_version: u32 = 3;
 
 export fn rtm_abi_version() u32 {
     return abi_version;
@@ -84,8 +86,17 @@ export fn rtm_mixer_slots(m: *Mixer) [*]u8 {
 }
 /// Sends the action in slot `index` to the callback: 0, or a negative Mixer.SubmitError. `data`
 /// (a play action's samples) is copied during the call.
-export fn rtm_mixer_submit(m: *Mixer, index: u32, data: ?[*]const f32, ringbuffer: ?*RingBuffer) i32 {
-    return @intFromEnum(m.submit(index, data, ringbuffer));
+export fn rtm_mixer_submit(m: *Mixer, index: u32, data: ?[*]const f32, ringbuffer: ?*RingBuffer, shared: ?*Sample) i32 {
+    return @intFromEnum(m.submit(index, data, ringbuffer, shared));
+}
+/// Copies `len` samples into native memory that play actions can share; null if out of memory.
+export fn rtm_sample_create(data: [*]const f32, len: f64) ?*Sample {
+    if (!(len >= 0 and len <= Mixer.frames_max)) return null;
+    return Sample.create(data, @intFromFloat(len));
+}
+/// Drops the owner's reference; the memory goes when no action plays it any more.
+export fn rtm_sample_unref(s: *Sample) void {
+    s.unref();
 }
 /// Frees a collected action's memory, copying a record action's frames into `dst` first.
 export fn rtm_mixer_release(m: *Mixer, index: u32, dst: ?[*]f32) void {
@@ -139,15 +150,15 @@ export fn rtm_pa_error_text(code: i32, buffer: [*]u8, capacity: u32) i32 {
 /// The host API's text of the last paUnanticipatedHostError (empty if there is none).
 export fn rtm_pa_host_error_text(buffer: [*]u8, capacity: u32) i32 {
     if (!pa.isInitialized()) return pa.copyString(null, buffer, capacity);
-    return pa.copyString(pa.Pa_GetLastHostErrorInfo().error_text, buffer, capacity);
+    return pa.copyString(pa.api.Pa_GetLastHostErrorInfo().error_text, buffer, capacity);
 }
 export fn rtm_pa_device_count() i32 {
-    return if (pa.isInitialized()) pa.Pa_GetDeviceCount() else pa.err.not_initialized;
+    return if (pa.isInitialized()) pa.api.Pa_GetDeviceCount() else pa.err.not_initialized;
 }
 /// PortAudio's default input (`output` false) or output device index, or -1 for none.
 export fn rtm_pa_default_device(output: bool) i32 {
     if (!pa.isInitialized()) return pa.err.not_initialized;
-    return if (output) pa.Pa_GetDefaultOutputDevice() else pa.Pa_GetDefaultInputDevice();
+    return if (output) pa.api.Pa_GetDefaultOutputDevice() else pa.api.Pa_GetDefaultInputDevice();
 }
 /// Fills `out` (8 f64, src/ffi/layout.ts DEVICE) with the device's numbers.
 export fn rtm_pa_device_info(index: i32, out: [*]f64) i32 {
@@ -166,13 +177,13 @@ export fn rtm_pa_device_name(index: i32, buffer: [*]u8, capacity: u32) i32 {
 }
 fn deviceInfo(index: i32) ?*const pa.DeviceInfo {
     if (!pa.isInitialized() or index < 0) return null;
-    return pa.Pa_GetDeviceInfo(index);
+    return pa.api.Pa_GetDeviceInfo(index);
 }
 export fn rtm_pa_host_api_count() i32 {
-    return if (pa.isInitialized()) pa.Pa_GetHostApiCount() else pa.err.not_initialized;
+    return if (pa.isInitialized()) pa.api.Pa_GetHostApiCount() else pa.err.not_initialized;
 }
 export fn rtm_pa_default_host_api() i32 {
-    return if (pa.isInitialized()) pa.Pa_GetDefaultHostApi() else pa.err.not_initialized;
+    return if (pa.isInitialized()) pa.api.Pa_GetDefaultHostApi() else pa.err.not_initialized;
 }
 /// Fills `out` (4 f64, src/ffi/layout.ts HOST_API): type id, device count, default input and
 /// output device (-1 for none).
@@ -190,7 +201,7 @@ export fn rtm_pa_host_api_name(index: i32, buffer: [*]u8, capacity: u32) i32 {
 }
 fn hostApiInfo(index: i32) ?*const pa.HostApiInfo {
     if (!pa.isInitialized() or index < 0) return null;
-    return pa.Pa_GetHostApiInfo(index);
+    return pa.api.Pa_GetHostApiInfo(index);
 }
 /// 0 if PortAudio would open a stream with these parameters (a stream.Params block), else why not.
 export fn rtm_pa_check_settings(params: [*]const f64) i32 {
@@ -218,32 +229,33 @@ export fn rtm_stream_mixer(s: *Stream) ?*Mixer {
     return s.mixer;
 }
 export fn rtm_stream_start(s: *Stream) i32 {
-    return pa.Pa_StartStream(s.handle() orelse return pa.err.bad_stream_ptr);
+    return pa.api.Pa_StartStream(s.handle() orelse return pa.err.bad_stream_ptr);
 }
+// Through jackdown: a stream whose JACK server died would otherwise hang here for 10 minutes.
 export fn rtm_stream_stop(s: *Stream) i32 {
-    return pa.Pa_StopStream(s.handle() orelse return pa.err.bad_stream_ptr);
+    return jackdown.stopStream(s.handle() orelse return pa.err.bad_stream_ptr, pa.api.Pa_StopStream);
 }
 export fn rtm_stream_abort(s: *Stream) i32 {
-    return pa.Pa_AbortStream(s.handle() orelse return pa.err.bad_stream_ptr);
+    return jackdown.stopStream(s.handle() orelse return pa.err.bad_stream_ptr, pa.api.Pa_AbortStream);
 }
 /// 1 if the callback runs, 0 if not, or an error.
 export fn rtm_stream_is_active(s: *Stream) i32 {
-    return pa.Pa_IsStreamActive(s.handle() orelse return pa.err.bad_stream_ptr);
+    return pa.api.Pa_IsStreamActive(s.handle() orelse return pa.err.bad_stream_ptr);
 }
 /// 1 if stopped, 0 if not, or an error.
 export fn rtm_stream_is_stopped(s: *Stream) i32 {
-    return pa.Pa_IsStreamStopped(s.handle() orelse return pa.err.bad_stream_ptr);
+    return pa.api.Pa_IsStreamStopped(s.handle() orelse return pa.err.bad_stream_ptr);
 }
 /// PortAudio's stream time in seconds (0 on error).
 export fn rtm_stream_time(s: *Stream) f64 {
-    return pa.Pa_GetStreamTime(s.handle() orelse return 0);
+    return pa.api.Pa_GetStreamTime(s.handle() orelse return 0);
 }
 export fn rtm_stream_cpu_load(s: *Stream) f64 {
-    return pa.Pa_GetStreamCpuLoad(s.handle() orelse return 0);
+    return pa.api.Pa_GetStreamCpuLoad(s.handle() orelse return 0);
 }
 /// Fills `out` (3 f64): input latency, output latency, sample rate, as PortAudio reports them.
 export fn rtm_stream_info(s: *Stream, out: [*]f64) i32 {
-    const info = pa.Pa_GetStreamInfo(s.handle() orelse return pa.err.bad_stream_ptr) orelse return pa.err.bad_stream_ptr;
+    const info = pa.api.Pa_GetStreamInfo(s.handle() orelse return pa.err.bad_stream_ptr) orelse return pa.err.bad_stream_ptr;
     out[0..3].* = .{ info.input_latency, info.output_latency, info.sample_rate };
     return 0;
 }
@@ -275,6 +287,24 @@ export fn rtm_test_ring_peer_start(rb: *RingBuffer, total: f64, direction: u32) 
 /// Joins the thread; returns how many elements arrived out of sequence.
 export fn rtm_test_ring_peer_join(peer: *selftest.Peer) f64 {
     return selftest.join(peer);
+}
+/// Asks the thread to stop (a reader empties the ring first) and waits; returns the elements it
+/// moved. Then join.
+export fn rtm_test_ring_peer_stop(peer: *selftest.Peer) f64 {
+    return selftest.stop(peer);
+}
+/// Starts a thread that runs `m`'s block processing back to back (blocks of `frames`), as a
+/// callback would; nothing else may process `m` until it is stopped. Null on bad arguments.
+export fn rtm_test_mixer_driver_start(m: *Mixer, frames: u32) ?*selftest.Driver {
+    return selftest.driverStart(m, frames);
+}
+/// Stops and frees the driver; returns how many blocks it processed.
+export fn rtm_test_mixer_driver_stop(d: *selftest.Driver) f64 {
+    return selftest.driverStop(d);
+}
+/// The realtime-safety counter of the LD_PRELOADed zig/rtcheck.zig (see selftest.rtcheck).
+export fn rtm_test_rtcheck(op: u32) f64 {
+    return selftest.rtcheck(op);
 }
 
 /// Connects the JACK client's own outputs to its inputs and removes all other connections of its
@@ -327,4 +357,6 @@ test {
     _ = @import("clock.zig");
     _ = @import("mix.zig");
     _ = @import("mixer_test.zig");
+    _ = @import("sample.zig");
+    _ = @import("queue_test.zig");
 }

@@ -3,7 +3,9 @@
 //! parameter block that TypeScript has already validated; closed and destroyed explicitly.
 //! Every function here runs on the JavaScript thread; only `callback` runs on the audio thread.
 const std = @import("std");
+const builtin = @import("builtin");
 const pa = @import("portaudio.zig");
+const jackdown = @import("jackdown.zig");
 const alloc = @import("alloc.zig");
 const mixer = @import("mixer.zig");
 const Mixer = mixer.Mixer;
@@ -67,7 +69,7 @@ pub const Params = extern struct {
         if (!pa.isInitialized()) return pa.err.not_initialized;
         const input = p.direction("input");
         const output = p.direction("output");
-        return pa.Pa_IsFormatSupported(if (input) |*i| i else null, if (output) |*o| o else null, p.sample_rate);
+        return pa.api.Pa_IsFormatSupported(if (input) |*i| i else null, if (output) |*o| o else null, p.sample_rate);
     }
 };
 
@@ -87,6 +89,8 @@ pub const Stream = struct {
     mixer: ?*Mixer = null,
     /// pa.generation when opened.
     generation: u32 = 0,
+    /// The realtime-safety test's counter (zig/rtcheck.zig) when it is preloaded, else null.
+    rtcheck: ?RtCheck = null,
 
     pub fn create() ?*Stream {
         const s = alloc.create(Stream) orelse return null;
@@ -114,7 +118,7 @@ pub const Stream = struct {
         const input = p.direction("input");
         const output = p.direction("output");
         var opened: ?*pa.Stream = null;
-        const code = pa.Pa_OpenStream(
+        const code = pa.api.Pa_OpenStream(
             &opened,
             if (input) |*i| i else null,
             if (output) |*o| o else null,
@@ -122,14 +126,14 @@ pub const Stream = struct {
             @intFromFloat(p.block_size),
             @intFromFloat(p.flags),
             &callback,
-            m,
+            s,
         );
         if (code != 0) {
             m.destroy();
             return code;
         }
         std.debug.assert(opened != null);
-        s.* = .{ .pa_stream = opened, .mixer = m, .generation = pa.generation };
+        s.* = .{ .pa_stream = opened, .mixer = m, .generation = pa.generation, .rtcheck = RtCheck.find() };
         pa.open_streams += 1;
         return 0;
     }
@@ -139,7 +143,10 @@ pub const Stream = struct {
         const pa_stream = s.pa_stream orelse return 0;
         // Pa_Terminate (at exit, or by the last release) may have closed it already.
         const current = s.isCurrent();
-        const code = if (current) pa.Pa_CloseStream(pa_stream) else 0;
+        // A stream whose JACK server died: stopping it would hang, closing it abort the process
+        // (see zig/jackdown.zig); its callback cannot run again, so only our side is freed.
+        if (current and jackdown.isDead(pa_stream)) _ = jackdown.stopStream(pa_stream, pa.api.Pa_AbortStream);
+        const code = if (current and !pa.jack_died) pa.api.Pa_CloseStream(pa_stream) else 0;
         if (s.mixer) |m| m.destroy();
         s.* = .{};
         if (current) pa.open_streams -= 1;
@@ -156,8 +163,24 @@ pub const Stream = struct {
     }
 };
 
+/// The realtime-safety test's interposer (zig/rtcheck.zig, LD_PRELOADed by
+/// tests/realtime.test.ts): it counts allocations and locks between `enter` and `exit`.
+pub const RtCheck = struct {
+    enter: *const fn () callconv(.c) void,
+    exit: *const fn () callconv(.c) void,
+
+    /// Looked up once per stream, never in the callback; null unless the interposer is loaded.
+    pub fn find() ?RtCheck {
+        if (builtin.os.tag != .linux) return null;
+        const enter = std.c.dlsym(null, "rtcheck_enter") orelse return null; // null: RTLD_DEFAULT
+        const exit = std.c.dlsym(null, "rtcheck_exit") orelse return null;
+        return .{ .enter = @ptrCast(@alignCast(enter)), .exit = @ptrCast(@alignCast(exit)) };
+    }
+};
+
 /// The audio callback: hands the block to the mixer and nothing else (no allocation, lock,
-/// system call or print happens here).
+/// system call or print happens here). Only under the realtime-safety test does it tell the
+/// interposer when the mixer's work begins and ends (one predictable branch otherwise).
 fn callback(
     input: ?*const anyopaque,
     output: ?*anyopaque,
@@ -166,7 +189,10 @@ fn callback(
     status_flags: c_ulong,
     user_data: ?*anyopaque,
 ) callconv(.c) c_int {
-    const m: *Mixer = @ptrCast(@alignCast(user_data.?));
+    const s: *Stream = @ptrCast(@alignCast(user_data.?));
+    const m = s.mixer.?;
+    if (s.rtcheck) |rc| rc.enter();
+    defer if (s.rtcheck) |rc| rc.exit();
     m.process(
         @ptrCast(@alignCast(input)),
         @ptrCast(@alignCast(output)),

@@ -54,7 +54,7 @@ export const ACTION = {
   stopFrameF64: 9,
   hostStartFrameF64: 10,
   statsF64: 11,
-  mappingU32: 44,
+  mappingU32: 48,
 } as const;
 
 /** zig/stream.zig `Params`: the f64 block of stream open and the settings checks (indices). */

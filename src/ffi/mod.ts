@@ -1,29 +1,61 @@
 /**
- * Finds, opens and checks librtmixer, once, on first use. Lookup order: the `RTMIXER_LIB`
- * environment variable, then the build output next to this module (`zig-out/lib/`), else an
- * error that says how to build it. A library with another ABI version is refused.
+ * Finds, opens and checks librtmixer, once, on first use. Lookup order:
+ *
+ * 1. `RTMIXER_LIB`, the library's path, overrides everything;
+ * 2. a local build next to this module: `zig-out/lib/` (a checkout after `zig build`);
+ * 3. the prebuilt library for this platform in `zig-out/release/<platform>/` (shipped inside the
+ *    npm package; in a checkout, made by `.ci/release.sh`);
+ * 4. when this module was imported from an http(s) URL (Deno): the prebuilt library downloaded
+ *    from the release (see download.ts), verified against its SHA-256 and cached;
+ *
+ * else an error that says how to get one. A library with another ABI version is refused.
  */
 import { ABI_VERSION, type Pointer, type Runtime, type Symbols } from "./symbols.ts";
 import { bunRuntime } from "./bun.ts";
 import { denoRuntime } from "./deno.ts";
+import { cachedLibrary, releaseBase } from "./download.ts";
 
 export type { Pointer, Runtime, Symbols };
 
 /** The runtime adapter: FFI helpers that do not need the library. */
 export const runtime: Runtime = "Bun" in globalThis ? await bunRuntime() : denoRuntime();
 
-let lib: Symbols | undefined;
+/** The platform name used in releases: `linux-x64`, `darwin-arm64`, `windows-x64`, ... */
+export const platform = `${runtime.os}-${runtime.arch}`;
 
-function libraryFileName(): string {
-  return runtime.os === "windows" ? "rtmixer.dll" : runtime.os === "darwin" ? "librtmixer.dylib" : "librtmixer.so";
-}
+const fileName = runtime.os === "windows" ? "rtmixer.dll" : runtime.os === "darwin" ? "librtmixer.dylib" : "librtmixer.so";
+const moduleRoot = new URL("../../", import.meta.url);
+const remote = moduleRoot.protocol === "http:" || moduleRoot.protocol === "https:";
+
+/**
+ * A URL import fetches the library while the module loads (a top-level await), so that
+ * `native()` stays synchronous. A failure is kept, not thrown: it is the first use that fails,
+ * as with a missing local library, and RTMIXER_LIB still wins.
+ */
+const downloaded: { path: string } | { error: Error } | undefined = remote && !runtime.env("RTMIXER_LIB")
+  ? await cachedLibrary(releaseBase(moduleRoot, runtime.env), platform, fileName, runtime.env).then(
+    (path) => ({ path }),
+    (error: Error) => ({ error }),
+  )
+  : undefined;
+
+let lib: Symbols | undefined;
 
 function candidatePaths(): string[] {
   const explicit = runtime.env("RTMIXER_LIB");
   if (explicit) return [explicit];
-  const dir = runtime.os === "windows" ? "bin" : "lib";
-  const url = new URL(`../../zig-out/${dir}/${libraryFileName()}`, import.meta.url);
-  return url.protocol === "file:" ? [decodeURIComponent(url.pathname)] : [];
+  if (downloaded) {
+    if ("error" in downloaded) throw downloaded.error;
+    return [downloaded.path];
+  }
+  if (moduleRoot.protocol !== "file:") return [];
+  const local = `zig-out/${runtime.os === "windows" ? "bin" : "lib"}/${fileName}`;
+  return [local, `zig-out/release/${platform}/${fileName}`].map((p) => filePath(new URL(p, moduleRoot)));
+}
+
+function filePath(url: URL): string {
+  const path = decodeURIComponent(url.pathname);
+  return runtime.os === "windows" ? path.replace(/^\/([A-Za-z]:)/, "$1") : path;
 }
 
 /** The library's symbols; opens it on the first call. */
@@ -33,9 +65,9 @@ export function native(): Symbols {
   const path = paths.find((p) => runtime.exists(p));
   if (!path) {
     throw new Error(
-      `librtmixer not found (looked at: ${paths.join(", ") || "nothing: not a local checkout"}). ` +
-        `Build it with \`bash .ci/setup.sh\` (or \`zig build\` with Zig 0.17.1) in the rtmixer ` +
-        `checkout, or set RTMIXER_LIB to the library's path.`,
+      `librtmixer not found for ${platform} (looked at: ${paths.join(", ") || "nothing"}). In a ` +
+        `checkout, build it with \`bash .ci/setup.sh\` (or \`zig build\` with Zig 0.17.1); or set ` +
+        `RTMIXER_LIB to the library's path.`,
     );
   }
   let opened;

@@ -17,7 +17,7 @@ interface Signature {
 }
 
 /** The ABI version this TypeScript expects; zig/root.zig exports its own. */
-export const ABI_VERSION = 2;
+export const ABI_VERSION = 3;
 
 export const symbols = {
   rtm_abi_version: { args: [], returns: "u32" },
@@ -41,7 +41,9 @@ export const symbols = {
   rtm_mixer_create: { args: ["u32", "u32", "f64", "u32"], returns: "pointer" }, // (in_ch, out_ch, fs, queue_size) -> Mixer*
   rtm_mixer_destroy: { args: ["pointer"], returns: "void" },
   rtm_mixer_slots: { args: ["pointer"], returns: "pointer" }, // -> first action slot
-  rtm_mixer_submit: { args: ["pointer", "u32", "buffer", "pointer"], returns: "i32" }, // (m, slot, samples?, ring?) -> 0 | SubmitError
+  rtm_mixer_submit: { args: ["pointer", "u32", "buffer", "pointer", "pointer"], returns: "i32" }, // (m, slot, samples?, ring?, shared?) -> 0 | SubmitError
+  rtm_sample_create: { args: ["buffer", "f64"], returns: "pointer" }, // (samples, length) -> Sample* (one reference)
+  rtm_sample_unref: { args: ["pointer"], returns: "void" },
   rtm_mixer_release: { args: ["pointer", "u32", "buffer"], returns: "void" }, // (m, slot, record dst?)
   rtm_mixer_collect: { args: ["pointer"], returns: "i32" }, // -> finished slot or -1
   rtm_mixer_process: { args: ["pointer", "buffer", "buffer", "u32", "f64", "f64", "f64", "u32"], returns: "void" }, // (m, in?, out?, frames, current, adc, dac, flags)
@@ -87,6 +89,10 @@ export const symbols = {
   // Test support (zig/selftest.zig)
   rtm_test_ring_peer_start: { args: ["pointer", "f64", "u32"], returns: "pointer" }, // (rb, total, direction) -> Peer*
   rtm_test_ring_peer_join: { args: ["pointer"], returns: "f64" }, // -> elements out of sequence
+  rtm_test_ring_peer_stop: { args: ["pointer"], returns: "f64" }, // stop, wait -> elements moved (then join)
+  rtm_test_mixer_driver_start: { args: ["pointer", "u32"], returns: "pointer" }, // (mixer, frames) -> Driver* (a thread running process())
+  rtm_test_mixer_driver_stop: { args: ["pointer"], returns: "f64" }, // -> blocks processed
+  rtm_test_rtcheck: { args: ["u32"], returns: "f64" }, // (op) -> LD_PRELOADed zig/rtcheck.zig counter, -1 if absent
   // Test support for the JACK dummy server (zig/jacktest.zig)
   rtm_test_jack_loopback: { args: ["buffer", "u32"], returns: "i32" }, // (client utf8, len) -> links | error
   rtm_test_jack_connections: { args: ["buffer", "u32", "buffer", "u32"], returns: "i32" }, // (client, len, dst, cap) -> length

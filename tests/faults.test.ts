@@ -1,0 +1,185 @@
+// Faults from the audio system: a JACK server that dies under a running stream, no device at all,
+// a stream stopped and started again, a stream closed while something waits on it. Nothing may
+// crash the process or hang.
+import { describe, expect, test } from "bun:test";
+import { spawn, spawnSync } from "node:child_process";
+import { Mixer, MixerAndRecorder, StreamClosedError } from "../mod.ts";
+import { loopback, requireJack, sleep } from "./helpers/jack.ts";
+
+const root = new URL("..", import.meta.url).pathname;
+const isBun = "Bun" in globalThis;
+const mod = JSON.stringify(new URL("../mod.ts", import.meta.url).href);
+
+/** Runs `script` in a fresh process of this runtime with `env` added; returns its output lines. */
+function child(name: string, script: string, env: Record<string, string>) {
+  const file = `${root}tests/.${name}-${isBun ? "bun" : "deno"}-${process.pid}.ts`;
+  spawnSync("sh", ["-c", `cat > ${JSON.stringify(file)}`], { input: script });
+  const args = isBun ? [file] : ["run", "-A", file];
+  const p = spawn(process.execPath, args, { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+  let out = "";
+  let err = "";
+  p.stdout!.on("data", (d) => (out += d));
+  p.stderr!.on("data", (d) => (err += d));
+  const exited = new Promise<number | null>((resolve) => p.on("exit", (code) => resolve(code)));
+  return {
+    lines: () => out.split("\n").filter((l) => l !== ""),
+    stderr: () => err,
+    exited,
+    kill: () => p.kill("SIGKILL"),
+    cleanup: () => spawnSync("rm", ["-f", file]),
+  };
+}
+
+/** Stops a server that may have been killed: starting it again reclaims its registry slot. */
+function cleanUpServer(name: string): void {
+  for (let attempt = 0; attempt < 5; attempt++) {
+    if (spawnSync(`${root}.ci/jack.sh`, ["start", name, "48000", "256"]).status === 0) break;
+    spawnSync("sleep", ["0.3"]);
+  }
+  spawnSync("sleep", ["0.3"]); // stopped at once, a fresh jackd may not release its slot
+  spawnSync(`${root}.ci/jack.sh`, ["stop", name]);
+}
+
+/**
+ * The server these tests kill. A fixed name per runtime: a killed jackd keeps its slot in JACK's
+ * registry of at most 8 servers (/dev/shm/jack-shm-registry) until a server of the same name
+ * starts again, so a unique name per run would leak a slot whenever a run is interrupted.
+ */
+const FAULT_SERVER = `rtmixer-fault-${isBun ? "bun" : "deno"}`;
+
+/** Starts a JACK server of this test's own; returns its pid. */
+function startServer(name: string): number {
+  const started = spawnSync(`${root}.ci/jack.sh`, ["start", name, "48000", "256"], { encoding: "utf8" });
+  const pid = Number(started.stdout.trim());
+  // Never signal pid 0 or a negative pid: that would reach the whole process group.
+  if (started.status !== 0 || !(pid > 1)) throw new Error(`JACK server ${name} did not start: ${started.stderr}`);
+  return pid;
+}
+
+async function until(what: string, check: () => boolean, ms: number): Promise<void> {
+  const end = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > end) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+    await sleep(20);
+  }
+}
+
+describe("faults", () => {
+  test("the JACK server killed under a playing stream: waits settle with a clear error, nothing hangs, the process exits cleanly", async () => {
+    requireJack();
+    const server = FAULT_SERVER;
+    const pid = startServer(server);
+    const c = child("fault-jack", `
+      import { Mixer, reinitialize } from ${mod};
+      const m = new Mixer({ channels: 2, blockSize: 256 });
+      m.start();
+      const a = m.playBuffer(new Float32Array(2 * 48000 * 30), 2);
+      const b = m.playBuffer(new Float32Array(2 * 48000), 2, { start: m.time + 20 });
+      const waits = [m.wait(a), m.wait(b), m.wait()].map((p) => p.then(() => "resolved", (e) => e.name + ": " + e.message));
+      console.log("PLAYING");
+      const t0 = Date.now();
+      const results = await Promise.all(waits);
+      console.log("SETTLED " + (Date.now() - t0));
+      for (const r of results) console.log("WAIT " + r);
+      console.log("OUTCOMES " + a.outcome + " " + b.outcome);
+      console.log("ACTIVE " + m.active + " ACTIONS " + m.actions.size);
+      try { m.playBuffer(new Float32Array(2), 2); } catch (e) { console.log("SUBMIT " + e.name + ": " + e.message); }
+      m.close();
+      console.log("CLOSED " + m.closed);
+      // PortAudio 19.6 cannot re-initialise after its JACK server died (see zig/jackdown.zig).
+      try { reinitialize(); console.log("REINIT ok"); } catch (e) { console.log("REINIT " + e.name + ": " + e.message); }
+    `, { JACK_DEFAULT_SERVER: server });
+    try {
+      await until("the child to play", () => c.lines().includes("PLAYING"), 15_000);
+      await sleep(300);
+      process.kill(pid, "SIGKILL");
+      const code = await Promise.race([c.exited, sleep(15_000).then(() => "hung")]);
+      const lines = c.lines();
+      expect({ code, stderr: c.stderr().slice(0, 500) }).toEqual({ code: 0, stderr: expect.any(String) });
+      const settled = Number(lines.find((l) => l.startsWith("SETTLED "))!.split(" ")[1]);
+      expect(settled).toBeLessThan(3000);
+      const waits = lines.filter((l) => l.startsWith("WAIT "));
+      expect(waits).toHaveLength(3);
+      for (const w of waits) expect(w).toMatch(/StreamClosedError: the stream stopped before the action finished: the audio host ended it \(for JACK: the server quit\)/);
+      expect(lines).toContain("OUTCOMES aborted aborted");
+      expect(lines).toContain("ACTIVE false ACTIONS 0");
+      expect(lines.find((l) => l.startsWith("SUBMIT "))).toMatch(/StreamClosedError: the stream stopped/);
+      expect(lines).toContain("CLOSED true");
+      expect(lines.find((l) => l.startsWith("REINIT "))).toMatch(/PortAudioError: .*JACK server quit.*restart the program/);
+    } finally {
+      c.kill();
+      await Promise.race([c.exited, sleep(2000)]); // its dead JACK client must be gone first
+      c.cleanup();
+      cleanUpServer(server);
+    }
+  }, 60_000);
+
+  test("with no JACK server and no sound card, opening a stream is a clear error", async () => {
+    const c = child("fault-nodevice", `
+      import { Mixer, queryDevices } from ${mod};
+      console.log("DEVICES " + queryDevices().length);
+      try { new Mixer(); console.log("OPENED"); } catch (e) { console.log("OPEN " + e.name + ": " + e.message); }
+    `, { JACK_DEFAULT_SERVER: `rtmixer-nonexistent-${process.pid}` });
+    try {
+      const code = await Promise.race([c.exited, sleep(20_000).then(() => "hung")]);
+      expect(code).toBe(0);
+      expect(c.lines()).toContain("DEVICES 0");
+      expect(c.lines().find((l) => l.startsWith("OPEN"))).toMatch(/^OPEN RangeError: device: there is no default output device \(0 devices found\)/);
+    } finally {
+      c.cleanup();
+    }
+  }, 30_000);
+
+  test("a stream stopped and started again keeps playing bit-exact (loopback)", async () => {
+    requireJack();
+    using m = new MixerAndRecorder({ channels: 2, blockSize: 256, queueSize: 64 });
+    for (let round = 0; round < 3; round++) {
+      m.start();
+      loopback();
+      const buf = Float32Array.from({ length: 2 * 1000 }, (_, i) => ((i * 7919) % 1000 + 1) / 2000);
+      const p = Math.ceil(m.frameTime + 0.2 * 48000);
+      const rec = new Float32Array(2 * 1200);
+      const r = m.recordBuffer(rec, 2, { startFrame: p + 512 - 100, allowBelated: false });
+      const a = m.playBuffer(buf, 2, { startFrame: p, allowBelated: false });
+      await m.wait();
+      expect([a.outcome, r.outcome]).toEqual(["done", "done"]);
+      expect(rec.subarray(200, 200 + buf.length)).toEqual(buf);
+      m.stop();
+      expect(m.stopped).toBe(true);
+      await sleep(50);
+    }
+  }, 30_000);
+
+  test("an action pending across stop() and start() finishes after the restart", async () => {
+    requireJack();
+    using m = new Mixer({ channels: 2, blockSize: 256 });
+    m.start();
+    const a = m.playBuffer(new Float32Array(2 * 4800), 2, { startFrame: Math.ceil(m.frameTime + 0.3 * 48000) });
+    m.stop();
+    const waiting = m.wait(a, { sleepTime: 5 });
+    await sleep(100);
+    expect(a.finished).toBe(false); // a stopped stream is not a dead one: the action waits
+    m.start();
+    await waiting;
+    expect(a.outcome).toBe("done");
+  });
+
+  test("close() during wait() settles every wait at once", async () => {
+    requireJack();
+    const m = new Mixer({ channels: 2 });
+    m.start();
+    const a = m.playBuffer(new Float32Array(2 * 48000), 2, { start: m.time + 5 });
+    const b = m.playBuffer(new Float32Array(2 * 48000), 2);
+    const waits = [m.wait(a), m.wait(b), m.wait()];
+    await sleep(30);
+    const t0 = Date.now();
+    m.close();
+    const settled = await Promise.allSettled(waits);
+    for (const r of settled) {
+      expect(r.status).toBe("rejected");
+      expect((r as PromiseRejectedResult).reason).toBeInstanceOf(StreamClosedError);
+    }
+    expect(Date.now() - t0).toBeLessThan(500);
+    expect([a.outcome, b.outcome]).toEqual(["aborted", "aborted"]);
+  });
+});

@@ -1,0 +1,80 @@
+// Native memory comes back: actions of every ending on a real stream, ring buffers and streams
+// that are disposed or only dropped and collected. rtm_live_allocations counts librtmixer's own
+// live allocations (zig/alloc.zig).
+import { describe, expect, test } from "bun:test";
+import { Mixer, QueueFullError, RingBuffer } from "../mod.ts";
+import { native } from "../src/ffi/mod.ts";
+import { forceGc } from "./helpers/gc.ts";
+import { requireJack, sleep } from "./helpers/jack.ts";
+
+const live = () => native().rtm_live_allocations();
+
+/** Collects garbage until the count is back at `baseline` (finalizers run asynchronously). */
+async function settlesAt(baseline: number, ms = 5000): Promise<number> {
+  const end = Date.now() + ms;
+  for (;;) {
+    forceGc();
+    await sleep(20);
+    if (live() === baseline || Date.now() > end) return live();
+  }
+}
+
+describe("leaks", () => {
+  test("100,000 actions on a running stream (done, cancelled, belated, refused as queue full) leave nothing behind", async () => {
+    requireJack();
+    const baseline = live();
+    const counts = { done: 0, cancelled: 0, belated: 0, queueFull: 0, other: 0 };
+    {
+      using m = new Mixer({ channels: 2, blockSize: 256, queueSize: 256 });
+      m.start();
+      const buf = new Float32Array(2 * 16);
+      for (let i = 0; i < 100_000; i++) {
+        try {
+          const kind = i % 3;
+          if (kind === 0) m.playBuffer(buf, 2);
+          else if (kind === 1) m.cancel(m.playBuffer(buf, 2, { startFrame: m.frameTime + 48_000 }));
+          else m.playBuffer(buf, 2, { startFrame: 0, allowBelated: false });
+        } catch (e) {
+          if (!(e instanceof QueueFullError)) throw e;
+          counts.queueFull++;
+          await sleep(3);
+        }
+      }
+      await m.wait();
+      // Everything came back before close; count the endings from a last, observed batch.
+      const probe = [m.playBuffer(buf, 2), m.playBuffer(buf, 2, { startFrame: 0, allowBelated: false })];
+      await m.wait();
+      for (const a of probe) counts[a.outcome === "done" ? "done" : a.outcome === "belated" ? "belated" : "other"]++;
+    }
+    expect(counts.queueFull).toBeGreaterThan(0);
+    expect(counts.other).toBe(0);
+    expect(await settlesAt(baseline)).toBe(baseline);
+  }, 120_000);
+
+  test("ring buffers disposed, or dropped and collected, free their native memory", async () => {
+    const baseline = live();
+    // In a function of its own: an async function's frame may keep its last locals alive (V8).
+    (() => {
+      for (let i = 0; i < 200; i++) {
+        const r = new RingBuffer(8, 1024);
+        r.write(new Float32Array(2 * 100));
+        if (i % 2 === 0) r[Symbol.dispose]();
+      }
+    })();
+    expect(live()).toBeGreaterThan(baseline);
+    expect(await settlesAt(baseline)).toBe(baseline);
+  });
+
+  test("streams closed, or dropped unstarted and collected, free their native memory", async () => {
+    requireJack();
+    const baseline = live();
+    (() => {
+      for (let i = 0; i < 20; i++) {
+        const m = new Mixer({ channels: 2 });
+        m.playBuffer(new Float32Array(2 * 1000), 2);
+        if (i % 2 === 0) m.close();
+      }
+    })();
+    expect(await settlesAt(baseline, 10_000)).toBe(baseline);
+  }, 30_000);
+});
