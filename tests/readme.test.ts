@@ -2,7 +2,7 @@
 // dummy server of `npm test`, so the README cannot rot. Each block is written to a file at the
 // repository root (so that "./mod.ts" means this checkout) and run as a child process. Imports
 // that cannot be resolved here are rewritten to the local module, and only those: the package
-// name of the Bun install ("rtmixer/mod.ts") and the URL of the Deno import. Shell blocks are
+// name of the Bun install ("rtmixer") and the URL of the Deno import. Shell blocks are
 // checked to name only commands that other tests or CI run, and the example commands they show
 // are run with --help. A block fenced as ```ts no-run is skipped (none is, now).
 import { describe, expect, test } from "bun:test";
@@ -25,7 +25,7 @@ const blocks = [...readme.matchAll(/^```(\w+)([^\n]*)\n([\s\S]*?)^```$/gm)].map(
 function runTs(code: string, name: string) {
   const file = join(ROOT, `.readme-${name}-${process.pid}.ts`);
   const source = code
-    .replace(/from "rtmixer\/mod\.ts"/g, 'from "./mod.ts"')
+    .replace(/from "rtmixer(\/mod\.ts)?"/g, 'from "./mod.ts"')
     .replace(/from "https:\/\/[^"]*\/mod\.ts"/g, 'from "./mod.ts"');
   writeFileSync(file, source);
   try {
@@ -40,7 +40,7 @@ function runTs(code: string, name: string) {
 describe("README.md", () => {
   test("has TypeScript blocks for Bun, for Deno from a URL and from a local path", () => {
     const ts = blocks.filter((b) => b.lang === "ts");
-    expect(ts.some((b) => b.code.includes('from "rtmixer/mod.ts"'))).toBe(true);
+    expect(ts.some((b) => b.code.includes('from "rtmixer"'))).toBe(true);
     expect(ts.some((b) => /from "https:\/\/[^"]*\/mod\.ts"/.test(b.code))).toBe(true);
     expect(ts.some((b) => b.code.includes('from "./mod.ts"'))).toBe(true);
     expect(blocks.every((b) => ["ts", "sh"].includes(b.lang))).toBe(true);
