@@ -4,6 +4,7 @@ import { expect, test } from "bun:test";
 import { spawnSync } from "node:child_process";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
+import { requireJack } from "./helpers/jack.ts";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const CHUNKS = [16, 64, 256, 1024, 4096, 16384]; // as in bench/ringbuffer.ts
@@ -71,4 +72,26 @@ test("bench/memory.ts --smoke prints every phase and finds the native allocation
   }
   // A leak here is a bug, not a benchmark figure: the smoke run already shows it.
   expect(out).toMatch(/^goal: native allocations back to the baseline: met/m);
+});
+
+test("bench/accuracy.ts --smoke plays, records and finds every bleep exactly, idle and loaded", () => {
+  requireJack();
+  const out = smoke("accuracy");
+  const rows = out.split("\n").filter((l) => /^\| (idle|both cores loaded) \|/.test(l));
+  expect(rows.length).toBe(2);
+  for (const r of rows) {
+    const [, , bleeps, played, belated, worst] = r.split("|").map((c) => Number(c.trim()));
+    // Every bleep that was not dropped as belated is found in the recording, at its exact
+    // position: a functional check (how many are belated depends on the machine's load).
+    expect(played).toBe(bleeps - belated);
+    expect(worst).toBe(0);
+  }
+});
+
+test("bench/immunity.ts --smoke plays through a ring buffer with and without JavaScript load", () => {
+  requireJack();
+  const out = smoke("immunity");
+  expect(out).toMatch(/^\| idle \| \d+ \| \d+ \| \d+ \|/m);
+  expect(out).toMatch(/^\| allocating \+ forced GC \| \d+ \| \d+ \| \d+ \|/m);
+  expect(out).toMatch(/goal \(no more xruns than idle\): /);
 });
