@@ -1,0 +1,353 @@
+// Fuzzing: random sequences of public calls on a running MixerAndRecorder (JACK dummy server),
+// with valid and invalid arguments: wrong types, NaN, negative and huge numbers, unknown option
+// keys, an action of another stream, a disposed ring buffer, calls while stopped, a stream closed
+// and reopened. After every step: the process is alive (implicitly), any error is one of the
+// documented classes with a message naming the argument, and `stream.actions` equals a model
+// (the actions submitted and not yet finished; every action that left it has a real outcome).
+//
+// Reproducible: the run uses the seed in FC_SEED (default below). On failure fast-check prints
+// the seed and the failing run's path; replay it with
+//   FC_SEED=<seed> FC_PATH=<path> JACK_DEFAULT_SERVER=<server> bun test tests/fuzz.test.ts
+// (or the same environment with `deno test -A --v8-flags=--expose-gc tests/fuzz.test.ts`).
+// FC_RUNS changes the number of runs (default 20 runs of 150 steps).
+import { describe, expect, test } from "bun:test";
+import fc from "fast-check";
+import {
+  type Action,
+  MixerAndRecorder,
+  OfflineMixer,
+  PortAudioError,
+  QueueFullError,
+  RingBuffer,
+  StreamClosedError,
+} from "../mod.ts";
+import { requireJack, sleep } from "./helpers/jack.ts";
+
+const SEED = Number(process.env.FC_SEED ?? 20240607);
+const PATH = process.env.FC_PATH;
+const RUNS = Number(process.env.FC_RUNS ?? 20);
+const STEPS = 150;
+const QUEUE_SIZE = 64;
+
+// ---- What a step is: plain data, turned into arguments when the step runs ---------------------
+
+/** A value picked from a menu of valid and invalid ones; `rel` values are relative to "now". */
+type Pick = { v: unknown } | { rel: "frame" | "time"; delta: number } | { make: string; n?: number };
+
+const weird = fc.constantFrom<unknown>(NaN, -1, Infinity, 2 ** 60, 1.5, "5", null, true, {}, [], 0);
+const bufferArb: fc.Arbitrary<Pick> = fc.oneof(
+  { weight: 16, arbitrary: fc.integer({ min: 0, max: 800 }).map((n) => ({ make: "f32", n })) },
+  { weight: 1, arbitrary: fc.constantFrom("f64", "array", "string", "null", "arraybuffer").map((make) => ({ make })) },
+  { weight: 1, arbitrary: fc.integer({ min: 1, max: 9 }).map((n) => ({ make: "f32", n: 2 * n + 1 })) },
+);
+const channelsArb: fc.Arbitrary<Pick> = fc.oneof(
+  { weight: 12, arbitrary: fc.constantFrom<unknown>(1, 2, [1, 2], [2, 1], [2], [1, 1]).map((v) => ({ v })) },
+  { weight: 1, arbitrary: fc.constantFrom<unknown>(0, 3, -1, NaN, 1.5, "2", null, [], [0], [3], [1, "2"], undefined).map((v) => ({ v })) },
+);
+/** A start or time: relative to now (negative: in the past), or a raw (often invalid) value. */
+const whenArb = (unit: "frame" | "time"): fc.Arbitrary<Pick> =>
+  fc.oneof(
+    { weight: 8, arbitrary: fc.integer({ min: -3000, max: 6000 }).map((delta) => ({ rel: unit, delta })) },
+    { weight: 1, arbitrary: weird.map((v) => ({ v })) },
+  );
+/** Options of play/record (start keys) or cancel/stats (time keys): often valid, sometimes not. */
+const optionsArb = (keys: "start" | "time"): fc.Arbitrary<unknown> =>
+  fc.oneof(
+    { weight: 6, arbitrary: fc.constant({ v: undefined }) },
+    {
+      weight: 4,
+      arbitrary: fc.record({
+        [keys === "start" ? "startFrame" : "frame"]: whenArb("frame"),
+        allowBelated: fc.constantFrom<unknown>(true, false, false, undefined, undefined, "yes").map((v) => ({ v })),
+      }, { requiredKeys: [] }),
+    },
+    { weight: 1, arbitrary: fc.record({ [keys]: whenArb("time") }) },
+    { weight: 1, arbitrary: fc.constantFrom<unknown>(null, "now", 5, { startTime: 1 }, { frame: 1, time: 1 }).map((v) => ({ v })) },
+  );
+/** An action: one of this run's (by index), one of another stream, or not an action at all. */
+const actionArb: fc.Arbitrary<Pick> = fc.oneof(
+  { weight: 6, arbitrary: fc.nat().map((n) => ({ make: "ours", n })) },
+  { weight: 1, arbitrary: fc.constantFrom("foreign", "previous", "object", "undefined").map((make) => ({ make })) },
+);
+/** One of this run's ring buffers (some disposed). */
+const ownRingArb: fc.Arbitrary<Pick> = fc.nat().map((n) => ({ make: "ring", n }));
+/** As an argument: also something that is not a ring buffer. */
+const ringArb: fc.Arbitrary<Pick> = fc.oneof(
+  { weight: 6, arbitrary: ownRingArb },
+  { weight: 1, arbitrary: fc.constantFrom("object", "null").map((make) => ({ make })) },
+);
+
+const stepArb = fc.oneof(
+  { weight: 8, arbitrary: fc.record({ op: fc.constant("playBuffer"), buffer: bufferArb, channels: channelsArb, options: optionsArb("start") }) },
+  { weight: 5, arbitrary: fc.record({ op: fc.constant("recordBuffer"), buffer: bufferArb, channels: channelsArb, options: optionsArb("start") }) },
+  { weight: 3, arbitrary: fc.record({ op: fc.constant("playRingBuffer"), ring: ringArb, options: optionsArb("start") }) },
+  { weight: 3, arbitrary: fc.record({ op: fc.constant("recordRingBuffer"), ring: ringArb, options: optionsArb("start") }) },
+  { weight: 5, arbitrary: fc.record({ op: fc.constant("cancel"), action: actionArb, options: optionsArb("time") }) },
+  { weight: 3, arbitrary: fc.record({ op: fc.constant("fetchAndResetStats"), options: optionsArb("time") }) },
+  { weight: 3, arbitrary: fc.record({ op: fc.constant("wait"), action: actionArb, sleepTime: fc.constantFrom<unknown>(undefined, 1, 5, -1, NaN, "1") }) },
+  { weight: 3, arbitrary: fc.record({ op: fc.constant("newRing"), elementSize: fc.constantFrom<unknown>(4, 8, 8, 12, 0, 3, NaN), size: fc.constantFrom<unknown>(16, 64, 256, 1024, 100, 0, -4) }) },
+  { weight: 4, arbitrary: fc.record({ op: fc.constant("ringWrite"), ring: ownRingArb, bytes: fc.integer({ min: 0, max: 4096 }) }) },
+  { weight: 3, arbitrary: fc.record({ op: fc.constant("ringRead"), ring: ownRingArb, size: fc.constantFrom<unknown>(undefined, 0, 10, 1000, -1, NaN) }) },
+  { weight: 1, arbitrary: fc.record({ op: fc.constant("disposeRing"), ring: ownRingArb }) },
+  { weight: 4, arbitrary: fc.record({ op: fc.constant("sleep"), ms: fc.integer({ min: 0, max: 15 }) }) },
+  { weight: 1, arbitrary: fc.record({ op: fc.constant("stopStart"), gap: fc.integer({ min: 0, max: 20 }) }) },
+  { weight: 1, arbitrary: fc.constant({ op: "reopen" }) },
+  // Valid actions, many at once: fills the queue, so QueueFullError must come exactly at its size.
+  { weight: 1, arbitrary: fc.record({ op: fc.constant("burst"), n: fc.integer({ min: 1, max: 80 }) }) },
+);
+type Step = { op: string } & Record<string, unknown>;
+
+/** Which argument names an error message of each call may name. */
+const NAMES: Record<string, string[]> = {
+  playBuffer: ["buffer", "channels", "options", "startFrame", "start", "allowBelated"],
+  recordBuffer: ["buffer", "channels", "options", "startFrame", "start", "allowBelated"],
+  playRingBuffer: ["ringBuffer", "channels", "options", "startFrame", "start", "allowBelated"],
+  recordRingBuffer: ["ringBuffer", "channels", "options", "startFrame", "start", "allowBelated"],
+  cancel: ["action", "options", "frame", "time", "allowBelated"],
+  fetchAndResetStats: ["options", "frame", "time", "allowBelated"],
+  wait: ["action", "options", "sleepTime"],
+  newRing: ["elementSize", "size"],
+  ringWrite: ["data", "size", "RingBuffer"],
+  ringRead: ["size", "RingBuffer"],
+  disposeRing: [],
+  burst: [],
+};
+
+// ---- One run ------------------------------------------------------------------------------------
+
+class Run {
+  stream!: MixerAndRecorder;
+  /** The model: every action submitted on the current stream and not yet seen finished. */
+  model = new Set<Action>();
+  actions: Action[] = [];
+  previous: Action[] = [];
+  rings: RingBuffer[] = [];
+  foreign: Action;
+  counts: Record<string, number>;
+  waits: Promise<unknown>[] = [];
+
+  constructor(foreign: Action, counts: Record<string, number>) {
+    this.foreign = foreign;
+    this.counts = counts;
+    this.open();
+  }
+
+  open(): void {
+    this.stream = new MixerAndRecorder({ channels: 2, blockSize: 256, queueSize: QUEUE_SIZE });
+    this.stream.start();
+    this.model.clear();
+    this.previous = this.actions;
+    this.actions = [];
+  }
+
+  value(p: unknown): unknown {
+    if (p === undefined || typeof p !== "object" || p === null) return p;
+    const pick = p as Record<string, unknown> & { n?: number; delta: number };
+    if ("v" in pick) return pick.v;
+    if ("rel" in pick) {
+      return pick.rel === "frame" ? Math.max(0, Math.floor(this.stream.frameTime) + pick.delta) : Math.max(0, this.stream.time + pick.delta / 48000);
+    }
+    if ("make" in pick) {
+      const n = pick.n ?? 0;
+      switch (pick.make) {
+        case "f32":
+          return new Float32Array(n).fill(0.01);
+        case "f64":
+          return new Float64Array(8);
+        case "array":
+          return [0.1, 0.2];
+        case "string":
+          return "samples";
+        case "null":
+          return null;
+        case "arraybuffer":
+          return new ArrayBuffer(16);
+        case "ours":
+          return this.actions.length ? this.actions[n % this.actions.length] : this.foreign;
+        case "foreign":
+          return this.foreign;
+        case "previous":
+          return this.previous.length ? this.previous[n % this.previous.length] : this.foreign;
+        case "object":
+          return { type: 0 };
+        case "undefined":
+          return undefined;
+        case "ring":
+          if (this.rings.length === 0) this.rings.push(new RingBuffer(8, 256));
+          return this.rings[n % this.rings.length];
+      }
+    }
+    // An options record: each key's pick becomes its value; absent keys stay absent.
+    return Object.fromEntries(Object.entries(pick).filter(([, x]) => x !== undefined).map(([k, x]) => [k, this.value(x)]));
+  }
+
+  /** Runs one step; returns the error it threw (if any). */
+  async step(s: Step): Promise<unknown> {
+    const m = this.stream;
+    const a = (k: string) => this.value(s[k]);
+    try {
+      let submitted: Action | undefined;
+      switch (s.op) {
+        case "playBuffer":
+          submitted = m.playBuffer(a("buffer") as Float32Array, a("channels") as number, a("options") as never);
+          break;
+        case "recordBuffer":
+          submitted = m.recordBuffer(a("buffer") as Float32Array, a("channels") as number, a("options") as never);
+          break;
+        case "playRingBuffer":
+          submitted = m.playRingBuffer(a("ring") as RingBuffer, a("options") as never);
+          break;
+        case "recordRingBuffer":
+          submitted = m.recordRingBuffer(a("ring") as RingBuffer, a("options") as never);
+          break;
+        case "cancel":
+          submitted = m.cancel(a("action") as Action, a("options") as never);
+          break;
+        case "fetchAndResetStats":
+          submitted = m.fetchAndResetStats(a("options") as never);
+          break;
+        case "wait": {
+          const options = s.sleepTime === undefined ? undefined : { sleepTime: s.sleepTime as number };
+          const waiting = m.wait(a("action") as Action, options);
+          let error: unknown;
+          this.waits.push(waiting.catch((e) => (error = e)));
+          // Never block the run: an action far in the future is simply left to its wait.
+          await Promise.race([waiting.catch(() => {}), sleep(30)]);
+          if (error !== undefined) throw error;
+          break;
+        }
+        case "newRing":
+          this.rings.push(new RingBuffer(s.elementSize as number, s.size as number));
+          break;
+        case "ringWrite": {
+          const ring = a("ring") as RingBuffer;
+          ring.write(new Uint8Array(s.bytes as number));
+          break;
+        }
+        case "ringRead":
+          (a("ring") as RingBuffer).read(s.size as number);
+          break;
+        case "disposeRing":
+          (a("ring") as RingBuffer)[Symbol.dispose]();
+          break;
+        case "sleep":
+          await sleep(s.ms as number);
+          break;
+        case "burst":
+          for (let i = 0; i < (s.n as number); i++) {
+            const x = m.playBuffer(new Float32Array(2 * 64), 2, { startFrame: Math.floor(m.frameTime) + 2400 + i });
+            this.model.add(x);
+            this.actions.push(x);
+          }
+          break;
+        case "stopStart":
+          m.stop();
+          await sleep(s.gap as number);
+          m.start();
+          break;
+        case "reopen": {
+          m.close();
+          this.closed();
+          this.open();
+          break;
+        }
+      }
+      if (submitted) {
+        this.model.add(submitted);
+        this.actions.push(submitted);
+      }
+      return undefined;
+    } catch (e) {
+      return e;
+    }
+  }
+
+  /** The model check: `stream.actions` is exactly the submitted, unfinished actions. */
+  check(): void {
+    const actual = new Set(this.stream.actions); // collects finished ones first
+    for (const x of [...this.model]) {
+      if (!x.finished) continue;
+      this.model.delete(x);
+      expect(x.outcome).not.toBe("pending");
+      this.counts[x.outcome] = (this.counts[x.outcome] ?? 0) + 1;
+    }
+    expect(actual.size).toBe(this.model.size);
+    for (const x of actual) expect(this.model.has(x)).toBe(true);
+  }
+
+  /** Closing ends everything in flight ("aborted", or what came back first): none is pending. */
+  closed(): void {
+    for (const x of this.model) {
+      if (!x.finished || x.outcome === "pending") throw new Error(`an action survived close: ${x.outcome}`);
+      this.counts[x.outcome] = (this.counts[x.outcome] ?? 0) + 1;
+    }
+    this.model.clear();
+  }
+
+  async close(): Promise<void> {
+    this.stream.close();
+    this.closed();
+    await Promise.all(this.waits); // each settles (a closed stream rejects the rest)
+    for (const r of this.rings) r[Symbol.dispose]();
+  }
+}
+
+function checkError(op: string, e: unknown, inFlight: number): void {
+  const documented = e instanceof TypeError || e instanceof RangeError || e instanceof QueueFullError ||
+    e instanceof StreamClosedError || e instanceof PortAudioError;
+  if (!documented) throw new Error(`${op} threw an undocumented ${(e as Error)?.name}: ${(e as Error)?.message}`, { cause: e });
+  if (e instanceof QueueFullError) {
+    expect(inFlight).toBe(QUEUE_SIZE); // refused only when the queue really is full
+    return;
+  }
+  if (e instanceof StreamClosedError || e instanceof PortAudioError) return;
+  const names = NAMES[op];
+  if (!names) throw new Error(`${op} threw ${(e as Error).name}: ${(e as Error).message}`);
+  const named = names.some((n) => new RegExp(`\\b${n}\\b`).test((e as Error).message));
+  if (!named) throw new Error(`${op}: "${(e as Error).message}" names none of ${names.join(", ")}`);
+}
+
+describe("fuzz", () => {
+  test(`${RUNS} runs of ${STEPS} random public calls keep stream.actions equal to the model (seed ${SEED})`, async () => {
+    requireJack();
+    const offline = new OfflineMixer();
+    const foreign = offline.playBuffer(new Float32Array(8), 2);
+    const counts: Record<string, number> = {};
+    const errors: Record<string, number> = {};
+    let steps = 0;
+    const t0 = Date.now();
+    try {
+      await fc.assert(
+        fc.asyncProperty(fc.array(stepArb, { minLength: STEPS, maxLength: STEPS }), async (plan) => {
+          const run = new Run(foreign, counts);
+          try {
+            for (const s of plan as Step[]) {
+              const error = await run.step(s);
+              steps++;
+              if (error !== undefined) {
+                errors[(error as Error).name] = (errors[(error as Error).name] ?? 0) + 1;
+                // In flight as the engine saw it when it refused (nothing collected since).
+                const inFlight = [...run.model].filter((x) => !x.finished).length;
+                checkError(s.op, error, inFlight);
+              }
+              run.check();
+            }
+          } finally {
+            await run.close();
+          }
+        }),
+        { seed: SEED, path: PATH, numRuns: RUNS, endOnFailure: true, verbose: 1 },
+      );
+    } finally {
+      offline.close();
+      console.log(
+        `fuzz: ${steps} steps in ${Date.now() - t0} ms; outcomes ${JSON.stringify(counts)}; errors ${JSON.stringify(errors)}`,
+      );
+    }
+    // The runs reached every ending and refused bad input of every documented kind.
+    for (const o of ["done", "belated", "cancelled", "ringEnded", "targetFinished", "aborted"]) {
+      expect({ [o]: (counts[o] ?? 0) > 0 }).toEqual({ [o]: true });
+    }
+    for (const name of ["TypeError", "RangeError", "QueueFullError"]) expect({ [name]: (errors[name] ?? 0) > 0 }).toEqual({ [name]: true });
+  }, 120_000);
+});

@@ -1,0 +1,119 @@
+// Realtime safety: nothing on the audio callback allocates, locks or blocks, while every kind of
+// action runs. A child process of this runtime is started with LD_PRELOAD=zig-out/lib/librtcheck.so
+// (zig/rtcheck.zig, built by `zig build`): it wraps malloc/calloc/realloc/free/posix_memalign/
+// aligned_alloc/memalign/valloc, pthread mutex/rwlock/spin locks, semaphores, nanosleep/usleep and
+// write, and counts the calls made on the thread between rtcheck_enter() and rtcheck_exit(), which
+// librtmixer's callback calls around the mixer's work when (and only when) the interposer is
+// loaded (zig/stream.zig RtCheck). The child reads the count through rtm_test_rtcheck.
+import { describe, expect, test } from "bun:test";
+import { spawn, spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
+import { requireJack, sleep } from "./helpers/jack.ts";
+
+const root = new URL("..", import.meta.url).pathname;
+const isBun = "Bun" in globalThis;
+const mod = JSON.stringify(new URL("../mod.ts", import.meta.url).href);
+const ffi = JSON.stringify(new URL("../src/ffi/mod.ts", import.meta.url).href);
+const interposer = `${root}zig-out/lib/librtcheck.so`;
+
+/** Runs `script` in a fresh process of this runtime with `env` added; resolves with its output. */
+async function child(script: string, env: Record<string, string>, timeoutMs: number) {
+  const file = `${root}tests/.realtime-${isBun ? "bun" : "deno"}-${process.pid}.ts`;
+  spawnSync("sh", ["-c", `cat > ${JSON.stringify(file)}`], { input: script });
+  try {
+    const args = isBun ? [file] : ["run", "-A", file];
+    const p = spawn(process.execPath, args, { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+    let out = "";
+    let err = "";
+    p.stdout!.on("data", (d) => (out += d));
+    p.stderr!.on("data", (d) => (err += d));
+    const exited = new Promise<number | null>((resolve) => p.on("exit", (code) => resolve(code)));
+    const code = await Promise.race([exited, sleep(timeoutMs).then(() => "hung")]);
+    if (code === "hung") p.kill("SIGKILL");
+    const lines = out.split("\n").filter((l) => l !== "");
+    const value = (key: string) => Number(lines.find((l) => l.startsWith(key + " "))?.split(" ")[1]);
+    return { code, lines, stderr: err, value };
+  } finally {
+    spawnSync("rm", ["-f", file]);
+  }
+}
+
+const workload = `
+  import { MixerAndRecorder, RingBuffer } from ${mod};
+  import { native } from ${ffi};
+  const lib = native();
+  const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+  console.log("PRESENT " + lib.rtm_test_rtcheck(0));
+  lib.rtm_test_rtcheck(2);
+  // Positive control: this thread marked, one malloc, one free, one mutex lock.
+  console.log("CONTROL " + lib.rtm_test_rtcheck(3));
+  lib.rtm_test_rtcheck(2);
+
+  const m = new MixerAndRecorder({ channels: 2, blockSize: 256, queueSize: 64 });
+  m.start();
+  const outcomes = {};
+  const all = [];
+  const add = (a) => (all.push(a), a);
+  const tone = new Float32Array(2 * 600).map((_, i) => Math.sin(i / 10) * 0.1);
+  const end = Date.now() + 1500;
+  for (let round = 0; Date.now() < end; round++) {
+    const now = m.frameTime;
+    add(m.playBuffer(tone, 2));                                              // done
+    add(m.playBuffer(tone.subarray(0, 2 * 64), [2, 1], { start: m.time + 0.01 }));
+    add(m.recordBuffer(new Float32Array(2 * 300), 2));                        // done
+    add(m.playBuffer(tone, 2, { startFrame: 0, allowBelated: false }));      // belated
+    add(m.recordBuffer(new Float32Array(2 * 30), 2, { startFrame: 0, allowBelated: false }));
+    const long = add(m.playBuffer(tone, 2, { startFrame: now + 4800 }));
+    add(m.cancel(long));                                                     // cancelled before start
+    const running = add(m.recordBuffer(new Float32Array(2 * 48000), 1 + (round % 2)));
+    add(m.cancel(running, { frame: now + 600 }));                            // stops a running one
+    const ring = new RingBuffer(8, 1024);
+    ring.write(tone);
+    add(m.playRingBuffer(ring));                                             // ringEnded (runs dry)
+    add(m.recordRingBuffer(new RingBuffer(4, 512), { channels: [2] }));      // ringEnded (full)
+    add(m.fetchAndResetStats());
+    add(m.fetchAndResetStats({ frame: now + 700 }));
+    const quick = add(m.playBuffer(tone.subarray(0, 2), 2));
+    await m.wait(quick);
+    add(m.cancel(quick));                                                    // targetFinished
+    await sleep(15);
+    for (const a of all.splice(0)) if (a.finished) outcomes[a.outcome] = (outcomes[a.outcome] ?? 0) + 1; else all.push(a);
+  }
+  await m.wait();
+  for (const a of all) outcomes[a.outcome] = (outcomes[a.outcome] ?? 0) + 1;
+  console.log("ENTERS " + lib.rtm_test_rtcheck(1));
+  console.log("COUNT " + lib.rtm_test_rtcheck(4)); // also prints each function's count to stderr
+  console.log("OUTCOMES " + JSON.stringify(outcomes));
+  m.close();
+`;
+
+describe("realtime safety", () => {
+  test("the callback allocates, locks and blocks nothing while every kind of action runs (LD_PRELOAD counter)", async () => {
+    requireJack();
+    if (!existsSync(interposer)) throw new Error(`${interposer} is missing: build it with \`zig build\``);
+    const r = await child(workload, { LD_PRELOAD: interposer }, 30_000);
+    const report = `exit ${r.code}\n${r.lines.join("\n")}\n${r.stderr.slice(-2000)}`;
+    console.log(report); // on failure the stderr lines name each function counted and how often
+    expect({ code: r.code, present: r.value("PRESENT") }).toEqual({ code: 0, present: 0 });
+    // The counter works: a marked thread's malloc, free and mutex lock are counted.
+    expect(r.value("CONTROL")).toBeGreaterThanOrEqual(3);
+    // The callback really was bracketed: 1.5 s of 256-frame blocks at 48 kHz is about 280.
+    expect(r.value("ENTERS")).toBeGreaterThan(150);
+    const outcomes = JSON.parse(r.lines.find((l) => l.startsWith("OUTCOMES "))!.slice(9));
+    for (const o of ["done", "belated", "cancelled", "ringEnded", "targetFinished"]) {
+      expect({ [o]: (outcomes[o] ?? 0) > 0 }).toEqual({ [o]: true });
+    }
+    expect(outcomes.aborted ?? 0).toBe(0);
+    // The point: zero.
+    expect(r.value("COUNT")).toBe(0);
+  }, 60_000);
+
+  test("without the interposer the library finds no counter (the callback's check stays off)", async () => {
+    const r = await child(`
+      import { native } from ${ffi};
+      console.log("PRESENT " + native().rtm_test_rtcheck(0));
+    `, {}, 20_000);
+    expect(r.code).toBe(0);
+    expect(r.value("PRESENT")).toBe(-1);
+  }, 30_000);
+});
