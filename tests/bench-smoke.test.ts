@@ -1,6 +1,7 @@
 // Benchmarks are not tests, but they must not rot: run each one's --smoke mode under the
 // current runtime and check that it still prints its table.
 import { expect, test } from "bun:test";
+import { runArgs } from "./helpers/child.ts";
 import { spawnSync } from "node:child_process";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
@@ -15,7 +16,7 @@ const MAPPINGS = ["[1,2]", "[2,1]", "[2]"];
 /** Runs `bench/<name>.ts --smoke` as bench/run.sh does and returns its output. */
 function smoke(name: string): string {
   const script = [`bench/${name}.ts`, "--smoke"];
-  const args = "Bun" in globalThis ? script : ["run", "-A", "--v8-flags=--expose-gc", ...script];
+  const args = runArgs(...script as [string, string]);
   const run = spawnSync(process.execPath, args, { cwd: ROOT, encoding: "utf8", timeout: 60_000 });
   if (run.status !== 0) throw new Error(`exit ${run.status ?? run.signal}:\n${run.stdout}\n${run.stderr}`);
   expect(run.stdout).toContain("results not written");

@@ -1,7 +1,5 @@
 import { beforeAll, describe, expect, test } from "bun:test";
-import { spawnSync } from "node:child_process";
-import { rmSync, writeFileSync } from "node:fs";
-import process from "node:process";
+import { MOD, runScript } from "./helpers/child.ts";
 import {
   checkInputSettings,
   checkOutputSettings,
@@ -204,22 +202,14 @@ describe("PortAudio lifecycle in a fresh process", () => {
   test("importing the module touches no audio API; the first query initialises PortAudio", () => {
     requireJack();
     const lib = JSON.stringify(new URL("../src/ffi/mod.ts", import.meta.url).href);
-    const api = JSON.stringify(new URL("../mod.ts", import.meta.url).href);
-    const script = `import { native } from ${lib}; import { queryDevices } from ${api};
+    const script = `import { native } from ${lib}; import { queryDevices } from ${MOD};
       const before = native().rtm_pa_is_initialized();
       const devices = queryDevices();
       console.log(JSON.stringify({ before, after: native().rtm_pa_is_initialized(), devices: devices.length }));`;
-    const isBun = "Bun" in globalThis;
-    const file = `${new URL(".", import.meta.url).pathname}.lifecycle-probe-${isBun ? "bun" : "deno"}.ts`;
-    writeFileSync(file, script);
-    try {
-      const r = spawnSync(process.execPath, isBun ? [file] : ["run", "-A", file], { encoding: "utf8", timeout: 20_000 });
-      expect(r.status).toBe(0);
-      expect(JSON.parse(r.stdout.trim().split("\n").pop()!)).toEqual({ before: false, after: true, devices: expect.any(Number) });
-      // PortAudio's ALSA scan prints nothing: the libraries are silenced by default.
-      expect(r.stderr).not.toContain("ALSA lib");
-    } finally {
-      rmSync(file, { force: true });
-    }
+    const r = runScript("lifecycle-probe", script, {}, 20_000);
+    expect(r.status).toBe(0);
+    expect(JSON.parse(r.stdout.trim().split("\n").pop()!)).toEqual({ before: false, after: true, devices: expect.any(Number) });
+    // PortAudio's ALSA scan prints nothing: the libraries are silenced by default.
+    expect(r.stderr).not.toContain("ALSA lib");
   });
 });

@@ -3,6 +3,7 @@
 // input, on the JACK dummy server of `npm test` (JACK_DEFAULT_SERVER is inherited). Each checks
 // the exit status and what the example printed, not just that it started.
 import { describe, expect, test } from "bun:test";
+import { runArgs } from "./helpers/child.ts";
 import { spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -28,7 +29,7 @@ const EXAMPLES = [
 
 function command(example: string, args: string[]): string[] {
   const file = join(ROOT, "examples", `${example}.ts`);
-  return isDeno ? ["run", "-A", "--v8-flags=--expose-gc", file, ...args] : [file, ...args];
+  return runArgs(file, ...args);
 }
 
 interface Result {

@@ -2,33 +2,14 @@
 // a stream stopped and started again, a stream closed while something waits on it. Nothing may
 // crash the process or hang.
 import { describe, expect, test } from "bun:test";
-import { spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { Mixer, MixerAndRecorder, StreamClosedError } from "../mod.ts";
 import { loopback, requireJack, sleep } from "./helpers/jack.ts";
+import { isBun, MOD, ROOT, startScript as child } from "./helpers/child.ts";
 
-const root = new URL("..", import.meta.url).pathname;
-const isBun = "Bun" in globalThis;
-const mod = JSON.stringify(new URL("../mod.ts", import.meta.url).href);
+const root = ROOT;
+const mod = MOD;
 
-/** Runs `script` in a fresh process of this runtime with `env` added; returns its output lines. */
-function child(name: string, script: string, env: Record<string, string>) {
-  const file = `${root}tests/.${name}-${isBun ? "bun" : "deno"}-${process.pid}.ts`;
-  spawnSync("sh", ["-c", `cat > ${JSON.stringify(file)}`], { input: script });
-  const args = isBun ? [file] : ["run", "-A", file];
-  const p = spawn(process.execPath, args, { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
-  let out = "";
-  let err = "";
-  p.stdout!.on("data", (d) => (out += d));
-  p.stderr!.on("data", (d) => (err += d));
-  const exited = new Promise<number | null>((resolve) => p.on("exit", (code) => resolve(code)));
-  return {
-    lines: () => out.split("\n").filter((l) => l !== ""),
-    stderr: () => err,
-    exited,
-    kill: () => p.kill("SIGKILL"),
-    cleanup: () => spawnSync("rm", ["-f", file]),
-  };
-}
 
 /** Stops a server that may have been killed: starting it again reclaims its registry slot. */
 function cleanUpServer(name: string): void {

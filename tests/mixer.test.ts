@@ -1,7 +1,8 @@
 // End to end through PortAudio on the JACK dummy server: what the mixer plays is recorded back
 // through a loopback of the stream's own ports and compared sample by sample.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { spawn, spawnSync } from "node:child_process";
+import { spawn } from "node:child_process";
+import { MOD, runScript } from "./helpers/child.ts";
 import { Action, Mixer, MixerAndRecorder, Recorder, RingBuffer } from "../mod.ts";
 import { loopback, requireJack, sleep } from "./helpers/jack.ts";
 import { forceGc } from "./helpers/gc.ts";
@@ -303,7 +304,7 @@ describe("Mixer and Recorder as separate streams", () => {
 
   test("a process that exits with a stream running (uncaught error) exits cleanly", () => {
     requireJack();
-    const script = `import { MixerAndRecorder, RingBuffer } from ${JSON.stringify(new URL("../mod.ts", import.meta.url).href)};
+    const script = `import { MixerAndRecorder, RingBuffer } from ${MOD};
       const m = new MixerAndRecorder({ channels: 2 }); m.start();
       m.playBuffer(new Float32Array(2 * 48000).fill(0.1), 2);
       m.recordBuffer(new Float32Array(2 * 48000), 2);
@@ -311,18 +312,9 @@ describe("Mixer and Recorder as separate streams", () => {
       m.playRingBuffer(ring);
       await new Promise((r) => setTimeout(r, 100));
       throw new Error("deliberate");`;
-    const isBun = "Bun" in globalThis;
-    const file = `${new URL(".", import.meta.url).pathname}.exit-probe-${isBun ? "bun" : "deno"}.ts`;
-    // deno-lint-ignore no-explicit-any
-    (globalThis as any).Bun ? (globalThis as any).Bun.write(file, script) : Deno.writeTextFileSync(file, script);
-    try {
-      const args = isBun ? [file] : ["run", "-A", file];
-      const r = spawnSync(process.execPath, args, { encoding: "utf8", timeout: 20_000 });
-      expect(r.signal).toBeNull();
-      expect(r.status).toBe(1);
-      expect(r.stderr).toContain("deliberate");
-    } finally {
-      spawnSync("rm", ["-f", file]);
-    }
+    const r = runScript("exit-probe", script, {}, 20_000);
+    expect(r.signal).toBeNull();
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain("deliberate");
   });
 });

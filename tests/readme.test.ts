@@ -6,6 +6,7 @@
 // checked to name only commands that other tests or CI run, and the example commands they show
 // are run with --help. A block fenced as ```ts no-run is skipped (none is, now).
 import { describe, expect, test } from "bun:test";
+import { runArgs } from "./helpers/child.ts";
 import { spawnSync } from "node:child_process";
 import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -29,7 +30,7 @@ function runTs(code: string, name: string) {
     .replace(/from "https:\/\/[^"]*\/mod\.ts"/g, 'from "./mod.ts"');
   writeFileSync(file, source);
   try {
-    const args = isDeno ? ["run", "-A", "--v8-flags=--expose-gc", file] : [file];
+    const args = runArgs(file);
     const r = spawnSync(process.execPath, args, { cwd: ROOT, encoding: "utf8", timeout: 60_000 });
     return { status: r.status, out: `${r.stdout}${r.stderr}` };
   } finally {
@@ -70,7 +71,7 @@ describe("README.md", () => {
         expect({ line, known: known.some((k) => k.test(line)) }).toEqual({ line, known: true });
         const example = /examples\/(\w+)\.ts/.exec(line);
         if (example) {
-          const args = isDeno ? ["run", "-A", `examples/${example[1]}.ts`, "--help"] : [`examples/${example[1]}.ts`, "--help"];
+          const args = runArgs(`examples/${example[1]}.ts`, "--help");
           const r = spawnSync(process.execPath, args, { cwd: ROOT, encoding: "utf8", timeout: 60_000 });
           expect(r.status).toBe(0);
           // Every flag the README passes is one the example knows.

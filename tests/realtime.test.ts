@@ -6,35 +6,26 @@
 // librtmixer's callback calls around the mixer's work when (and only when) the interposer is
 // loaded (zig/stream.zig RtCheck). The child reads the count through rtm_test_rtcheck.
 import { describe, expect, test } from "bun:test";
-import { spawn, spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { requireJack, sleep } from "./helpers/jack.ts";
+import { MOD, ROOT, startScript } from "./helpers/child.ts";
 
-const root = new URL("..", import.meta.url).pathname;
-const isBun = "Bun" in globalThis;
-const mod = JSON.stringify(new URL("../mod.ts", import.meta.url).href);
+const root = ROOT;
+const mod = MOD;
 const ffi = JSON.stringify(new URL("../src/ffi/mod.ts", import.meta.url).href);
 const interposer = `${root}zig-out/lib/librtcheck.so`;
 
 /** Runs `script` in a fresh process of this runtime with `env` added; resolves with its output. */
 async function child(script: string, env: Record<string, string>, timeoutMs: number) {
-  const file = `${root}tests/.realtime-${isBun ? "bun" : "deno"}-${process.pid}.ts`;
-  spawnSync("sh", ["-c", `cat > ${JSON.stringify(file)}`], { input: script });
+  const c = startScript("realtime", script, env);
   try {
-    const args = isBun ? [file] : ["run", "-A", file];
-    const p = spawn(process.execPath, args, { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
-    let out = "";
-    let err = "";
-    p.stdout!.on("data", (d) => (out += d));
-    p.stderr!.on("data", (d) => (err += d));
-    const exited = new Promise<number | null>((resolve) => p.on("exit", (code) => resolve(code)));
-    const code = await Promise.race([exited, sleep(timeoutMs).then(() => "hung")]);
-    if (code === "hung") p.kill("SIGKILL");
-    const lines = out.split("\n").filter((l) => l !== "");
+    const code = await Promise.race([c.exited, sleep(timeoutMs).then(() => "hung")]);
+    if (code === "hung") c.kill();
+    const lines = c.lines();
     const value = (key: string) => Number(lines.find((l) => l.startsWith(key + " "))?.split(" ")[1]);
-    return { code, lines, stderr: err, value };
+    return { code, lines, stderr: c.stderr(), value };
   } finally {
-    spawnSync("rm", ["-f", file]);
+    c.cleanup();
   }
 }
 
