@@ -55,6 +55,10 @@ export function portAudio(): Symbols {
  * Terminates PortAudio and initialises it again, so that devices are scanned anew (for example
  * a JACK server started after the first device query). Fails while streams are open.
  *
+ * After the JACK server died under a stream (close that stream first), this is how to use JACK
+ * again once the server is back: on Linux it leaves the old PortAudio, which cannot be terminated
+ * then, and loads a fresh copy of the library; elsewhere it throws (code -3: restart the program).
+ *
  * ```ts
  * reinitialize();
  * console.log(queryDevices());

@@ -197,6 +197,80 @@ fn loadApi() bool {
     return true;
 }
 
+/// Whether `reloadFresh` works here: it needs dladdr and a loader that gives a library loaded
+/// again from another path an instance of its own (glibc and musl on Linux do).
+pub const can_reload = builtin.os.tag == .linux;
+
+extern "c" fn close(fd: c_int) c_int;
+var reload_count: u32 = 0;
+/// The file of the PortAudio loaded first: later instances are copies of it, whose own files are
+/// gone by then.
+var original_path: [4096:0]u8 = @splat(0);
+
+/// Loads a new, independent instance of PortAudio: a copy of the loaded library under a private
+/// temporary name, which the loader maps afresh, with static state of its own. Used once the
+/// JACK server died, when the old instance can neither be terminated nor re-initialised (see
+/// `jack_died`): the old one is abandoned, its memory and threads leaked on purpose, and never
+/// closed, so its code stays mapped for whatever of it still runs. False (and `api` unchanged)
+/// when anything fails.
+fn reloadFresh() bool {
+    if (comptime !can_reload) return false;
+    if (original_path[0] == 0) {
+        var info: DlInfo = undefined;
+        if (dladdr(@ptrCast(api.Pa_Initialize), &info) == 0) return false;
+        const name = std.mem.span(info.fname orelse return false);
+        if (name.len == 0 or name.len >= original_path.len) return false;
+        @memcpy(original_path[0..name.len], name);
+    }
+    var path_buffer: [256]u8 = undefined;
+    const dir = getenv("TMPDIR") orelse "/tmp";
+    reload_count += 1;
+    const path = std.fmt.bufPrintSentinel(&path_buffer, "{s}/rtmixer-portaudio-{d}-{d}.so", .{
+        std.mem.span(dir), std.c.getpid(), reload_count,
+    }, 0) catch return false;
+    if (!copyFile(&original_path, path)) return false;
+    // The mapping outlives the file: remove it at once, so that nothing is left behind.
+    const handle = std.c.dlopen(path, .{ .NOW = true });
+    _ = std.c.unlink(path);
+    var table: Api = undefined;
+    inline for (comptime std.meta.fieldNames(Api)) |name| {
+        const sym = std.c.dlsym(handle orelse return false, name) orelse return false;
+        @field(table, name) = @ptrCast(@alignCast(sym));
+    }
+    api = table;
+    pa_library = handle;
+    return true;
+}
+
+fn copyFile(source: [*:0]const u8, destination: [*:0]const u8) bool {
+    const in = std.c.open(source, .{ .CLOEXEC = true });
+    if (in < 0) return false;
+    defer _ = close(in);
+    // Exclusive and private: never follow or reuse a file someone else put there.
+    const out = std.c.open(destination, .{ .ACCMODE = .WRONLY, .CREAT = true, .EXCL = true, .CLOEXEC = true }, @as(c_uint, 0o600));
+    if (out < 0) return false;
+    defer _ = close(out);
+    var complete = false;
+    defer if (!complete) {
+        _ = std.c.unlink(destination); // ours (O_EXCL), and half written
+    };
+    var buffer: [64 * 1024]u8 = undefined;
+    while (true) {
+        const n = std.c.read(in, &buffer, buffer.len);
+        if (n < 0) return false;
+        if (n == 0) {
+            complete = true;
+            return true;
+        }
+        var done: usize = 0;
+        while (done < n) {
+            const w = std.c.write(out, buffer[done..].ptr, @as(usize, @intCast(n)) - done);
+            if (w <= 0) return false;
+            done += @intCast(w);
+        }
+    }
+}
+
 fn getenv(name: [*:0]const u8) ?[*:0]const u8 {
     if (builtin.os.tag == .windows) return null; // there the DLL search path is the way
     return std.c.getenv(name);
@@ -255,8 +329,9 @@ pub var open_streams: u32 = 0;
 pub var generation: u32 = 0;
 /// Set once PortAudio's JACK server died (zig/jackdown.zig). PortAudio 19.6 then aborts the
 /// process in `Pa_CloseStream` and `Pa_Terminate` (pa_jack.c asserts that `jack_port_unregister`
-/// and `jack_deactivate` succeed on the dead client), so from then on neither is called: such
-/// streams are left to the process's end, and PortAudio is not terminated or re-initialised.
+/// and `jack_deactivate` succeed on the dead client), so from then on neither is called on that
+/// instance: its streams are left to the process's end, and `reinitialize` abandons it for a
+/// fresh instance (`reloadFresh`, which clears this flag) or, where that is impossible, refuses.
 pub var jack_died = false;
 var verbose = false;
 
@@ -290,10 +365,18 @@ pub fn release() void {
     }
 }
 
-/// Terminates and initialises again, so that host APIs and devices are scanned anew.
+/// Terminates and initialises again, so that host APIs and devices are scanned anew. After the
+/// JACK server died the old instance is abandoned instead (see `jack_died`), so that a server
+/// started again is found without restarting the program.
 pub fn reinitialize() c_int {
     if (open_streams != 0) return err.streams_open;
-    if (initialized and jackdown.serverDied()) return err.jack_died;
+    if (initialized and jackdown.serverDied()) {
+        // The old instance aborts or hangs in Pa_Terminate: leave it, and start a fresh one.
+        if (!reloadFresh()) return err.jack_died;
+        initialized = false;
+        jack_died = false;
+        return initialize();
+    }
     if (initialized) {
         _ = api.Pa_Terminate();
         initialized = false;
@@ -415,7 +498,9 @@ pub fn errorText(code: c_int) [*:0]const u8 {
     if (code == err.library_missing) return library_missing_text;
     if (code == err.jack_died) return "the JACK server quit while a stream ran; PortAudio 19.6 cannot " ++
         "re-initialise after that without aborting the process (pa_jack.c asserts on the dead client), " ++
-        "so restart the program to use JACK again";
+        "and a fresh PortAudio could not be loaded beside it (" ++
+        (if (can_reload) "copying the library to TMPDIR or loading the copy failed" else "possible on Linux only") ++
+        "), so restart the program to use JACK again";
     if (!load()) return "PortAudio error (PortAudio itself is not installed, so no text)";
     return api.Pa_GetErrorText(code);
 }
