@@ -180,7 +180,8 @@ export class Action {
 
   /**
    * Where the host's raw block timestamp would have placed the start (as rtmixer does), for
-   * comparison; -1 when unknown or not applicable.
+   * comparison; -1 until known. For a start by frame or "as soon as possible" it is the start
+   * itself (timestamps play no part then).
    */
   get hostStartFrame(): number {
     return this.#final?.hostStartFrame ?? this.#f64![this.#f64At + ACTION.hostStartFrameF64];

@@ -367,6 +367,9 @@ pub const Mixer = extern struct {
             start = block_start;
         }
         a.start_frame = start;
+        // A start by frame or "as soon as possible" does not depend on the host's timestamps:
+        // the host would have placed it the same (and nothing is left to note per block).
+        if (a.flags & flag.start_is_frame != 0 or a.requested_time == 0) a.host_start_frame = start;
         return true;
     }
 
@@ -521,7 +524,6 @@ pub const Mixer = extern struct {
     /// Records where the host's raw block timestamp would have placed the start (what rtmixer
     /// does), for comparison in the benchmarks. Only for starts given in seconds.
     fn noteHostStart(m: *Mixer, a: *Action, block_start: f64, frames: u32, time: BlockTime) void {
-        if (a.flags & flag.start_is_frame != 0 or a.requested_time == 0) return;
         // By the clock decided at take: a cancel's target may have come back since.
         const clock = a.clock.?;
         const host_time = if (clock == &m.output_clock) time.output_dac else if (clock == &m.input_clock) time.input_adc else time.current;
