@@ -136,9 +136,12 @@ export abstract class ActionStream extends Stream {
  * ```
  */
 export class Mixer extends ActionStream {
+  /** The kind of stream the class opens (MixerAndRecorder, a Mixer too, opens a duplex one). */
+  protected static readonly streamKind: StreamKind = "output";
+
   /** Opens an output stream (not started: call `start()`). */
   constructor(options?: StreamOptions) {
-    super("output", options);
+    super((new.target as typeof Mixer).streamKind, options);
   }
 
   /**
@@ -186,22 +189,13 @@ export class Recorder extends ActionStream {
  * PortAudio duplex stream for realtime mixing and recording (rtmixer's `MixerAndRecorder`).
  * `device`, `channels` and `latency` may be `[input, output]` pairs.
  */
-export class MixerAndRecorder extends ActionStream {
+export class MixerAndRecorder extends Mixer {
+  /** A duplex stream, also a Mixer (as rtmixer's `MixerAndRecorder(Mixer, Recorder)`). */
+  protected static override readonly streamKind: StreamKind = "duplex";
+
   /** Opens a duplex stream (not started: call `start()`). */
   constructor(options?: StreamOptions) {
-    super("duplex", options);
-  }
-
-  /** See {@link Mixer.playBuffer}. */
-  playBuffer(buffer: Float32Array | Sample, channels: Channels, options?: StartOptions): Action {
-    this.assertOpen();
-    return this.engine.playBuffer(buffer, channels, options);
-  }
-
-  /** See {@link Mixer.playRingBuffer}. */
-  playRingBuffer(ringBuffer: RingBuffer, options?: RingBufferOptions): Action {
-    this.assertOpen();
-    return this.engine.playRingBuffer(ringBuffer, options);
+    super(options);
   }
 
   /** See {@link Recorder.recordBuffer}. */
