@@ -29,6 +29,16 @@ pub fn build(b: *std.Build) void {
     const lib = b.addLibrary(.{ .name = "rtmixer", .linkage = .dynamic, .root_module = lib_module });
     b.installArtifact(lib);
 
+    // Test and benchmark support, a library of its own built from the same sources
+    // (zig/support.zig): the product above carries none of it. Tests load it beside the product.
+    const support = b.addLibrary(.{ .name = "rtmixer-support", .linkage = .dynamic, .root_module = b.createModule(.{
+        .root_source_file = b.path("zig/support.zig"),
+        .target = target,
+        .optimize = optimize,
+        .link_libc = true,
+    }) });
+    b.installArtifact(support);
+
     // The realtime-safety test's LD_PRELOAD interposer (zig/rtcheck.zig): zig-out/lib/librtcheck.so.
     // A test tool, not part of the product (releases copy librtmixer only); LD_PRELOAD is Linux's.
     if (target.result.os.tag == .linux) {
@@ -41,9 +51,10 @@ pub fn build(b: *std.Build) void {
         b.installArtifact(rtcheck);
     }
 
-    // Tests run in Debug so that every assertion and safety check is live.
+    // Tests run in Debug so that every assertion and safety check is live. zig/tests.zig takes in
+    // the product's tests and the support library's.
     const test_module = b.createModule(.{
-        .root_source_file = b.path("zig/root.zig"),
+        .root_source_file = b.path("zig/tests.zig"),
         .target = target,
         .optimize = b.option(std.builtin.Optimize, "test-optimize", "Optimization mode of the Zig tests (default debug)") orelse .debug,
         .link_libc = true,

@@ -7,10 +7,11 @@
 export { type ActionStream, Mixer, MixerAndRecorder, Recorder, type Channels, type RingBufferOptions } from "./src/mixer.ts";
 export { RingBuffer } from "./src/ringbuffer.ts";
 export { Sample } from "./src/sample.ts";
-export { OfflineMixer, type OfflineMixerOptions } from "./src/offline.ts";
+export { OfflineMixer, type OfflineMixerOptions, type ProcessBuffers } from "./src/offline.ts";
+export { type MemoryUsage, memoryUsage } from "./src/memory.ts";
 export { Action, type ActionOutcome, ActionType, type Stats } from "./src/action.ts";
 export type { StartOptions, TimeOptions, WaitOptions } from "./src/engine.ts";
-export { PortAudioError, QueueFullError, StreamClosedError } from "./src/errors.ts";
+export { PortAudioError, StreamClosedError } from "./src/errors.ts";
 export {
   checkInputSettings,
   checkOutputSettings,

@@ -57,7 +57,7 @@ function timeRoundTrips(m: OfflineMixer, output: Float32Array, n: number): numbe
 function timeEmptyCalls(n: number): number {
   const lib = native();
   const t0 = performance.now();
-  for (let i = 0; i < n; i++) lib.rtm_live_allocations();
+  for (let i = 0; i < n; i++) lib.rtm_abi_version();
   return performance.now() - t0;
 }
 
@@ -95,7 +95,7 @@ if (output.every((x) => x === 0)) throw new Error("the round trips played nothin
 const labels = {
   playBuffer: `playBuffer call (queueSize ${QUEUE_SIZE}, batches of ${BATCH}, completion not timed)`,
   roundTrip: `round trip: playBuffer + process(${BLOCK_FRAMES}) + collect`,
-  emptyCall: "empty FFI call (rtm_live_allocations), for scale",
+  emptyCall: "empty FFI call (rtm_abi_version), for scale",
 };
 const rows = names.map((name) => {
   const us = (median(times[name]) * 1e3) / ops[name];

@@ -21,6 +21,7 @@
 import { native } from "../src/ffi/mod.ts";
 import { Engine } from "../src/engine.ts";
 import { Sample } from "../src/sample.ts";
+import { support } from "../tests/helpers/support.ts";
 import { machine, median, parseSmoke, row, runtime, writeResults } from "./_common.ts";
 
 const smoke = parseSmoke("bench/callback.ts");
@@ -45,6 +46,8 @@ const WARMUP_ROUNDS = smoke ? 0 : 2;
 const ROUND_MS = smoke ? 0.2 : 25; // at least this much engine time per round
 
 const lib = native();
+/** The reference loops live in the test-support library (zig/benchsupport.zig), beside the product. */
+const bench = support();
 
 interface Case {
   place: "cache" | "memory";
@@ -74,11 +77,11 @@ function engineSegment(c: Case, engine: Engine, out: Float32Array): { ms: number
   let frame = engine.frameTime;
   const t = () => frame / SAMPLE_RATE;
   const t0 = performance.now();
-  lib.rtm_mixer_process(m, null, out, c.block, t(), t(), t(), 0);
+  lib.rtm_mixer_process(m, null, 0, out, out.byteLength, c.block, t(), t(), t(), 0);
   const t1 = performance.now();
   for (let at = c.block; at < c.segmentFrames; at += c.block) {
     frame += c.block;
-    lib.rtm_mixer_process(m, null, out, c.block, t(), t(), t(), 0);
+    lib.rtm_mixer_process(m, null, 0, out, out.byteLength, c.block, t(), t(), t(), 0);
   }
   const t2 = performance.now();
   engine.collect();
@@ -89,10 +92,10 @@ function engineSegment(c: Case, engine: Engine, out: Float32Array): { ms: number
 /** One segment of the scalar reference, the first block untimed like the engine's. */
 function scalarSegment(c: Case, mapping: Uint32Array, out: Float32Array): number {
   const ch = srcChannels(c);
-  lib.rtm_bench_scalar_block(out, OUT_CHANNELS, c.src, ch, mapping, c.voices, c.stride, 0, c.block);
+  bench.rtm_bench_scalar_block(out, OUT_CHANNELS, c.src, ch, mapping, c.voices, c.stride, 0, c.block);
   const t0 = performance.now();
   for (let at = c.block; at < c.segmentFrames; at += c.block) {
-    lib.rtm_bench_scalar_block(out, OUT_CHANNELS, c.src, ch, mapping, c.voices, c.stride, at, c.block);
+    bench.rtm_bench_scalar_block(out, OUT_CHANNELS, c.src, ch, mapping, c.voices, c.stride, at, c.block);
   }
   return performance.now() - t0;
 }
@@ -100,10 +103,10 @@ function scalarSegment(c: Case, mapping: Uint32Array, out: Float32Array): number
 /** One segment of memcpy of the same bytes, the first block untimed. */
 function copySegment(c: Case, out: Float32Array): number {
   const ch = srcChannels(c);
-  lib.rtm_bench_copy_block(out, c.src, ch, c.voices, c.stride, 0, c.block);
+  bench.rtm_bench_copy_block(out, c.src, ch, c.voices, c.stride, 0, c.block);
   const t0 = performance.now();
   for (let at = c.block; at < c.segmentFrames; at += c.block) {
-    lib.rtm_bench_copy_block(out, c.src, ch, c.voices, c.stride, at, c.block);
+    bench.rtm_bench_copy_block(out, c.src, ch, c.voices, c.stride, at, c.block);
   }
   return performance.now() - t0;
 }
@@ -131,7 +134,7 @@ function measure(c: Case): Row {
   const queueSize = Math.max(64, 2 ** Math.ceil(Math.log2(c.voices)));
   const mixer = lib.rtm_mixer_create(0, OUT_CHANNELS, SAMPLE_RATE, queueSize);
   if (!mixer) throw new Error("rtm_mixer_create failed");
-  const engine = new Engine(mixer, 0, OUT_CHANNELS);
+  const engine = new Engine(mixer, 0, OUT_CHANNELS, {});
   const mapping = Uint32Array.from(c.mapping.channels, (ch) => ch - 1);
   const outs = {
     engine: new Float32Array(c.block * OUT_CHANNELS),
@@ -204,9 +207,9 @@ function floorNs(): { engine: number; scalar: number; copy: number } {
     return ((performance.now() - t0) * 1e6) / calls;
   };
   const variants = {
-    engine: () => lib.rtm_mixer_process(mixer, null, out, 64, 0, 0, 0, 0),
-    scalar: () => lib.rtm_bench_scalar_block(out, OUT_CHANNELS, none, 2, map, 0, 0, 0, 64),
-    copy: () => lib.rtm_bench_copy_block(out, none, 2, 0, 0, 0, 64),
+    engine: () => lib.rtm_mixer_process(mixer, null, 0, out, out.byteLength, 64, 0, 0, 0, 0),
+    scalar: () => bench.rtm_bench_scalar_block(out, OUT_CHANNELS, none, 2, map, 0, 0, 0, 64),
+    copy: () => bench.rtm_bench_copy_block(out, none, 2, 0, 0, 0, 64),
   };
   const times = { engine: [] as number[], scalar: [] as number[], copy: [] as number[] };
   for (let round = 0; round < ROUNDS + 1; round++) {

@@ -11,8 +11,7 @@
  * --smoke: a few thousand actions, only checks that the benchmark still runs; nothing is written.
  */
 import process from "node:process";
-import { OfflineMixer, RingBuffer } from "../mod.ts";
-import { native } from "../src/ffi/mod.ts";
+import { memoryUsage, OfflineMixer, RingBuffer } from "../mod.ts";
 import { gc, machine, parseSmoke, row, runtime, writeResults } from "./_common.ts";
 
 const smoke = parseSmoke("bench/memory.ts");
@@ -68,7 +67,7 @@ async function read(phase: string): Promise<Reading> {
     rssBytes: usage.rss,
     heapUsedBytes: usage.heapUsed,
     heapTotalBytes: usage.heapTotal,
-    nativeAllocations: native().rtm_live_allocations(),
+    nativeAllocations: memoryUsage().allocations,
   };
   readings.push(r);
   return r;

@@ -82,14 +82,11 @@ function overlaps(bleeps: Bleep[], start: number, channel: number, span: number)
 export function timing(bleeps: Bleep[], sampleRate: number) {
   const played = bleeps.filter((b) => b.action.outcome === "done");
   const errors = played.map((b) => (b.action.actualTime - b.start) * sampleRate);
-  // Where each block's raw host timestamp would have put it (rtmixer's way), for comparison.
-  const host = played.filter((b) => b.action.hostStartFrame >= 0).map((b) => b.action.hostStartFrame - b.action.startFrame);
   const range = (xs: number[]) => (xs.length ? [Math.min(...xs), Math.max(...xs)] : [0, 0]);
   return {
     played: played.length,
     belated: bleeps.filter((b) => b.action.outcome === "belated").length,
     error: range(errors),
-    host: range(host),
   };
 }
 
@@ -140,7 +137,6 @@ export async function main(args?: string[]): Promise<void> {
   console.log(`played ${t.played}, belated ${t.belated}`);
   console.log(`output underflows ${s.outputUnderflows} in ${s.blocks} blocks (block sizes ${s.minBlockSize}-${s.maxBlockSize})`);
   console.log(`start error (actualTime - start): ${fixed(t.error[0])} to ${fixed(t.error[1])} samples`);
-  console.log(`raw host timestamps would have placed them ${t.host[0]} to ${t.host[1]} samples off`);
 }
 
 /** Two decimals, without "-0.00". */

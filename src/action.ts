@@ -1,20 +1,20 @@
 /**
  * Actions: the requests a stream's callback carries out (play, record, cancel, fetch stats).
- * While an action runs its fields are live views on native memory; once it has come back from
- * the callback they are frozen copies.
+ * While an action runs its progress fields are live reads of its native report; once it has come
+ * back from the callback they are frozen copies.
  */
-import { ACTION, STATS } from "./ffi/layout.ts";
+import { KIND, REPORT, STATS } from "./ffi/layout.ts";
 import type { RingBuffer } from "./ringbuffer.ts";
 import type { Sample } from "./sample.ts";
 
 /** The kinds of action (rtmixer's action types). */
 export const ActionType = {
-  PLAY_BUFFER: 0,
-  PLAY_RINGBUFFER: 1,
-  RECORD_BUFFER: 2,
-  RECORD_RINGBUFFER: 3,
-  CANCEL: 4,
-  FETCH_AND_RESET_STATS: 5,
+  PLAY_BUFFER: KIND.playBuffer,
+  PLAY_RINGBUFFER: KIND.playRingBuffer,
+  RECORD_BUFFER: KIND.recordBuffer,
+  RECORD_RINGBUFFER: KIND.recordRingBuffer,
+  CANCEL: KIND.cancel,
+  FETCH_AND_RESET_STATS: KIND.fetchAndResetStats,
 } as const;
 /** One of the {@link ActionType} values. */
 export type ActionType = (typeof ActionType)[keyof typeof ActionType];
@@ -34,9 +34,12 @@ export type ActionOutcome =
   /** A cancel whose target had already finished. */
   | "targetFinished"
   /** The stream was closed (or failed) before the action finished. */
-  | "aborted";
+  | "aborted"
+  /** It ran, but its result could not be delivered as asked: see `error` (and `recording`). */
+  | "failed";
 
-const OUTCOMES: ActionOutcome[] = ["pending", "done", "belated", "cancelled", "ringEnded", "targetFinished"];
+/** The native outcomes, by their number (zig/mixer.zig `Outcome`, checked at load). */
+const OUTCOMES: readonly ActionOutcome[] = ["pending", "done", "belated", "cancelled", "ringEnded", "targetFinished"];
 
 /** Over- and underflow statistics (of a stream, or of the blocks an action was active in). */
 export interface Stats {
@@ -77,15 +80,52 @@ export interface ActionPayload {
   target?: Action;
 }
 
+/** Where an action's native report is: a view on its page, and its index there. */
+export interface ReportView {
+  f64: Float64Array;
+  u32: Uint32Array;
+  /** The report's first f64 (its first u32 is at twice that). */
+  at: number;
+}
+
+/** The owner of an action's native memory: keeping it referenced keeps that memory alive. */
+export interface ActionOwner {
+  /** Takes back every action the callback has finished (which freezes them). */
+  collect(): void;
+}
+
+/** How an action ended, as its owner hands it over once it has come back. */
+export interface Ending {
+  aborted: boolean;
+  error?: Error;
+  recording?: Float32Array;
+}
+
 /** The frozen fields of a finished action. */
 interface Final {
   outcome: ActionOutcome;
   actualTime: number;
   startFrame: number;
   doneFrames: number;
-  hostStartFrame: number;
   stats: Stats;
+  error?: Error;
+  recording?: Float32Array;
 }
+
+/** Whether `value` is a real Action. */
+export let isAction: (value: unknown) => value is Action;
+
+/** What the engine does with Actions, beyond the public API. */
+export let actionInternals: {
+  /** Whether `owner` created it. */
+  isOwnedBy(a: Action, owner: ActionOwner): boolean;
+  /** Its serial while in flight (for a cancel of it), 0 once finished. */
+  serial(a: Action): number;
+  /** The callback returned it (or the stream closed): freeze its fields. */
+  finish(a: Action, ending: Ending): void;
+  /** Calls `fn` once it has finished. */
+  onFinish(a: Action, fn: () => void): void;
+};
 
 /** One request to the callback. Returned by `playBuffer`, `recordBuffer`, `cancel`, ... */
 export class Action {
@@ -110,18 +150,16 @@ export class Action {
   /** For a cancel: the action it stops. */
   readonly target?: Action;
 
-  #owner: object;
-  #f64: Float64Array | null;
-  #u32: Uint32Array | null;
-  #f64At: number;
-  #u32At: number;
+  /** Keeps the native memory of the report (and of the mixer) alive as long as this action. */
+  readonly #owner: ActionOwner;
+  #report: ReportView | null;
   #final: Final | null = null;
   #waiters: (() => void)[] = [];
 
   /** @internal Created by streams only. */
   constructor(
-    owner: object,
-    views: { f64: Float64Array; u32: Uint32Array; f64At: number; u32At: number },
+    owner: ActionOwner,
+    report: ReportView,
     fields: {
       type: ActionType;
       requestedTime: number;
@@ -132,10 +170,7 @@ export class Action {
     } & ActionPayload,
   ) {
     this.#owner = owner;
-    this.#f64 = views.f64;
-    this.#u32 = views.u32;
-    this.#f64At = views.f64At;
-    this.#u32At = views.u32At;
+    this.#report = report;
     this.type = fields.type;
     this.requestedTime = fields.requestedTime;
     this.requestedFrame = fields.requestedFrame;
@@ -148,74 +183,104 @@ export class Action {
     this.target = fields.target;
   }
 
+  /** Whether `value` is an Action (a real one: not a look-alike, not a Proxy). */
+  static isAction(value: unknown): value is Action {
+    return isAction(value);
+  }
+
+  static {
+    // The engine's access, through functions that hostile code cannot shadow on an instance
+    // (as it could a method): they reach the private fields of real Actions only.
+    isAction = (value) => typeof value === "object" && value !== null && #final in value;
+    actionInternals = {
+      isOwnedBy: (a, owner) => a.#owner === owner,
+      serial(a) {
+        const r = a.#report;
+        return a.#final !== null || r === null ? 0 : r.u32[2 * r.at + REPORT.serialU32];
+      },
+      finish: (a, ending) => a.#finish(ending),
+      onFinish(a, fn) {
+        if (a.#final) fn();
+        else a.#waiters.push(fn);
+      },
+    };
+  }
+
   /** Number of channels (the mapping's length). */
   get channels(): number {
     return this.mapping.length;
   }
 
-  /** How the action ended, or "pending". */
+  /** How the action ended, or "pending". Up to date without any other call. */
   get outcome(): ActionOutcome {
-    return this.#final?.outcome ?? OUTCOMES[this.#u32![this.#u32At + ACTION.outcomeU32]] ?? "pending";
+    return this.#settled()?.outcome ?? "pending";
   }
 
-  /** Whether the action has come back from the callback. */
+  /** Whether the callback is done with the action (its fields are final then). */
   get finished(): boolean {
-    return this.#final !== null;
+    return this.#settled() !== null;
   }
 
   /** The stream time of its first frame (0 if it never started). */
   get actualTime(): number {
-    return this.#final?.actualTime ?? this.#f64![this.#f64At + ACTION.actualTimeF64];
+    return this.#final?.actualTime ?? this.#f64(REPORT.actualTimeF64);
   }
 
   /** Where it started on the stream's frame clock (-1 until placed). */
   get startFrame(): number {
-    return this.#final?.startFrame ?? this.#f64![this.#f64At + ACTION.startFrameF64];
+    return this.#final?.startFrame ?? this.#f64(REPORT.startFrameF64);
   }
 
   /** Frames played/recorded so far. */
   get doneFrames(): number {
-    return this.#final?.doneFrames ?? this.#f64![this.#f64At + ACTION.doneFramesF64];
-  }
-
-  /**
-   * Where the host's raw block timestamp would have placed the start (as rtmixer does), for
-   * comparison; -1 until known. For a start by frame or "as soon as possible" it is the start
-   * itself (timestamps play no part then).
-   */
-  get hostStartFrame(): number {
-    return this.#final?.hostStartFrame ?? this.#f64![this.#f64At + ACTION.hostStartFrameF64];
+    return this.#final?.doneFrames ?? this.#f64(REPORT.doneFramesF64);
   }
 
   /** Statistics of the blocks it was active in; for a fetch-and-reset action, the stream's. */
   get stats(): Stats {
-    return this.#final?.stats ?? readStats(this.#f64!, this.#f64At + ACTION.statsF64);
+    const r = this.#report;
+    return this.#final?.stats ?? readStats(r!.f64, r!.at + REPORT.statsF64);
   }
 
-  /** @internal Whether `owner` created it. */
-  _isOwnedBy(owner: object): boolean {
-    return this.#owner === owner;
+  /** Why the action `"failed"`; undefined otherwise. */
+  get error(): Error | undefined {
+    return this.#final?.error;
   }
 
-  /** @internal The callback returned it (or the stream closed): freeze the fields, drop the views. */
-  _finish(aborted: boolean): void {
-    const outcome = this.outcome;
+  /**
+   * For a finished record action: the Float32Array that holds what it recorded. That is
+   * `buffer`, unless `buffer` could not take the frames (it was detached): then a new array
+   * with them, so that nothing recorded is lost. Undefined for other actions and while pending.
+   */
+  get recording(): Float32Array | undefined {
+    return this.#final?.recording;
+  }
+
+  #f64(index: number): number {
+    const r = this.#report!;
+    return r.f64[r.at + index];
+  }
+
+  /** The final fields, after collecting what the callback has finished. */
+  #settled(): Final | null {
+    if (this.#final === null) this.#owner.collect();
+    return this.#final;
+  }
+
+  /** The callback returned it (or the stream closed): freeze the fields, drop the view. */
+  #finish(ending: Ending): void {
+    const r = this.#report!;
+    const native = OUTCOMES[r.u32[2 * r.at + REPORT.outcomeU32]] ?? "pending";
     this.#final = {
-      outcome: aborted && outcome === "pending" ? "aborted" : outcome,
-      actualTime: this.actualTime,
-      startFrame: this.startFrame,
-      doneFrames: this.doneFrames,
-      hostStartFrame: this.hostStartFrame,
-      stats: this.stats,
+      outcome: ending.error ? "failed" : ending.aborted && native === "pending" ? "aborted" : native,
+      actualTime: this.#f64(REPORT.actualTimeF64),
+      startFrame: this.#f64(REPORT.startFrameF64),
+      doneFrames: this.#f64(REPORT.doneFramesF64),
+      stats: readStats(r.f64, r.at + REPORT.statsF64),
+      error: ending.error,
+      recording: ending.recording,
     };
-    this.#f64 = null;
-    this.#u32 = null;
+    this.#report = null;
     for (const w of this.#waiters.splice(0)) w();
-  }
-
-  /** @internal Calls `fn` once the action has finished. */
-  _onFinish(fn: () => void): void {
-    if (this.#final) fn();
-    else this.#waiters.push(fn);
   }
 }

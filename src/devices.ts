@@ -3,7 +3,7 @@
  * sounddevice's `query_devices`, `query_hostapis`, `default`, `check_input_settings` and
  * `check_output_settings`.
  */
-import { DEVICE, HOST_API, PARAMS } from "./ffi/layout.ts";
+import { DEVICE, HOST_API, LIMIT, PARAMS } from "./ffi/layout.ts";
 import { check, portAudio, readString } from "./portaudio.ts";
 import * as v from "./validate.ts";
 
@@ -56,7 +56,7 @@ export interface HostApiInfo {
   defaultOutputDevice: number;
 }
 
-const CHANNELS_MAX = 1024;
+const CHANNELS_MAX = LIMIT.channelsMax;
 
 function deviceCount(): number {
   return check(portAudio().rtm_pa_device_count(), "Error counting devices");
@@ -65,7 +65,7 @@ function deviceCount(): number {
 function deviceAt(index: number): DeviceInfo {
   const lib = portAudio();
   const out = new Float64Array(DEVICE.count);
-  check(lib.rtm_pa_device_info(index, out), `Error querying device ${index}`);
+  check(lib.rtm_pa_device_info(index, out, out.byteLength), `Error querying device ${index}`);
   return {
     index,
     name: readString((buf, cap) => lib.rtm_pa_device_name(index, buf, cap), `Error querying device ${index}`),
@@ -119,7 +119,7 @@ export function queryHostApis(index?: number): HostApiInfo[] | HostApiInfo {
   const devices = allDevices();
   const one = (i: number): HostApiInfo => {
     const out = new Float64Array(HOST_API.count);
-    check(lib.rtm_pa_host_api_info(i, out), `Error querying host API ${i}`);
+    check(lib.rtm_pa_host_api_info(i, out, out.byteLength), `Error querying host API ${i}`);
     return {
       index: i,
       name: readString((buf, cap) => lib.rtm_pa_host_api_name(i, buf, cap), `Error querying host API ${i}`),
@@ -221,12 +221,13 @@ export function perKind<T>(
   one: (name: string, x: unknown) => T,
 ): [T | undefined, T | undefined] {
   if (Array.isArray(value)) {
-    if (value.length !== 2) {
-      throw new TypeError(`${name} must be a single value or an [input, output] pair, got an array of ${value.length}`);
+    const pair = v.list(name, value, LIMIT.channelsMax);
+    if (pair.length !== 2) {
+      throw new TypeError(`${name} must be a single value or an [input, output] pair, got an array of ${pair.length}`);
     }
     return [
-      value[0] === undefined ? undefined : one(`${name}[0] (input)`, value[0]),
-      value[1] === undefined ? undefined : one(`${name}[1] (output)`, value[1]),
+      pair[0] === undefined ? undefined : one(`${name}[0] (input)`, pair[0]),
+      pair[1] === undefined ? undefined : one(`${name}[1] (output)`, pair[1]),
     ];
   }
   if (value === undefined) return [undefined, undefined];
@@ -246,24 +247,22 @@ export function checkChannels(name: string, value: unknown): number {
 
 export function checkLatency(name: string, value: unknown): Latency {
   if (value === "low" || value === "high") return value;
-  if (typeof value === "number") return v.finite(name, value, 0, 3600);
+  if (typeof value === "number") return v.finite(name, value, 0, LIMIT.latencyMax);
   throw new TypeError(`${name} must be "low", "high" or a number of seconds, got ${v.describe(value)}`);
 }
 
 export function checkSampleRate(name: string, value: unknown): number {
-  const rate = v.finite(name, value, 0, 1e7);
+  const rate = v.finite(name, value, 0, LIMIT.sampleRateMax);
   if (rate <= 0) throw new RangeError(`${name} must be a positive number of frames per second, got ${rate}`);
   return rate;
 }
 
 export function checkBlockSize(name: string, value: unknown): number {
-  return v.integer(name, value, 0, 2 ** 20);
+  return v.integer(name, value, 0, LIMIT.blockSizeMax);
 }
 
 export function checkQueueSize(name: string, value: unknown): number {
-  const n = v.integer(name, value, 1, 2 ** 16);
-  if ((n & (n - 1)) !== 0) throw new RangeError(`${name} must be a power of two (1, 2, 4, ... 65536), got ${n}`);
-  return n;
+  return v.integer(name, value, 1, LIMIT.queueSizeMax);
 }
 
 export function checkDtype(name: string, value: unknown): "float32" {
@@ -337,7 +336,10 @@ export class Defaults {
   set blockSize(value: number) {
     this.#blockSize = checkBlockSize("defaults.blockSize", value);
   }
-  /** rtmixer's `qsize`: how many actions can be in flight at once (a power of two). */
+  /**
+   * rtmixer's `qsize`: action slots a new stream makes ready at once. Unlike rtmixer's it limits
+   * nothing: more slots are added as needed, and actions in flight are limited by memory only.
+   */
   get queueSize(): number {
     return this.#queueSize;
   }
@@ -489,16 +491,7 @@ export function checkOutputSettings(options: SettingsOptions = {}): void {
 }
 
 function checkSettings(kind: Kind, options: SettingsOptions): void {
-  if (typeof options !== "object" || options === null) {
-    throw new TypeError(`options must be an object, got ${v.describe(options)}`);
-  }
-  const allowed = ["device", "channels", "sampleRate", "latency", "dtype"];
-  for (const key of Object.keys(options)) {
-    if (!allowed.includes(key)) {
-      throw new TypeError(`unknown option ${JSON.stringify(key)}; allowed: ${allowed.join(", ")}`);
-    }
-  }
-  const o = options as Record<string, unknown>;
+  const o = v.options("options", options, ["device", "channels", "sampleRate", "latency", "dtype"]);
   if (o.dtype !== undefined) checkDtype("dtype", o.dtype);
   const device = o.device === undefined ? undefined : checkDeviceSpec("device", o.device);
   const channels = o.channels === undefined ? undefined : checkChannels("channels", o.channels);
@@ -507,5 +500,5 @@ function checkSettings(kind: Kind, options: SettingsOptions): void {
   const d = resolveDirection(kind, device, channels, latency);
   const sampleRate = rate ?? defaults.sampleRate ?? d.info.defaultSampleRate;
   const p = kind === "input" ? paramsBlock(d, undefined, sampleRate) : paramsBlock(undefined, d, sampleRate);
-  check(portAudio().rtm_pa_check_settings(p), `Unsupported ${kind} settings`);
+  check(portAudio().rtm_pa_check_settings(p, p.byteLength), `Unsupported ${kind} settings`);
 }

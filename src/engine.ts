@@ -1,19 +1,33 @@
 /**
- * The JavaScript side of one native mixer (zig/mixer.zig): validates requests, writes them into
- * free action slots, sends them to the callback, collects finished ones, and keeps everything the
- * callback may touch referenced until it has come back. Streams and the offline mixer share it.
+ * The JavaScript side of one native mixer (zig/mixer.zig): reads and checks requests, writes
+ * them into the mixer's request block, submits them into free slots of the action pool (which
+ * grows by pages: actions in flight are limited by memory only), collects finished ones, and
+ * keeps everything the callback may touch referenced until it has come back. Streams and the
+ * offline mixer share it.
+ *
+ * Every public call runs in three steps: (1) read the arguments once (options, channel lists:
+ * any getter or Proxy trap of the caller's runs here, and only here), (2) check them and that the
+ * mixer is still open (the caller's code may have closed it in step 1), (3) call native code,
+ * with memory read through the engine's intrinsics (validate.ts) and its byte length.
  */
 import { native, type Pointer, runtime } from "./ffi/mod.ts";
-import { ACTION, MIXER } from "./ffi/layout.ts";
-import { Action, type ActionPayload, ActionType, readStats, type Stats } from "./action.ts";
-import { QueueFullError, StreamClosedError } from "./errors.ts";
-import { RingBuffer } from "./ringbuffer.ts";
-import { Sample } from "./sample.ts";
+import { FLAG, frameOf, HEADER, LIMIT, RELEASE, REPORT, REQUEST, SUBMIT } from "./ffi/layout.ts";
+import {
+  Action,
+  actionInternals,
+  type ActionOwner,
+  type ActionPayload,
+  ActionType,
+  type Ending,
+  isAction,
+  readStats,
+  type ReportView,
+  type Stats,
+} from "./action.ts";
+import { StreamClosedError } from "./errors.ts";
+import { isRingBuffer, ringInternals } from "./ringbuffer.ts";
+import { isSample, sampleInternals } from "./sample.ts";
 import * as v from "./validate.ts";
-
-const FLAG_ALLOW_BELATED = 1;
-const FLAG_START_IS_FRAME = 2;
-const SUBMIT_ERRORS: Record<number, string> = { [-1]: "bad slot", [-2]: "bad action", [-3]: "queue full" };
 
 /** When an action starts (play/record) or takes effect (cancel, stats). */
 export interface StartOptions {
@@ -49,49 +63,76 @@ interface Timing {
   allowBelated: boolean;
 }
 
-export class Engine {
+/** What the engine keeps of an action in flight, beside the Action itself. */
+interface InFlight {
+  action: Action;
+  payload: ActionPayload;
+  /** A record action's destination, as read when it was submitted. */
+  destination?: v.Memory;
+  channels: number;
+}
+
+/** Native memory the engine reads through views, detached when the mixer goes. */
+interface Views {
+  f64: Float64Array;
+  u32: Uint32Array;
+  buffer: ArrayBuffer;
+}
+
+function viewsOf(pointer: Pointer, bytes: number): Views {
+  const buffer = runtime.view(pointer, bytes);
+  return { f64: new Float64Array(buffer), u32: new Uint32Array(buffer), buffer };
+}
+
+const START_KEYS = ["start", "startFrame", "allowBelated"];
+const TIME_KEYS = ["time", "frame", "allowBelated"];
+
+export class Engine implements ActionOwner {
   readonly inputChannels: number;
   readonly outputChannels: number;
-  readonly queueSize: number;
-  #mixer: Pointer;
-  #header: Float64Array;
-  #headerU32: Uint32Array;
-  #f64: Float64Array;
-  #u32: Uint32Array;
-  #slotF64: number;
-  #mappingCapacity: number;
-  #inFlight: (Action | undefined)[];
-  #payloads: (ActionPayload | undefined)[];
-  #free: number[];
+  readonly #mixer: Pointer;
+  /**
+   * Whose collection frees the native mixer (an OfflineMixer's token, or a stream's): every
+   * Action keeps this engine, so it keeps the native memory its report lives in.
+   */
+  readonly #keepAlive: object;
+  readonly #header: Views;
+  readonly #request: Views;
+  readonly #pages: Views[] = [];
+  #free: number[] = [];
+  #inFlight: (InFlight | undefined)[] = [];
   #active = new Set<Action>();
-  #serial = 0;
   #closed = false;
   /** Why the callback will never run again although the stream is open (its host ended it). */
   #failed: string | undefined;
   #hostEnded: () => string | undefined;
 
   /**
+   * @param keepAlive the object whose finalizer frees `mixer` (held for as long as the engine)
    * @param hostEnded returns why the callback stopped for good on its own (the host ended the
    *   stream), after making sure it cannot run again; undefined while it may still run.
    */
-  constructor(mixer: Pointer, inputChannels: number, outputChannels: number, hostEnded = (): string | undefined => undefined) {
+  constructor(
+    mixer: Pointer,
+    inputChannels: number,
+    outputChannels: number,
+    keepAlive: object,
+    hostEnded = (): string | undefined => undefined,
+  ) {
+    const lib = native();
     this.#mixer = mixer;
+    this.#keepAlive = keepAlive;
     this.#hostEnded = hostEnded;
     this.inputChannels = inputChannels;
     this.outputChannels = outputChannels;
-    const header = runtime.view(mixer, MIXER.bytes);
-    this.#header = new Float64Array(header);
-    this.#headerU32 = new Uint32Array(header);
-    this.queueSize = this.#headerU32[MIXER.slotCountU32];
-    const slotBytes = this.#headerU32[MIXER.slotBytesU32];
-    this.#mappingCapacity = this.#headerU32[MIXER.mappingCapacityU32];
-    const slots = runtime.view(native().rtm_mixer_slots(mixer)!, slotBytes * this.queueSize);
-    this.#f64 = new Float64Array(slots);
-    this.#u32 = new Uint32Array(slots);
-    this.#slotF64 = slotBytes / 8;
-    this.#inFlight = new Array(this.queueSize);
-    this.#payloads = new Array(this.queueSize);
-    this.#free = Array.from({ length: this.queueSize }, (_, i) => this.queueSize - 1 - i);
+    this.#header = viewsOf(lib.rtm_mixer_header(mixer)!, HEADER.bytes);
+    this.#request = viewsOf(lib.rtm_mixer_request(mixer)!, REQUEST.bytes);
+    // The pages made when the mixer was created (its initial slots).
+    for (let page = 0;; page++) {
+      const pointer = lib.rtm_mixer_page(mixer, page);
+      if (pointer === null) break;
+      this.#mapPage(pointer);
+    }
   }
 
   get mixer(): Pointer {
@@ -99,17 +140,18 @@ export class Engine {
   }
 
   get sampleRate(): number {
-    return this.#header[MIXER.sampleRateF64];
+    return this.#header.f64[HEADER.sampleRateF64];
   }
 
   /** Frames the callback has processed: the stream's sample clock. */
   get frameTime(): number {
-    return this.#header[MIXER.frameTimeF64];
+    return this.#header.f64[HEADER.frameTimeF64];
   }
 
   /** The stream's statistics (only meaningful while the callback is not running). */
   get stats(): Stats {
-    return readStats(this.#header, MIXER.statsF64);
+    this.#assertOpen();
+    return readStats(this.#header.f64, HEADER.statsF64);
   }
 
   /** The actions in flight; finished ones are collected first. */
@@ -118,56 +160,63 @@ export class Engine {
     return this.#active;
   }
 
+  /** Whether close() has run. */
+  get closed(): boolean {
+    return this.#closed;
+  }
+
   /** The frame at which output due at stream time `t` is played (per the current clock model). */
   outputFrameAt(t: number): number {
-    return Math.round(t * this.sampleRate) - this.#header[MIXER.outputAppliedF64];
+    return frameOf(t, this.sampleRate, this.#header.f64[HEADER.outputAppliedF64]);
   }
   /** The stream time at which output frame `frame` is played. */
   outputTimeAt(frame: number): number {
-    return (frame + this.#header[MIXER.outputAppliedF64]) / this.sampleRate;
+    return (frame + this.#header.f64[HEADER.outputAppliedF64]) / this.sampleRate;
   }
   /** The frame at which input captured at stream time `t` arrives. */
   inputFrameAt(t: number): number {
-    return Math.round(t * this.sampleRate) - this.#header[MIXER.inputAppliedF64];
+    return frameOf(t, this.sampleRate, this.#header.f64[HEADER.inputAppliedF64]);
   }
   /** The stream time at which input frame `frame` was captured. */
   inputTimeAt(frame: number): number {
-    return (frame + this.#header[MIXER.inputAppliedF64]) / this.sampleRate;
+    return (frame + this.#header.f64[HEADER.inputAppliedF64]) / this.sampleRate;
   }
 
-  playBuffer(buffer: Float32Array | Sample, channels: number | readonly number[], options?: StartOptions): Action {
-    const payload: ActionPayload = buffer instanceof Sample ? { sample: buffer } : { buffer: floatBuffer("buffer", buffer) };
+  playBuffer(buffer: unknown, channels: unknown, options?: unknown): Action {
+    const timing = startTiming(options);
     const mapping = this.#mapping("channels", channels, this.outputChannels, "output");
-    const frames = framesOf(buffer, mapping.length);
-    const timing = startTiming(options);
-    return this.#submit(ActionType.PLAY_BUFFER, timing, frames, mapping, payload);
+    if (isSample(buffer)) {
+      const frames = framesOf("buffer", sampleInternals.length(buffer), mapping.length, "samples of the Sample");
+      return this.#submit(ActionType.PLAY_BUFFER, timing, frames, mapping, { sample: buffer });
+    }
+    const samples = v.float32("buffer", buffer, "a Float32Array of interleaved float32 samples, or a Sample");
+    const frames = framesOf("buffer", samples.length, mapping.length, "buffer length");
+    return this.#submit(ActionType.PLAY_BUFFER, timing, frames, mapping, { buffer: samples.view as Float32Array }, samples);
   }
 
-  recordBuffer(buffer: Float32Array, channels: number | readonly number[], options?: StartOptions): Action {
-    const data = floatBuffer("buffer", buffer);
+  recordBuffer(buffer: unknown, channels: unknown, options?: unknown): Action {
+    const timing = startTiming(options);
     const mapping = this.#mapping("channels", channels, this.inputChannels, "input");
-    const frames = framesOf(data, mapping.length);
-    const timing = startTiming(options);
-    return this.#submit(ActionType.RECORD_BUFFER, timing, frames, mapping, { buffer: data });
+    const destination = v.float32("buffer", buffer, "a Float32Array to record interleaved float32 samples into");
+    const frames = framesOf("buffer", destination.length, mapping.length, "buffer length");
+    return this.#submit(ActionType.RECORD_BUFFER, timing, frames, mapping, { buffer: destination.view as Float32Array }, null, destination);
   }
 
-  playRingBuffer(ringBuffer: RingBuffer, options?: StartOptions & { channels?: number | readonly number[] }): Action {
+  playRingBuffer(ringBuffer: unknown, options?: unknown): Action {
     return this.#ring(ActionType.PLAY_RINGBUFFER, ringBuffer, options, this.outputChannels, "output");
   }
 
-  recordRingBuffer(ringBuffer: RingBuffer, options?: StartOptions & { channels?: number | readonly number[] }): Action {
+  recordRingBuffer(ringBuffer: unknown, options?: unknown): Action {
     return this.#ring(ActionType.RECORD_RINGBUFFER, ringBuffer, options, this.inputChannels, "input");
   }
 
-  cancel(action: Action, options?: TimeOptions): Action {
-    if (!(action instanceof Action)) throw new TypeError(`action must be an Action, got ${v.describe(action)}`);
-    if (!action._isOwnedBy(this)) throw new TypeError("action belongs to another stream");
+  cancel(action: unknown, options?: unknown): Action {
     const timing = timeTiming(options);
-    // A finished target's slot may already hold another action: the serial tells them apart.
-    return this.#submit(ActionType.CANCEL, timing, 0, [], { target: action });
+    this.#checkAction(action);
+    return this.#submit(ActionType.CANCEL, timing, 0, [], { target: action as Action });
   }
 
-  fetchAndResetStats(options?: TimeOptions): Action {
+  fetchAndResetStats(options?: unknown): Action {
     return this.#submit(ActionType.FETCH_AND_RESET_STATS, timeTiming(options), 0, [], {});
   }
 
@@ -175,26 +224,23 @@ export class Engine {
    * Resolves when `action` (default: every action in flight) has finished. Rejects with
    * StreamClosedError if the stream closed first.
    */
-  async wait(action?: Action, options?: WaitOptions): Promise<void> {
-    if (action !== undefined) {
-      if (!(action instanceof Action)) throw new TypeError(`action must be an Action, got ${v.describe(action)}`);
-      if (!action._isOwnedBy(this)) throw new TypeError("action belongs to another stream");
-    }
+  async wait(action?: unknown, options?: unknown): Promise<void> {
     const opts = v.options("options", options, ["sleepTime"]);
     const sleepTime = opts.sleepTime === undefined ? 10 : v.finite("sleepTime", opts.sleepTime, 0, 60_000);
+    if (action !== undefined) this.#checkAction(action);
     for (;;) {
       this.collect();
       // A stream whose host ended it (a JACK server that quit) never returns its actions.
       if (!this.#closed && this.#failed === undefined) {
         const ended = this.#hostEnded();
-        if (ended !== undefined) this.#fail(ended);
+        if (ended !== undefined) this.fail(ended);
       }
       const ended = this.#closed
         ? "the stream was closed before the action finished"
         : this.#failed !== undefined
         ? `the stream stopped before the action finished: ${this.#failed}`
         : undefined;
-      const pending = action ? [action] : [...this.#active];
+      const pending = action !== undefined ? [action as Action] : [...this.#active];
       const unfinished = pending.filter((a) => !a.finished);
       if (unfinished.length === 0) {
         // Waiting for everything on a closed or failed stream: it cannot have finished normally.
@@ -208,7 +254,7 @@ export class Engine {
     }
   }
 
-  /** Takes every finished action back from the callback. */
+  /** Takes back every finished action from the callback. */
   collect(): void {
     if (this.#closed) return;
     const lib = native();
@@ -218,142 +264,209 @@ export class Engine {
   }
 
   /**
-   * The callback will not run again (its stream is closed): collect what came back and mark the
-   * rest aborted, releasing everything they held. The native mixer may be freed afterwards.
+   * The callback will not run again (its stream is closed or stopped for good): take back every
+   * action (those it did not finish end as aborted, releasing everything they held), and detach
+   * the views on native memory. The native mixer may be freed afterwards.
    */
   close(): void {
     if (this.#closed) return;
-    this.collect();
-    for (let slot = 0; slot < this.queueSize; slot++) if (this.#inFlight[slot]) this.#release(slot, true);
+    this.#drain();
+    this.#closed = true;
+    for (const views of [this.#header, this.#request, ...this.#pages]) v.takeBack(views.buffer);
+  }
+
+  /**
+   * The callback will not run again (its stream is closed) but its native memory cannot be
+   * reached safely (closing it failed): end everything in flight as aborted without touching
+   * native memory, which is left allocated.
+   */
+  abandon(): void {
+    if (this.#closed) return;
+    for (const [slot, entry] of this.#inFlight.entries()) {
+      if (!entry) continue;
+      actionInternals.finish(entry.action, { aborted: true });
+      this.#inFlight[slot] = undefined;
+    }
+    this.#active.clear();
     this.#closed = true;
   }
 
-  /** The callback will not run again though the stream is open: end what is in flight as aborted. */
-  #fail(reason: string): void {
-    if (this.#failed !== undefined) return;
-    this.collect();
-    for (let slot = 0; slot < this.queueSize; slot++) if (this.#inFlight[slot]) this.#release(slot, true);
+  /**
+   * The callback has stopped for good though the stream is open (its host ended it, and it was
+   * aborted): end what is in flight as aborted. New actions are refused from now on.
+   */
+  fail(reason: string): void {
+    if (this.#failed !== undefined || this.#closed) return;
+    this.#drain();
     this.#failed = reason;
   }
 
-  /** Runs the callback's block processing directly (offline rendering, tests). */
-  process(input: Float32Array | null, output: Float32Array | null, frames: number, times: {
-    current: number;
-    inputAdc: number;
-    outputDac: number;
-  }, statusFlags: number): void {
-    native().rtm_mixer_process(this.#mixer, input, output, frames, times.current, times.inputAdc, times.outputDac, statusFlags);
+  /** Hands back everything the callback holds and takes it all: pending ones end as aborted. */
+  #drain(): void {
+    native().rtm_mixer_drain(this.#mixer);
+    const lib = native();
+    for (let slot = lib.rtm_mixer_collect(this.#mixer); slot >= 0; slot = lib.rtm_mixer_collect(this.#mixer)) {
+      this.#release(slot, true);
+    }
+  }
+
+  /**
+   * Runs one block of the callback's processing on the caller's buffers (the offline mixer).
+   * `input`/`output` are read already (validate.ts `memory`); both checked here against the
+   * frames, and again by native code.
+   */
+  process(input: v.Memory | null, output: v.Memory | null, frames: number, time: number, statusFlags: number): void {
+    this.#assertUsable();
+    const status = native().rtm_mixer_process(
+      this.#mixer,
+      input?.view ?? null,
+      input?.byteLength ?? 0,
+      output?.view ?? null,
+      output?.byteLength ?? 0,
+      frames,
+      time,
+      time,
+      time,
+      statusFlags,
+    );
+    if (status !== 0) throw new Error(`internal error: the mixer refused a block of ${frames} frames (${status})`);
+    this.collect();
+  }
+
+  #checkAction(action: unknown): void {
+    if (!isAction(action)) throw new TypeError(`action must be an Action, got ${v.describe(action)}`);
+    if (!actionInternals.isOwnedBy(action, this)) throw new TypeError("action belongs to another stream");
+  }
+
+  #assertOpen(): void {
+    if (this.#closed) throw new TypeError("the stream is closed");
+  }
+
+  /** Open, and its callback may still run: actions can be sent. */
+  #assertUsable(): void {
+    this.#assertOpen();
+    if (this.#failed !== undefined) throw new StreamClosedError(`the stream stopped: ${this.#failed}; close it`);
   }
 
   #release(slot: number, aborted: boolean): void {
-    const action = this.#inFlight[slot]!;
-    const payload = this.#payloads[slot]!;
-    // A record action's frames come out of native memory now (all of them, or what was
-    // recorded before the stream closed).
-    native().rtm_mixer_release(this.#mixer, slot, action.type === ActionType.RECORD_BUFFER ? payload.buffer! : null);
-    action._finish(aborted);
-    payload.ringBuffer?._release();
+    const entry = this.#inFlight[slot]!;
+    const { action, destination, channels } = entry;
+    const lib = native();
+    const ending: Ending = { aborted };
+    let status: number;
+    if (destination) {
+      // A record action's frames come out of native memory now, into its buffer, unless the
+      // buffer was detached meanwhile: then into a new one, and the action fails, naming it.
+      if (v.stillAttached(destination)) {
+        status = lib.rtm_mixer_release(this.#mixer, slot, destination.view, destination.byteLength);
+        ending.recording = destination.view as Float32Array;
+      } else {
+        const page = this.#pages[Math.floor(slot / LIMIT.pageSlots)];
+        const done = page.f64[(slot % LIMIT.pageSlots) * (REPORT.bytes / 8) + REPORT.doneFramesF64];
+        const recording = new Float32Array(done * channels);
+        status = lib.rtm_mixer_release(this.#mixer, slot, recording, recording.byteLength);
+        ending.recording = recording;
+        ending.error = new TypeError(
+          `buffer was detached (transferred) before the recording could be copied into it; the ${done} frames ` +
+            `recorded are in action.recording`,
+        );
+      }
+    } else {
+      status = lib.rtm_mixer_release(this.#mixer, slot, null, 0);
+    }
+    if (status !== RELEASE.ok) throw new Error(`internal error: the mixer refused to release slot ${slot} (${status})`);
+    actionInternals.finish(action, ending);
     this.#inFlight[slot] = undefined;
-    this.#payloads[slot] = undefined;
     this.#free.push(slot);
     this.#active.delete(action);
   }
 
-  #ring(
-    type: ActionType,
-    ringBuffer: RingBuffer,
-    options: (StartOptions & { channels?: number | readonly number[] }) | undefined,
-    streamChannels: number,
-    direction: string,
-  ): Action {
-    if (!(ringBuffer instanceof RingBuffer)) {
+  #ring(type: ActionType, ringBuffer: unknown, options: unknown, streamChannels: number, direction: string): Action {
+    if (!isRingBuffer(ringBuffer)) {
       throw new TypeError(`ringBuffer must be a RingBuffer, got ${v.describe(ringBuffer)}`);
     }
-    if (ringBuffer.disposed) throw new TypeError("ringBuffer is disposed");
     const opts = v.options("options", options, [...START_KEYS, "channels"]);
+    const timing = timingOf(opts, "start", "startFrame");
+    // Everything read: the ring's state now is what counts.
+    const elementSize = ringInternals.elementSize(ringBuffer);
     let channels = opts.channels;
     if (channels === undefined) {
-      if (ringBuffer.elementSize % 4 !== 0) {
-        throw new RangeError(
-          `ringBuffer.elementSize (${ringBuffer.elementSize}) must be a multiple of 4 (float32 samples) to infer channels`,
-        );
+      if (elementSize % 4 !== 0) {
+        throw new RangeError(`ringBuffer.elementSize (${elementSize}) must be a multiple of 4 (float32 samples) to infer channels`);
       }
-      channels = ringBuffer.elementSize / 4;
+      channels = elementSize / 4;
     }
     const mapping = this.#mapping("channels", channels, streamChannels, direction);
-    if (ringBuffer.elementSize !== mapping.length * 4) {
+    if (elementSize !== mapping.length * 4) {
       throw new RangeError(
-        `ringBuffer.elementSize (${ringBuffer.elementSize}) must be 4 × channels (${mapping.length} channels: ${mapping.length * 4})`,
+        `ringBuffer.elementSize (${elementSize}) must be 4 × channels (${mapping.length} channels: ${mapping.length * 4})`,
       );
     }
-    const { channels: _, ...timingOptions } = opts;
-    return this.#submit(type, startTiming(timingOptions), Infinity, mapping, { ringBuffer });
+    ringInternals.checkPlayable(ringBuffer, "ringBuffer", type === ActionType.PLAY_RINGBUFFER ? "reader" : "writer");
+    return this.#submit(type, timing, Infinity, mapping, { ringBuffer });
   }
 
   #mapping(name: string, channels: unknown, streamChannels: number, direction: string): number[] {
-    if (streamChannels === 0) throw new TypeError(`this stream has no ${direction} channels`);
     if (typeof channels === "number") {
-      v.integer(name, channels, 1, this.#mappingCapacity);
+      v.integer(name, channels, 1, LIMIT.mappingMax);
+      if (streamChannels === 0) throw new TypeError(`this stream has no ${direction} channels`);
       if (channels > streamChannels) {
         throw new RangeError(`${name} (${channels}) exceeds the stream's ${streamChannels} ${direction} channels`);
       }
       return Array.from({ length: channels }, (_, i) => i + 1);
     }
-    if (!Array.isArray(channels)) {
+    if (typeof channels !== "object" || channels === null) {
       throw new TypeError(`${name} must be a channel count or an array of 1-based channel numbers, got ${v.describe(channels)}`);
     }
-    if (channels.length === 0 || channels.length > this.#mappingCapacity) {
-      throw new RangeError(`${name} must list 1 to ${this.#mappingCapacity} channels, got ${channels.length}`);
-    }
-    channels.forEach((c, i) => v.integer(`${name}[${i}] (1-based channel number)`, c, 1, streamChannels));
-    return [...channels];
+    const list = v.list(name, channels, LIMIT.mappingMax);
+    if (streamChannels === 0) throw new TypeError(`this stream has no ${direction} channels`);
+    if (list.length === 0) throw new RangeError(`${name} must list 1 to ${LIMIT.mappingMax} channels, got none`);
+    list.forEach((c, i) => v.integer(`${name}[${i}] (1-based channel number)`, c, 1, streamChannels));
+    return list as number[];
   }
 
-  #submit(type: ActionType, timing: Timing, frames: number, mapping: readonly number[], payload: ActionPayload): Action {
-    if (this.#closed) throw new TypeError("the stream is closed");
-    if (this.#failed !== undefined) throw new StreamClosedError(`the stream stopped: ${this.#failed}; close it`);
-    if (this.#free.length === 0) this.collect();
-    const slot = this.#free.pop();
-    if (slot === undefined) {
-      throw new QueueFullError(
-        `${this.queueSize} actions are already in flight (the stream's queueSize); wait for some to finish or open the stream with a larger queueSize`,
-      );
-    }
-    const f = slot * this.#slotF64;
-    const u = f * 2;
-    const u32 = this.#u32;
-    u32[u + ACTION.kindU32] = type;
-    u32[u + ACTION.flagsU32] = timing.flags;
-    this.#f64[f + ACTION.requestedTimeF64] = timing.requested;
-    this.#f64[f + ACTION.totalFramesF64] = frames;
-    this.#serial = (this.#serial + 1) >>> 0 || 1;
-    u32[u + ACTION.serialU32] = this.#serial;
-    u32[u + ACTION.channelCountU32] = mapping.length;
-    for (let i = 0; i < mapping.length; i++) u32[u + ACTION.mappingU32 + i] = mapping[i] - 1;
-    // Reset what a reader of the live view could see before the callback takes the action.
-    u32[u + ACTION.outcomeU32] = 0;
-    this.#f64[f + ACTION.actualTimeF64] = 0;
-    this.#f64[f + ACTION.startFrameF64] = -1;
-    this.#f64[f + ACTION.doneFramesF64] = 0;
+  /** Writes the request, submits it, and returns its Action. Only native code runs in here. */
+  #submit(
+    type: ActionType,
+    timing: Timing,
+    frames: number,
+    mapping: readonly number[],
+    payload: ActionPayload,
+    samples: v.Memory | null = null,
+    destination?: v.Memory,
+  ): Action {
+    this.#assertUsable();
+    const ring = payload.ringBuffer ? ringInternals.header(payload.ringBuffer, "ringBuffer") : null;
+    const shared = payload.sample ? sampleInternals.pointer(payload.sample, "buffer") : null;
+    const slot = this.#takeSlot();
+    const { f64, u32 } = this.#request;
+    u32[REQUEST.kindU32] = type;
+    u32[REQUEST.flagsU32] = timing.flags;
+    f64[REQUEST.requestedF64] = timing.requested;
+    f64[REQUEST.totalFramesF64] = frames === Infinity ? 0 : frames;
+    u32[REQUEST.channelCountU32] = mapping.length;
+    for (let i = 0; i < mapping.length; i++) u32[REQUEST.mappingU32 + i] = mapping[i] - 1;
     if (payload.target) {
-      const target = this.#inFlight.indexOf(payload.target);
-      // A target no longer in flight gets an index/serial pair that cannot match.
-      u32[u + ACTION.targetIndexU32] = target >= 0 ? target : 0;
-      u32[u + ACTION.targetSerialU32] = target >= 0 ? u32[target * this.#slotF64 * 2 + ACTION.serialU32] : 0;
+      // A finished target's slot may hold another action by now: the serial tells them apart
+      // (0 for a target known to have finished matches nothing).
+      u32[REQUEST.targetSlotU32] = 0;
+      u32[REQUEST.targetSerialU32] = 0;
+      for (const [targetSlot, entry] of this.#inFlight.entries()) {
+        if (entry?.action === payload.target) {
+          u32[REQUEST.targetSlotU32] = targetSlot;
+          u32[REQUEST.targetSerialU32] = actionInternals.serial(payload.target);
+          break;
+        }
+      }
     }
-    const ringPointer = payload.ringBuffer ? payload.ringBuffer._acquire() : null;
-    // Play samples are copied into native memory during this call (see Mixer.submit), unless
-    // they are a Sample's, which the action shares.
-    const shared = payload.sample ? payload.sample._pointer() : null;
-    const samples = type === ActionType.PLAY_BUFFER && frames > 0 && !shared ? payload.buffer! : null;
-    const status = native().rtm_mixer_submit(this.#mixer, slot, samples, ringPointer, shared);
-    if (status !== 0) {
-      payload.ringBuffer?._release();
+    const status = native().rtm_mixer_submit(this.#mixer, slot, samples?.view ?? null, samples?.byteLength ?? 0, ring, shared);
+    if (status !== SUBMIT.ok) {
       this.#free.push(slot);
-      if (status === -4) throw new RangeError(`buffer: no native memory for ${frames} frames × ${mapping.length} channels`);
-      throw new Error(`internal error: the mixer refused an action (${SUBMIT_ERRORS[status] ?? status})`);
+      throw submitError(status, frames, mapping.length);
     }
-    const action = new Action(this, { f64: this.#f64, u32, f64At: f, u32At: u }, {
+    const page = this.#pages[Math.floor(slot / LIMIT.pageSlots)];
+    const report: ReportView = { f64: page.f64, u32: page.u32, at: (slot % LIMIT.pageSlots) * (REPORT.bytes / 8) };
+    const action = new Action(this, report, {
       type,
       requestedTime: timing.requestedTime,
       requestedFrame: timing.requestedFrame,
@@ -362,48 +475,76 @@ export class Engine {
       mapping,
       ...payload,
     });
-    this.#inFlight[slot] = action;
-    this.#payloads[slot] = payload;
+    this.#inFlight[slot] = { action, payload, destination, channels: mapping.length };
     this.#active.add(action);
     return action;
   }
-}
 
-function floatBuffer(name: string, buffer: unknown): Float32Array {
-  if (!(buffer instanceof Float32Array)) {
-    throw new TypeError(`${name} must be a Float32Array of interleaved float32 samples, got ${v.describe(buffer)}`);
+  /** A free slot: one that came back, else a new page's. */
+  #takeSlot(): number {
+    if (this.#free.length === 0) this.collect();
+    if (this.#free.length === 0) {
+      const lib = native();
+      const count = lib.rtm_mixer_add_page(this.#mixer);
+      if (count < 0) throw new RangeError("out of native memory for more actions in flight");
+      this.#mapPage(lib.rtm_mixer_page(this.#mixer, this.#pages.length)!);
+    }
+    return this.#free.pop()!;
   }
-  v.bytes(name, buffer); // not resizable, not detached
-  return buffer;
-}
 
-function framesOf(buffer: { length: number }, channels: number): number {
-  if (buffer.length % channels !== 0) {
-    throw new RangeError(`buffer length (${buffer.length}) must be a multiple of the channel count (${channels})`);
+  #mapPage(pointer: Pointer): void {
+    const first = this.#pages.length * LIMIT.pageSlots;
+    this.#pages.push(viewsOf(pointer, LIMIT.pageSlots * REPORT.bytes));
+    // Lowest slots first out of the stack.
+    for (let i = LIMIT.pageSlots - 1; i >= 0; i--) this.#free.push(first + i);
   }
-  return buffer.length / channels;
 }
 
-function timing(seconds: unknown, frame: unknown, belated: unknown, secondsName: string, frameName: string): Timing {
+/** A refused submission, as the error its argument deserves. */
+function submitError(status: number, frames: number, channels: number): Error {
+  switch (status) {
+    case SUBMIT.outOfMemory:
+      return new RangeError(`buffer: no native memory for ${frames} frames × ${channels} channels`);
+    case SUBMIT.ringBusy:
+      return new TypeError("ringBuffer: its side is already used by another action (one reader and one writer per ring)");
+    case SUBMIT.badRing:
+      return new TypeError("ringBuffer cannot be played or recorded by an action (lent memory, or a mismatched element size)");
+    case SUBMIT.badSamples:
+      return new RangeError(`buffer holds fewer than ${frames} frames × ${channels} channels`);
+    default:
+      return new Error(`internal error: the mixer refused an action (status ${status})`);
+  }
+}
+
+/** Frames in `length` samples of `channels` channels. */
+function framesOf(name: string, length: number, channels: number, what: string): number {
+  if (length % channels !== 0) {
+    throw new RangeError(`${name}: ${what} (${length}) must be a multiple of the channel count (${channels})`);
+  }
+  const frames = length / channels;
+  if (frames > LIMIT.framesMax) throw new RangeError(`${name} holds ${frames} frames, more than ${LIMIT.framesMax}`);
+  return frames;
+}
+
+function timingOf(o: Record<string, unknown>, secondsName: string, frameName: string): Timing {
+  const belated = o.allowBelated;
+  const seconds = o[secondsName];
+  const frame = o[frameName];
   const allowBelated = belated === undefined ? true : v.boolean("allowBelated", belated);
-  const flags = allowBelated ? FLAG_ALLOW_BELATED : 0;
+  const flags = allowBelated ? FLAG.allowBelated : 0;
   if (frame !== undefined) {
     if (seconds !== undefined) throw new TypeError(`give ${secondsName} or ${frameName}, not both`);
-    const f = v.integer(frameName, frame, 0, Number.MAX_SAFE_INTEGER);
-    return { requested: f, requestedTime: NaN, requestedFrame: f, flags: flags | FLAG_START_IS_FRAME, allowBelated };
+    const f = v.integer(frameName, frame, 0, LIMIT.positionMax);
+    return { requested: f, requestedTime: NaN, requestedFrame: f, flags: flags | FLAG.startIsFrame, allowBelated };
   }
   const t = seconds === undefined ? 0 : v.finite(secondsName, seconds, 0);
   return { requested: t, requestedTime: t, flags, allowBelated };
 }
 
-const START_KEYS = ["start", "startFrame", "allowBelated"];
-
 function startTiming(options: unknown): Timing {
-  const o = v.options("options", options, START_KEYS) as StartOptions;
-  return timing(o.start, o.startFrame, o.allowBelated, "start", "startFrame");
+  return timingOf(v.options("options", options, START_KEYS), "start", "startFrame");
 }
 
 function timeTiming(options: unknown): Timing {
-  const o = v.options("options", options, ["time", "frame", "allowBelated"]) as TimeOptions;
-  return timing(o.time, o.frame, o.allowBelated, "time", "frame");
+  return timingOf(v.options("options", options, TIME_KEYS), "time", "frame");
 }

@@ -17,16 +17,6 @@ export class PortAudioError extends Error {
   }
 }
 
-/**
- * Thrown when a new action would exceed the stream's `queueSize` actions in flight. rtmixer
- * prints a message and loses the action; here nothing is lost: wait for some to finish, or open
- * the stream with a larger `queueSize`.
- */
-export class QueueFullError extends Error {
-  /** The error's name, for messages and `instanceof`-free checks. */
-  override name = "QueueFullError";
-}
-
 /** Thrown by `wait()` when the stream closed before the awaited action finished. */
 export class StreamClosedError extends Error {
   /** The error's name, for messages and `instanceof`-free checks. */

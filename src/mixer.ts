@@ -9,6 +9,9 @@ import type { Sample } from "./sample.ts";
 import * as v from "./validate.ts";
 import { Stream, type StreamKind, type StreamOptions } from "./stream.ts";
 
+/** How long a stream must look ended by its host before it counts as such (see #hostEnded). */
+const ENDED_AFTER_MS = 200;
+
 /** Channels of an action: a count (channels 1..n) or a list of 1-based channel numbers. */
 export type Channels = number | readonly number[];
 
@@ -32,7 +35,7 @@ export abstract class ActionStream extends Stream {
       : kind === "input"
       ? [channels as number, 0]
       : [0, channels as number];
-    this.engine = new Engine(this.mixerPointer, inputs, outputs, () => this.#hostEnded());
+    this.engine = new Engine(this.mixerPointer, inputs, outputs, this.nativeOwner, () => this.#hostEnded());
   }
 
   /** The actions in flight (finished ones are collected first). */
@@ -104,23 +107,35 @@ export abstract class ActionStream extends Stream {
     return this.engine.wait(action, options);
   }
 
+  /** When the stream was first seen neither active nor stopped (see {@link #hostEnded}). */
+  #endedSince: number | undefined;
+
   /**
    * Our callback never ends a stream, so one that is neither active nor stopped was ended by its
-   * host (a JACK server that quit): abort it, so that the callback cannot run again.
+   * host (a JACK server that quit): abort it, so that the callback cannot run again. PortAudio's
+   * JACK host API can look so for a moment just after a start (its start waits on a condition
+   * once, without a loop, so a spurious wake-up returns early): only a state that lasts counts.
    */
   #hostEnded(): string | undefined {
-    if (this.closed || this.active || this.stopped) return undefined;
+    if (this.closed || this.active || this.stopped) {
+      this.#endedSince = undefined;
+      return undefined;
+    }
+    const now = Date.now();
+    this.#endedSince ??= now;
+    if (now - this.#endedSince < ENDED_AFTER_MS) return undefined;
     try {
       this.abort();
     } catch {
-      // It is not running either way; close() will report what PortAudio says.
+      return undefined; // not surely stopped: its actions stay where they are
     }
     return "the audio host ended it (for JACK: the server quit)";
   }
 
-  /** @ignore Frees the engine's native memory once the callback can no longer run. */
-  protected override callbackStopped(): void {
-    this.engine.close();
+  /** @ignore Takes back the actions in flight as the stream closes. */
+  protected override callbackStopped(stopped: boolean): void {
+    if (stopped) this.engine.close();
+    else this.engine.abandon();
   }
 }
 

@@ -3,7 +3,8 @@
  * stream would play (and records from given input) with the same sample-exact semantics, for
  * offline rendering and for tests.
  */
-import { native } from "./ffi/mod.ts";
+import { native, type Pointer } from "./ffi/mod.ts";
+import { LIMIT, STATUS_FLAGS_ALL } from "./ffi/layout.ts";
 import type { Action, Stats } from "./action.ts";
 import { Engine, type StartOptions, type TimeOptions, type WaitOptions } from "./engine.ts";
 import type { RingBuffer } from "./ringbuffer.ts";
@@ -18,11 +19,25 @@ export interface OfflineMixerOptions {
   outputChannels?: number;
   /** Samples per second (default 48000). */
   sampleRate?: number;
-  /** Actions in flight at most, a power of two (default 64). */
+  /** Action slots made ready at once (default 64; more are added as needed). */
   queueSize?: number;
 }
 
-const registry = new FinalizationRegistry<unknown>((mixer) => native().rtm_mixer_destroy(mixer as never));
+/** The buffers of one {@link OfflineMixer.process} block. */
+export interface ProcessBuffers {
+  /** Interleaved input, at least frames × inputChannels samples (default: silence). */
+  input?: Float32Array;
+  /** Interleaved output, overwritten, at least frames × outputChannels samples (default: discarded). */
+  output?: Float32Array;
+  /** PortAudio status flags to report for the block (PaStreamCallbackFlags, default 0). */
+  statusFlags?: number;
+}
+
+const OPTION_NAMES = ["inputChannels", "outputChannels", "sampleRate", "queueSize"];
+const BUFFER_NAMES = ["input", "output", "statusFlags"];
+
+/** Frees a native mixer that nothing (no OfflineMixer, no Action of it) reaches any more. */
+const registry = new FinalizationRegistry<Pointer>((mixer) => native().rtm_mixer_destroy(mixer));
 
 /**
  * A mixer you drive block by block. Its clock is exact: time t is frame round(t · sampleRate).
@@ -38,19 +53,23 @@ export class OfflineMixer {
   /** Frames per second of its clock. */
   readonly sampleRate: number;
   #engine: Engine | null;
+  /** Registered with the finalizer; the engine (and so every Action) holds it. */
+  #token: object;
+  #mixer: Pointer;
 
   /** A mixer with its own frame clock at 0; nothing runs until {@link process}. */
   constructor(options?: OfflineMixerOptions) {
-    const o = v.options("options", options);
-    const inputChannels = o.inputChannels === undefined ? 0 : v.integer("inputChannels", o.inputChannels, 0, 1024);
-    const outputChannels = o.outputChannels === undefined ? 2 : v.integer("outputChannels", o.outputChannels, 0, 1024);
-    this.sampleRate = o.sampleRate === undefined ? 48000 : v.finite("sampleRate", o.sampleRate, 1, 10_000_000);
-    const queueSize = o.queueSize === undefined ? 64 : v.integer("queueSize", o.queueSize, 1, 2 ** 20);
-    if ((queueSize & (queueSize - 1)) !== 0) throw new RangeError(`queueSize must be a power of two, got ${queueSize}`);
+    const o = v.options("options", options, OPTION_NAMES);
+    const inputChannels = o.inputChannels === undefined ? 0 : v.integer("inputChannels", o.inputChannels, 0, LIMIT.channelsMax);
+    const outputChannels = o.outputChannels === undefined ? 2 : v.integer("outputChannels", o.outputChannels, 0, LIMIT.channelsMax);
+    this.sampleRate = o.sampleRate === undefined ? 48000 : v.finite("sampleRate", o.sampleRate, 1, LIMIT.sampleRateMax);
+    const queueSize = o.queueSize === undefined ? 64 : v.integer("queueSize", o.queueSize, 1, LIMIT.queueSizeMax);
     const mixer = native().rtm_mixer_create(inputChannels, outputChannels, this.sampleRate, queueSize);
     if (mixer === null) throw new RangeError("the mixer could not be created (out of memory?)");
-    this.#engine = new Engine(mixer, inputChannels, outputChannels);
-    registry.register(this, mixer, this);
+    this.#mixer = mixer;
+    this.#token = {};
+    registry.register(this.#token, mixer, this.#token);
+    this.#engine = new Engine(mixer, inputChannels, outputChannels, this.#token);
   }
 
   get #live(): Engine {
@@ -58,6 +77,14 @@ export class OfflineMixer {
     return this.#engine;
   }
 
+  /** Input channels. */
+  get inputChannels(): number {
+    return this.#live.inputChannels;
+  }
+  /** Output channels. */
+  get outputChannels(): number {
+    return this.#live.outputChannels;
+  }
   /** Frames processed so far. */
   get frameTime(): number {
     return this.#live.frameTime;
@@ -73,6 +100,10 @@ export class OfflineMixer {
   /** Over- and underflow statistics of the blocks processed so far. */
   get stats(): Stats {
     return this.#live.stats;
+  }
+  /** Whether {@link close} was called. */
+  get closed(): boolean {
+    return this.#engine === null;
   }
 
   /** Plays `buffer` (interleaved, copied now) on `channels`; see `Mixer.playBuffer`. */
@@ -108,27 +139,35 @@ export class OfflineMixer {
    * Runs one block of `frames` frames: mixes the active actions into `output` (interleaved,
    * overwritten) and records from `input`. Finished actions are collected afterwards.
    */
-  process(frames: number, buffers?: { input?: Float32Array; output?: Float32Array; statusFlags?: number }): void {
+  process(frames: number, buffers?: ProcessBuffers): void {
+    void this.#live; // closed mixers refuse at once, before reading anything
+    const b = v.options("buffers", buffers, BUFFER_NAMES);
+    v.integer("frames", frames, 0, LIMIT.blockSizeMax);
+    const flags = b.statusFlags === undefined ? 0 : v.integer("statusFlags", b.statusFlags, 0, STATUS_FLAGS_ALL);
+    // The buffers' getters (if any) have run: the mixer may have been closed by them.
     const engine = this.#live;
-    v.integer("frames", frames, 0, 2 ** 24);
-    const b = v.options("buffers", buffers);
-    const check = (name: string, x: unknown, channels: number) => {
+    const memory = (name: string, x: unknown, channels: number): v.Memory | null => {
       if (x === undefined) return null;
-      if (!(x instanceof Float32Array)) throw new TypeError(`${name} must be a Float32Array, got ${v.describe(x)}`);
-      if (x.length < frames * channels) {
-        throw new RangeError(`${name} holds ${x.length} samples, fewer than frames × ${channels} channels`);
+      const m = v.float32(`buffers.${name}`, x);
+      if (m.length < frames * channels) {
+        throw new RangeError(`buffers.${name} holds ${m.length} samples, fewer than ${frames} frames × ${channels} channels`);
       }
-      return x;
+      return m;
     };
-    const input = check("input", b.input, engine.inputChannels);
-    let output = check("output", b.output, engine.outputChannels);
-    // The callback always has the buffers of its channels.
-    const scratchIn = engine.inputChannels > 0 && !input ? new Float32Array(frames * engine.inputChannels) : null;
-    if (!output && engine.outputChannels > 0) output = new Float32Array(frames * engine.outputChannels);
-    const flags = b.statusFlags === undefined ? 0 : v.integer("statusFlags", b.statusFlags, 0, 0x1f);
-    const t = engine.frameTime / this.sampleRate;
-    engine.process(input ?? scratchIn, output, frames, { current: t, inputAdc: t, outputDac: t }, flags);
-    engine.collect();
+    const input = memory("input", b.input, engine.inputChannels);
+    const output = memory("output", b.output, engine.outputChannels);
+    // The callback always gets a buffer for each direction that has channels.
+    const scratch = (channels: number) => {
+      const a = new Float32Array(frames * channels);
+      return v.float32("scratch", a);
+    };
+    engine.process(
+      input ?? (engine.inputChannels > 0 ? scratch(engine.inputChannels) : null),
+      output ?? (engine.outputChannels > 0 ? scratch(engine.outputChannels) : null),
+      frames,
+      engine.frameTime / this.sampleRate,
+      flags,
+    );
   }
 
   /** Frees the native mixer; actions still in flight end as "aborted". */
@@ -137,8 +176,8 @@ export class OfflineMixer {
     if (!engine) return;
     this.#engine = null;
     engine.close();
-    registry.unregister(this);
-    native().rtm_mixer_destroy(engine.mixer);
+    registry.unregister(this.#token);
+    native().rtm_mixer_destroy(this.#mixer);
   }
 
   /** Closes the mixer (for `using`). */

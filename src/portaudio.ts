@@ -10,19 +10,21 @@
  */
 import { native, runtime, type Symbols } from "./ffi/mod.ts";
 import { PortAudioError } from "./errors.ts";
+import { PA_OWN_ERROR } from "./ffi/layout.ts";
 import * as v from "./validate.ts";
 
 /** PaErrorCode values that the TypeScript side tests for. */
 export const PA = {
   unanticipatedHostError: -9999,
   invalidSampleRate: -9997,
+  badStreamPtr: -9988,
   streamIsStopped: -9983,
   streamIsNotStopped: -9982,
   hostApiNotFound: -9979,
   /** librtmixer's own: re-initialising while streams are open. */
-  streamsOpen: -1,
+  streamsOpen: PA_OWN_ERROR.streamsOpen,
   /** librtmixer's own: the PortAudio library is not installed (its text says how to install it). */
-  libraryMissing: -2,
+  libraryMissing: PA_OWN_ERROR.libraryMissing,
 } as const;
 
 const encoder = new TextEncoder();

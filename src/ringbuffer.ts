@@ -3,12 +3,43 @@
  * the audio callback. One side writes, the other reads; each may be JavaScript or native code.
  */
 import { native, type Pointer, runtime } from "./ffi/mod.ts";
-import { RING } from "./ffi/layout.ts";
+import { LIMIT, RING, RING_STATUS } from "./ffi/layout.ts";
 import * as v from "./validate.ts";
 
-const SIZE_MAX = 2 ** 30;
+/**
+ * What a ring's finalizer needs: its native header, and the ArrayBuffer over its native data
+ * (null when the memory was lent).
+ */
+interface Native {
+  header: Pointer;
+  memory: ArrayBuffer | null;
+}
 
-const registry = new FinalizationRegistry<Pointer>((header) => native().rtm_ringbuffer_destroy(header));
+/**
+ * Gives up JavaScript's hold on a ring: takes back the ArrayBuffer over its native data
+ * (detaching every view handed out, so none can reach the memory once it is freed) and drops the
+ * owner's reference. If that ArrayBuffer was detached already, someone transferred it and may
+ * still reach the data through the new one: then the data is never freed (rare, and hostile).
+ */
+function letGo({ header, memory }: Native): void {
+  const lib = native();
+  if (memory !== null && !v.takeBack(memory)) lib.rtm_ringbuffer_keep_data(header);
+  lib.rtm_ringbuffer_unref(header);
+}
+
+const registry = new FinalizationRegistry<Native>(letGo);
+
+/** Whether `value` is a real RingBuffer. */
+export let isRingBuffer: (value: unknown) => value is RingBuffer;
+
+/** What the engine reads of a RingBuffer, beyond the public API (not shadowable on an instance). */
+export let ringInternals: {
+  /** The native header, for an action (which takes its own reference); throws once disposed. */
+  header(r: RingBuffer, name: string): Pointer;
+  elementSize(r: RingBuffer): number;
+  /** Throws unless an action may take the ring's `side`: native memory, that side free. */
+  checkPlayable(r: RingBuffer, name: string, side: "reader" | "writer"): void;
+};
 
 /**
  * A lock-free ring buffer of `size` elements of `elementSize` bytes (rtmixer's `RingBuffer`).
@@ -19,62 +50,101 @@ const registry = new FinalizationRegistry<Pointer>((header) => native().rtm_ring
  * const [n, first, second] = ring.getReadBuffers(16); // zero-copy views
  * ring.advanceReadIndex(n);
  * ```
+ *
+ * Its memory is native, owned by the library: the audio thread never touches memory a
+ * JavaScript engine may free, move or detach. The views that `getWriteBuffers` and
+ * `getReadBuffers` return are detached when the ring is disposed or collected, so no view can
+ * outlive the memory. Actions play or record one side each: while a play action uses a ring,
+ * its reading side is the callback's and JavaScript's reading calls throw (likewise writing and
+ * record actions), so there is only ever one reader and one writer.
  */
 export class RingBuffer {
-  /** Bytes per element. */
-  readonly elementSize: number;
-  /** Number of elements (a power of two); all of them are usable. */
-  readonly size: number;
-  #header: Pointer | null;
+  readonly #elementSize: number;
+  readonly #size: number;
+  #native: Native | null;
   #headerU32: Uint32Array;
-  /**
-   * The ring's data. Normally native memory (the audio thread must never read memory that a
-   * JavaScript engine may free, as Deno does while exiting on an uncaught error); it is freed
-   * when this ArrayBuffer and every view on it are collected, so views never dangle. A caller's
-   * `buffer` is used in place instead.
-   */
+  /** The ring's data: a view on native memory, or on the SharedArrayBuffer lent as `buffer`. */
   #data: Uint8Array;
-  #lent: boolean;
-  #users = 0;
-  #disposeWhenUnused = false;
 
   /**
    * A ring of `size` elements of `elementSize` bytes in native memory, or over `buffer`.
    *
    * @param elementSize bytes per element (for audio: channels × 4)
    * @param size number of elements, a power of two; omit it when passing `buffer`
-   * @param buffer memory to use in place (its byte length / elementSize must be a power of two)
+   * @param buffer memory to use in place: a SharedArrayBuffer or a view of one (its byte length
+   *   / elementSize a power of two). JavaScript can read and write such a ring, but no action can
+   *   play or record it: the runtime frees a SharedArrayBuffer while exiting, maybe while the
+   *   audio thread still runs. Omit `buffer` for a ring that actions can use.
    */
-  constructor(elementSize: number, size?: number, buffer?: ArrayBufferView | ArrayBuffer | SharedArrayBuffer) {
-    this.elementSize = v.integer("elementSize", elementSize, 1, 2 ** 24);
+  constructor(elementSize: number, size?: number, buffer?: ArrayBufferView | SharedArrayBuffer) {
+    this.#elementSize = v.integer("elementSize", elementSize, 1, LIMIT.elementSizeMax);
     if ((size === undefined) === (buffer === undefined)) {
       throw new TypeError("RingBuffer needs exactly one of size and buffer");
     }
-    let lent: Uint8Array | null = null;
+    let lent: v.Memory | null = null;
     if (buffer === undefined) {
-      this.size = checkSize("size", v.integer("size", size, 1, SIZE_MAX));
+      this.#size = checkSize("size", v.integer("size", size, 1, LIMIT.ringSizeMax));
     } else {
-      lent = v.bytes("buffer", buffer);
-      if (lent.byteLength % this.elementSize !== 0) {
-        throw new RangeError(
-          `buffer length (${lent.byteLength} bytes) must be a multiple of elementSize (${this.elementSize})`,
+      lent = v.memory("buffer", buffer, undefined);
+      if (!lent.shared) {
+        throw new TypeError(
+          "buffer must be a SharedArrayBuffer or a view of one: other memory can be detached or freed by the " +
+            "runtime while native code uses it. Omit buffer to get a ring in native memory (its views come from " +
+            "getWriteBuffers and getReadBuffers).",
         );
       }
-      this.size = checkSize("buffer length / elementSize", lent.byteLength / this.elementSize);
+      if (lent.byteLength % this.#elementSize !== 0) {
+        throw new RangeError(
+          `buffer length (${lent.byteLength} bytes) must be a multiple of elementSize (${this.#elementSize})`,
+        );
+      }
+      this.#size = checkSize("buffer length / elementSize", lent.byteLength / this.#elementSize);
     }
-    const header = native().rtm_ringbuffer_create(this.elementSize, this.size, lent && runtime.pointerOf(lent));
-    if (header === null) throw new RangeError(`RingBuffer of ${this.size} × ${this.elementSize} bytes could not be created`);
-    this.#header = header;
+    const lib = native();
+    const header = lib.rtm_ringbuffer_create(this.#elementSize, this.#size, lent?.view ?? null, lent?.byteLength ?? 0);
+    if (header === null) throw new RangeError(`RingBuffer of ${this.#size} × ${this.#elementSize} bytes could not be created`);
     this.#headerU32 = new Uint32Array(runtime.view(header, RING.bytes));
-    this.#lent = lent !== null;
+    let memory: ArrayBuffer | null = null;
     if (lent) {
-      this.#data = lent;
-      registry.register(this, header, this);
+      this.#data = new Uint8Array(lent.buffer, lent.byteOffset, lent.byteLength);
     } else {
-      const memory = runtime.view(native().rtm_ringbuffer_data(header)!, this.size * this.elementSize);
+      memory = runtime.view(lib.rtm_ringbuffer_data(header)!, this.#size * this.#elementSize);
       this.#data = new Uint8Array(memory);
-      registry.register(memory, header);
     }
+    this.#native = { header, memory };
+    registry.register(this, this.#native, this);
+  }
+
+  static {
+    isRingBuffer = (value): value is RingBuffer => typeof value === "object" && value !== null && #native in value;
+    ringInternals = {
+      header: (r, name) => r.#live(name),
+      elementSize: (r) => r.#elementSize,
+      checkPlayable(r, name, side) {
+        r.#live(name);
+        if (r.#native!.memory === null) {
+          throw new TypeError(
+            `${name} uses lent memory (a SharedArrayBuffer), which the audio thread never touches; ` +
+              `create it without buffer to play or record it`,
+          );
+        }
+        if (r.#headerU32[RING.claimsU32] & (side === "reader" ? 1 : 2)) {
+          throw new TypeError(
+            `${name}: another action already ${side === "reader" ? "plays" : "records into"} it (one reader and one writer per ring)`,
+          );
+        }
+      },
+    };
+  }
+
+  /** Bytes per element. */
+  get elementSize(): number {
+    return this.#elementSize;
+  }
+
+  /** Number of elements (a power of two); all of them are usable. */
+  get size(): number {
+    return this.#size;
   }
 
   /** Number of elements available for reading. */
@@ -87,9 +157,9 @@ export class RingBuffer {
     return native().rtm_ringbuffer_write_available(this.#live());
   }
 
-  /** Empties the ring. Only while neither side is reading or writing. */
+  /** Empties the ring. Throws while an action plays or records it. */
   flush(): void {
-    native().rtm_ringbuffer_flush(this.#live());
+    this.#status(native().rtm_ringbuffer_flush(this.#live()), "flush", "any");
   }
 
   /**
@@ -97,30 +167,37 @@ export class RingBuffer {
    * @param size elements to write; default: all of `data`
    */
   write(data: ArrayBufferView | ArrayBuffer, size?: number): number {
-    const header = this.#live();
+    const count = size === undefined ? undefined : v.integer("size", size, 0, LIMIT.ringSizeMax);
     const bytes = this.#elements("data", data);
-    const count = this.#count("size", size, bytes.byteLength / this.elementSize);
-    return count === 0 ? 0 : native().rtm_ringbuffer_write(header, bytes, count);
+    const available = bytes.byteLength / this.#elementSize;
+    if (count !== undefined && count > available) throw new RangeError(`size (${count}) exceeds the ${available} elements in data`);
+    const header = this.#live();
+    return this.#status(native().rtm_ringbuffer_write(header, bytes.view, bytes.byteLength, count ?? available), "write", "writer");
   }
 
   /**
    * Reads up to `size` elements (default: all available) into a new Uint8Array.
    */
   read(size?: number): Uint8Array {
+    const wanted = size === undefined ? undefined : v.integer("size", size, 0, LIMIT.ringSizeMax);
     const header = this.#live();
-    const available = native().rtm_ringbuffer_read_available(header);
-    const count = size === undefined ? available : Math.min(v.integer("size", size, 0, SIZE_MAX), available);
-    const out = new Uint8Array(count * this.elementSize);
-    if (count > 0) native().rtm_ringbuffer_read(header, out, count);
-    return out;
+    const lib = native();
+    const available = lib.rtm_ringbuffer_read_available(header);
+    const count = wanted === undefined ? available : Math.min(wanted, available);
+    const out = new Uint8Array(count * this.#elementSize);
+    const read = this.#status(lib.rtm_ringbuffer_read(header, out, out.byteLength, count), "read", "reader");
+    return read === count ? out : out.subarray(0, read * this.#elementSize);
   }
 
   /** Reads as many elements as fit into `data`; returns how many were read. */
   readInto(data: ArrayBufferView | ArrayBuffer): number {
-    const header = this.#live();
     const bytes = this.#elements("data", data);
-    const count = bytes.byteLength / this.elementSize;
-    return count === 0 ? 0 : native().rtm_ringbuffer_read(header, bytes, count);
+    const header = this.#live();
+    return this.#status(
+      native().rtm_ringbuffer_read(header, bytes.view, bytes.byteLength, bytes.byteLength / this.#elementSize),
+      "readInto",
+      "reader",
+    );
   }
 
   /**
@@ -129,8 +206,8 @@ export class RingBuffer {
    * ring's memory (no copy). Fill them, then call {@link advanceWriteIndex}.
    */
   getWriteBuffers(size: number): [number, Uint8Array, Uint8Array] {
-    const header = this.#live();
-    const count = native().rtm_ringbuffer_get_write_regions(header, v.integer("size", size, 0, SIZE_MAX));
+    const wanted = v.integer("size", size, 0, LIMIT.ringSizeMax);
+    const count = this.#status(native().rtm_ringbuffer_get_write_regions(this.#live(), wanted), "getWriteBuffers", "writer");
     return this.#parts(count, this.#headerU32[RING.writeStartU32]);
   }
 
@@ -139,94 +216,75 @@ export class RingBuffer {
    * Read them, then call {@link advanceReadIndex}.
    */
   getReadBuffers(size: number): [number, Uint8Array, Uint8Array] {
-    const header = this.#live();
-    const count = native().rtm_ringbuffer_get_read_regions(header, v.integer("size", size, 0, SIZE_MAX));
+    const wanted = v.integer("size", size, 0, LIMIT.ringSizeMax);
+    const count = this.#status(native().rtm_ringbuffer_get_read_regions(this.#live(), wanted), "getReadBuffers", "reader");
     return this.#parts(count, this.#headerU32[RING.readStartU32]);
   }
 
   /** Publishes `size` elements written through {@link getWriteBuffers}; returns the new write index. */
   advanceWriteIndex(size: number): number {
-    const header = this.#live();
-    const index = native().rtm_ringbuffer_advance_write_index(header, v.integer("size", size, 0, SIZE_MAX));
-    if (index < 0) throw new RangeError(`size (${size}) exceeds writeAvailable (${this.writeAvailable})`);
-    return index;
+    const count = v.integer("size", size, 0, LIMIT.ringSizeMax);
+    const index = native().rtm_ringbuffer_advance_write_index(this.#live(), count);
+    if (index === RING_STATUS.badLength) throw new RangeError(`size (${count}) exceeds writeAvailable (${this.writeAvailable})`);
+    return this.#status(index, "advanceWriteIndex", "writer");
   }
 
   /** Frees `size` elements read through {@link getReadBuffers}; returns the new read index. */
   advanceReadIndex(size: number): number {
-    const header = this.#live();
-    const index = native().rtm_ringbuffer_advance_read_index(header, v.integer("size", size, 0, SIZE_MAX));
-    if (index < 0) throw new RangeError(`size (${size}) exceeds readAvailable (${this.readAvailable})`);
-    return index;
+    const count = v.integer("size", size, 0, LIMIT.ringSizeMax);
+    const index = native().rtm_ringbuffer_advance_read_index(this.#live(), count);
+    if (index === RING_STATUS.badLength) throw new RangeError(`size (${count}) exceeds readAvailable (${this.readAvailable})`);
+    return this.#status(index, "advanceReadIndex", "reader");
   }
 
   /**
-   * Ends the ring's use: every later call throws. Its memory is freed once no action uses it
-   * and no view from `getWriteBuffers`/`getReadBuffers` is left (those stay valid until then).
+   * Ends the ring's use: every later call throws, and the views from `getWriteBuffers` and
+   * `getReadBuffers` are detached (empty). Actions that still play or record it go on; its
+   * native memory is freed when the last of them is done.
    */
   [Symbol.dispose](): void {
-    if (this.#header === null || this.#disposeWhenUnused) return;
-    if (this.#users > 0) {
-      // An action still uses the ring on the audio thread: free it when the last one returns.
-      this.#disposeWhenUnused = true;
-      return;
-    }
-    this.#destroy();
+    const n = this.#native;
+    if (n === null) return;
+    this.#native = null;
+    registry.unregister(this);
+    letGo(n);
   }
 
   /** Whether {@link Symbol.dispose} was called. */
   get disposed(): boolean {
-    return this.#header === null || this.#disposeWhenUnused;
+    return this.#native === null;
   }
 
-  /** @internal The native header, for actions; counts the action as a user. */
-  _acquire(): Pointer {
-    const header = this.#live();
-    this.#users++;
-    return header;
+  #live(name = "RingBuffer"): Pointer {
+    if (this.#native === null) throw new TypeError(`${name} is disposed`);
+    return this.#native.header;
   }
 
-  /** @internal An action that used the ring has returned. */
-  _release(): void {
-    this.#users--;
-    if (this.#users === 0 && this.#disposeWhenUnused) this.#destroy();
-  }
-
-  #destroy(): void {
-    const header = this.#header!;
-    this.#header = null;
-    // Native data is freed with its last view (see #data); a lent buffer's header goes now.
-    if (this.#lent) {
-      registry.unregister(this);
-      native().rtm_ringbuffer_destroy(header);
+  /** A non-negative count or index, else the error the status stands for. */
+  #status(value: number, call: string, side: "reader" | "writer" | "any"): number {
+    if (value >= 0) return value;
+    if (value === RING_STATUS.sideInUse) {
+      const what = side === "reader" ? "its reading side belongs to a play action" : side === "writer"
+        ? "its writing side belongs to a record action"
+        : "an action plays or records it";
+      throw new TypeError(`RingBuffer.${call}: ${what} until that action has finished`);
     }
+    throw new RangeError(`RingBuffer.${call}: refused (status ${value})`);
   }
 
-  #live(): Pointer {
-    if (this.#header === null || this.#disposeWhenUnused) throw new TypeError("RingBuffer is disposed");
-    return this.#header;
-  }
-
-  #elements(name: string, data: unknown): Uint8Array {
-    const bytes = v.bytes(name, data);
-    if (bytes.byteLength % this.elementSize !== 0) {
+  #elements(name: string, data: unknown): v.Memory {
+    const bytes = v.memory(name, data);
+    if (bytes.byteLength % this.#elementSize !== 0) {
       throw new RangeError(
-        `${name} length (${bytes.byteLength} bytes) must be a multiple of elementSize (${this.elementSize})`,
+        `${name} length (${bytes.byteLength} bytes) must be a multiple of elementSize (${this.#elementSize})`,
       );
     }
     return bytes;
   }
 
-  #count(name: string, value: number | undefined, max: number): number {
-    if (value === undefined) return max;
-    v.integer(name, value, 0, SIZE_MAX);
-    if (value > max) throw new RangeError(`${name} (${value}) exceeds the ${max} elements in data`);
-    return value;
-  }
-
   #parts(count: number, start: number): [number, Uint8Array, Uint8Array] {
-    const first = Math.min(count, this.size - start);
-    const es = this.elementSize;
+    const first = Math.min(count, this.#size - start);
+    const es = this.#elementSize;
     return [
       count,
       this.#data.subarray(start * es, (start + first) * es),
@@ -236,7 +294,7 @@ export class RingBuffer {
 }
 
 function checkSize(name: string, size: number): number {
-  if (size < 1 || size > SIZE_MAX || (size & (size - 1)) !== 0) {
+  if (size < 1 || size > LIMIT.ringSizeMax || (size & (size - 1)) !== 0) {
     throw new RangeError(`${name} must be a power of two from 1 to 2**30, got ${size}`);
   }
   return size;

@@ -6,7 +6,19 @@
 import { native, type Pointer } from "./ffi/mod.ts";
 import * as v from "./validate.ts";
 
+/** Drops the owner's reference of a Sample nothing reaches any more (actions hold their own). */
 const registry = new FinalizationRegistry<Pointer>((sample) => native().rtm_sample_unref(sample));
+
+/** Whether `value` is a real Sample. */
+export let isSample: (value: unknown) => value is Sample;
+
+/** What the engine reads of a Sample, beyond the public API (not shadowable on an instance). */
+export let sampleInternals: {
+  /** The native samples, for a play action (which takes its own reference); throws once disposed. */
+  pointer(s: Sample, name: string): Pointer;
+  /** Number of samples. */
+  length(s: Sample): number;
+};
 
 /**
  * Interleaved float32 samples in native memory, played with `playBuffer(sample, channels, ...)`.
@@ -17,32 +29,38 @@ const registry = new FinalizationRegistry<Pointer>((sample) => native().rtm_samp
  * ```
  */
 export class Sample {
-  /** Number of samples (frames × channels). */
-  readonly length: number;
+  readonly #length: number;
   #pointer: Pointer | null;
 
   /** Copies `data` (interleaved float32 samples) into native memory. */
   constructor(data: Float32Array) {
-    if (!(data instanceof Float32Array)) {
-      throw new TypeError(`data must be a Float32Array of interleaved float32 samples, got ${v.describe(data)}`);
-    }
-    v.bytes("data", data);
-    const pointer = native().rtm_sample_create(data, data.length);
-    if (pointer === null) throw new RangeError(`data: no native memory for ${data.length} samples`);
-    this.length = data.length;
+    const samples = v.float32("data", data, "a Float32Array of interleaved float32 samples");
+    const pointer = native().rtm_sample_create(samples.view, samples.byteLength);
+    if (pointer === null) throw new RangeError(`data: no native memory for ${samples.length} samples`);
+    this.#length = samples.length;
     this.#pointer = pointer;
     registry.register(this, pointer, this);
+  }
+
+  static {
+    isSample = (value): value is Sample => typeof value === "object" && value !== null && #pointer in value;
+    sampleInternals = {
+      pointer(s, name) {
+        if (s.#pointer === null) throw new TypeError(`${name}: the Sample is disposed`);
+        return s.#pointer;
+      },
+      length: (s) => s.#length,
+    };
+  }
+
+  /** Number of samples (frames × channels). */
+  get length(): number {
+    return this.#length;
   }
 
   /** Whether {@link Symbol.dispose} was called. */
   get disposed(): boolean {
     return this.#pointer === null;
-  }
-
-  /** @internal The native samples, for a play action (which takes its own reference). */
-  _pointer(): Pointer {
-    if (this.#pointer === null) throw new TypeError("buffer: the Sample is disposed");
-    return this.#pointer;
   }
 
   /** Lets go of the samples; they are freed once no action plays them any more. */

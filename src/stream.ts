@@ -87,11 +87,14 @@ const FLAGS = {
 } as const;
 
 /**
- * Streams whose callback runs. Holding them keeps them (and whatever their subclasses keep
+ * Streams whose callback may run. Holding them keeps them (and whatever their subclasses keep
  * referenced for the callback) from being collected while the audio thread uses their memory.
  */
 const running = new Set<Stream>();
-/** A stream dropped without `close()` is closed and freed when collected (it is not running). */
+/**
+ * A stream that nothing reaches any more (not running, not referenced, and none of its Actions
+ * referenced: they hold its engine, which holds the token registered here) is closed and freed.
+ */
 const registry = new FinalizationRegistry<Pointer>((handle) => native().rtm_stream_destroy(handle));
 
 /**
@@ -114,6 +117,8 @@ export class Stream {
   readonly #channels: [number, number];
   readonly #sampleRate: number;
   readonly #info = new Float64Array(STREAM_INFO.count);
+  /** Registered with the finalizer in its place: whatever uses the native stream holds it. */
+  readonly #token: object = {};
 
   /**
    * Opens a PortAudio stream (not started).
@@ -167,19 +172,19 @@ export class Stream {
 
     const handle = lib.rtm_stream_create();
     if (handle === null) throw new RangeError("out of memory creating a stream");
-    const code = lib.rtm_stream_open(handle, params);
+    const code = lib.rtm_stream_open(handle, params, params.byteLength);
     if (code < 0) {
       lib.rtm_stream_destroy(handle);
       throw portAudioError(code, `Error opening ${kind} stream`);
     }
     this.#handle = handle;
     this.#mixer = lib.rtm_stream_mixer(handle);
-    this.#stats = new Float64Array(runtime.view(this.#mixer!, STATS.f64Count * 8));
-    registry.register(this, handle, this);
+    this.#stats = new Float64Array(runtime.view(lib.rtm_mixer_header(this.#mixer!)!, STATS.f64Count * 8));
+    registry.register(this.#token, handle, this.#token);
     this.#blockSize = blockSize;
     this.#device = [input?.device ?? -1, output?.device ?? -1];
     this.#channels = [input?.channels ?? 0, output?.channels ?? 0];
-    check(lib.rtm_stream_info(handle, this.#info), "Error querying the stream");
+    check(lib.rtm_stream_info(handle, this.#info, this.#info.byteLength), "Error querying the stream");
     this.#sampleRate = this.#info[STREAM_INFO.sampleRate];
   }
 
@@ -197,6 +202,15 @@ export class Stream {
   protected get mixerPointer(): Pointer {
     this.assertOpen();
     return this.#mixer!;
+  }
+
+  /**
+   * The object whose collection closes and frees the native stream: whatever uses the stream's
+   * native memory (the engine, and through it every Action) holds it.
+   * @ignore
+   */
+  protected get nativeOwner(): object {
+    return this.#token;
   }
 
   /** The native stream handle; throws once closed. */
@@ -248,7 +262,7 @@ export class Stream {
 
   /** Latency in seconds as PortAudio reports it (`[input, output]` for duplex streams). */
   get latency(): number | [number, number] {
-    check(native().rtm_stream_info(this.#live(), this.#info), "Error querying the stream");
+    check(native().rtm_stream_info(this.#live(), this.#info, this.#info.byteLength), "Error querying the stream");
     return this.#pick([this.#info[STREAM_INFO.inputLatency], this.#info[STREAM_INFO.outputLatency]]);
   }
 
@@ -285,6 +299,7 @@ export class Stream {
     if (this.active) {
       throw new Error("stats can only be read while the stream is inactive; use fetchAndResetStats() on an active one");
     }
+    this.assertOpen();
     return readStats(this.#stats!);
   }
 
@@ -292,51 +307,72 @@ export class Stream {
 
   /** Starts the callback (nothing happens if it runs already). */
   start(): void {
-    const code = native().rtm_stream_start(this.#live());
-    if (code !== PA.streamIsNotStopped) check(code, "Error starting stream");
+    const handle = this.#live();
+    // Held before the callback can run: it must never outlive what it uses.
     running.add(this);
+    const code = native().rtm_stream_start(handle);
+    if (code !== 0 && code !== PA.streamIsNotStopped) {
+      if (this.#callbackStopped(handle)) running.delete(this);
+      check(code, "Error starting stream");
+    }
   }
 
   /** Stops after the buffers already queued have played (nothing happens if stopped). */
   stop(): void {
-    const code = native().rtm_stream_stop(this.#live());
-    running.delete(this);
-    if (code !== PA.streamIsStopped) check(code, "Error stopping stream");
+    this.#halt(native().rtm_stream_stop, "Error stopping stream");
   }
 
   /** Stops at once, dropping queued buffers (nothing happens if stopped). */
   abort(): void {
-    const code = native().rtm_stream_abort(this.#live());
-    running.delete(this);
-    if (code !== PA.streamIsStopped) check(code, "Error aborting stream");
+    this.#halt(native().rtm_stream_abort, "Error aborting stream");
   }
 
-  /** Closes the stream (aborting it if it runs) and frees it. Calling it again does nothing. */
+  /** Stop or abort; the stream counts as stopped only once PortAudio says it is. */
+  #halt(how: (handle: Pointer) => number, context: string): void {
+    const handle = this.#live();
+    const code = how(handle);
+    if (code === 0 || code === PA.streamIsStopped || this.#callbackStopped(handle)) running.delete(this);
+    if (code !== PA.streamIsStopped) check(code, context);
+  }
+
+  /** Whether PortAudio says the callback cannot run now (stopped, or its host ended it). */
+  #callbackStopped(handle: Pointer): boolean {
+    const lib = native();
+    return lib.rtm_stream_is_stopped(handle) === 1 || lib.rtm_stream_is_active(handle) === 0;
+  }
+
+  /**
+   * Closes the stream (aborting it if it runs) and frees it. Calling it again does nothing. The
+   * actions in flight end as "aborted" (a record action keeps what it recorded). If PortAudio
+   * fails to stop or close the stream, its native memory is left allocated (the callback might
+   * still use it) and the error is thrown.
+   */
   close(): void {
     const handle = this.#handle;
     if (handle === null) return;
     const lib = native();
-    // The callback must have stopped before a subclass takes back what it lent it, and that
-    // must happen before the native memory goes.
     const abortCode = lib.rtm_stream_abort(handle);
-    try {
-      this.callbackStopped();
-    } finally {
-      this.#handle = this.#mixer = this.#stats = null;
-      running.delete(this);
-      registry.unregister(this);
-      const code = lib.rtm_stream_close(handle);
-      lib.rtm_stream_destroy(handle);
-      check(code, "Error closing stream");
-      if (abortCode !== PA.streamIsStopped) check(abortCode, "Error aborting stream");
-    }
+    // PortAudio terminated since (bad stream pointer) closed it already.
+    const stopped = abortCode === 0 || abortCode === PA.streamIsStopped || abortCode === PA.badStreamPtr;
+    this.#handle = this.#mixer = this.#stats = null;
+    registry.unregister(this.#token);
+    // Subclasses take back what they lent the callback: from native memory if the callback has
+    // surely stopped, else without touching it.
+    this.callbackStopped(stopped);
+    const code = lib.rtm_stream_close(handle);
+    // Left running (held, with all it holds) if PortAudio could not close it.
+    if (code === 0) running.delete(this);
+    lib.rtm_stream_destroy(handle);
+    if (!stopped) check(abortCode, "Error aborting stream");
+    check(code, "Error closing stream");
   }
 
   /**
-   * Called by `close()` once the callback has stopped for good, before the native memory is
-   * freed: subclasses take back the actions in flight here.
+   * Called by `close()` when the stream is about to be freed: subclasses take back the actions in
+   * flight here, through native memory when `stopped` (the callback has stopped for good), else
+   * without touching it.
    */
-  protected callbackStopped(): void {}
+  protected callbackStopped(_stopped: boolean): void {}
 
   /** Stops and closes: `using stream = new Mixer()` works as Python's `with`. */
   [Symbol.dispose](): void {
@@ -365,15 +401,7 @@ interface CheckedOptions {
 
 /** Checks every option's type and range, before anything reaches native code. */
 function checkOptions(options: unknown, extra: readonly string[]): CheckedOptions {
-  if (typeof options !== "object" || options === null || Array.isArray(options)) {
-    throw new TypeError(`options must be an object, got ${v.describe(options)}`);
-  }
-  const o = options as Record<string, unknown>;
-  for (const key of Object.keys(o)) {
-    if (!(OPTION_NAMES as readonly string[]).includes(key) && !extra.includes(key)) {
-      throw new TypeError(`unknown option ${JSON.stringify(key)}; allowed: ${[...OPTION_NAMES, ...extra].join(", ")}`);
-    }
-  }
+  const o = v.options("options", options, [...OPTION_NAMES, ...extra]);
   if (o.dtype !== undefined) perKind("dtype", o.dtype, checkDtype);
   const optional = <T>(name: string, f: (name: string, x: unknown) => T): T | undefined =>
     o[name] === undefined ? undefined : f(name, o[name]);

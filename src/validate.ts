@@ -1,11 +1,176 @@
-/** Argument checks shared by the public API: each names the argument and what it accepts. */
+/**
+ * Reading arguments at the boundary with native code. JavaScript can fake a `length`, run code
+ * in a getter, hand over a Proxy, or detach an ArrayBuffer, so every size, offset and memory
+ * that reaches native code is read here once, through the engine's own intrinsics (the
+ * `%TypedArray%.prototype`, `DataView.prototype` and `ArrayBuffer.prototype` getters, saved when
+ * this module loads), never through the object's own properties. Options and channel lists are
+ * copied once into plain values (their getters and Proxy traps run then, and only then), so the
+ * caller can validate the copy and check that its stream is still open before any native call.
+ *
+ * Every check names the argument and what it accepts.
+ */
+
+const TypedArrayPrototype = Object.getPrototypeOf(Uint8Array.prototype) as object;
+const call = Function.prototype.call;
+/** `fn` as a plain function of its receiver, immune to later changes of `Function.prototype.call`. */
+const uncurry = <T>(fn: (this: unknown) => T): (self: unknown) => T => call.bind(fn) as (self: unknown) => T;
+const getter = <T>(proto: object, key: PropertyKey): (self: unknown) => T =>
+  uncurry(Object.getOwnPropertyDescriptor(proto, key)!.get as (this: unknown) => T);
+
+const typedArrayTag = getter<string | undefined>(TypedArrayPrototype, Symbol.toStringTag);
+const typedArrayLength = getter<number>(TypedArrayPrototype, "length");
+const typedArrayByteLength = getter<number>(TypedArrayPrototype, "byteLength");
+const typedArrayByteOffset = getter<number>(TypedArrayPrototype, "byteOffset");
+const typedArrayBuffer = getter<ArrayBufferLike>(TypedArrayPrototype, "buffer");
+const dataViewByteLength = getter<number>(DataView.prototype, "byteLength");
+const dataViewByteOffset = getter<number>(DataView.prototype, "byteOffset");
+const dataViewBuffer = getter<ArrayBufferLike>(DataView.prototype, "buffer");
+const arrayBufferByteLength = getter<number>(ArrayBuffer.prototype, "byteLength");
+const arrayBufferDetached = getter<boolean>(ArrayBuffer.prototype, "detached");
+const arrayBufferResizable = getter<boolean>(ArrayBuffer.prototype, "resizable");
+const sharedByteLength = getter<number>(SharedArrayBuffer.prototype, "byteLength");
+const sharedGrowable = getter<boolean>(SharedArrayBuffer.prototype, "growable");
+const transferArrayBuffer = uncurry(ArrayBuffer.prototype.transfer as (this: unknown) => ArrayBuffer) as (
+  self: ArrayBuffer,
+  length: number,
+) => ArrayBuffer;
+const isArray = Array.isArray;
+const objectKeys = Object.keys;
+const numberIsInteger = Number.isInteger;
+const numberIsFinite = Number.isFinite;
+
+/** Memory described by the engine itself: what native code may touch, and nothing else. */
+export interface Memory {
+  /** The typed array or DataView passed (or a Uint8Array over a passed ArrayBuffer). */
+  readonly view: ArrayBufferView;
+  /** Its element type: `"Float32Array"`, `"Uint8Array"`, `"DataView"`, ... */
+  readonly type: string;
+  readonly buffer: ArrayBufferLike;
+  readonly byteOffset: number;
+  readonly byteLength: number;
+  /** Elements (bytes for a DataView or ArrayBuffer). */
+  readonly length: number;
+  /** Whether the memory is a SharedArrayBuffer's (it cannot be detached). */
+  readonly shared: boolean;
+}
+
+/** Whether `value` is an ArrayBuffer (not shared), without touching its own properties. */
+function isArrayBuffer(value: unknown): value is ArrayBuffer {
+  try {
+    arrayBufferByteLength(value);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function isSharedArrayBuffer(value: unknown): value is SharedArrayBuffer {
+  try {
+    sharedByteLength(value);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function isDataView(value: unknown): value is DataView {
+  try {
+    dataViewByteLength(value);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Whether an ArrayBuffer (not shared) is detached: transferred, or taken back. */
+export function isDetached(buffer: ArrayBufferLike): boolean {
+  return isArrayBuffer(buffer) && arrayBufferDetached(buffer);
+}
+
+/**
+ * Detaches `buffer` (an ArrayBuffer over native memory) and every view on it, so that no
+ * JavaScript can reach that memory once it is freed. False if it was detached already: then
+ * someone else transferred it and may still reach the memory.
+ */
+export function takeBack(buffer: ArrayBuffer): boolean {
+  if (arrayBufferDetached(buffer)) return false;
+  transferArrayBuffer(buffer, 0);
+  return true;
+}
+
+/**
+ * The memory of a typed array, DataView, ArrayBuffer or SharedArrayBuffer, read through the
+ * intrinsics. Refused: anything else (Proxies included), detached and resizable or growable
+ * buffers (native code keeps addresses; memory that can grow, shrink or move cannot be lent).
+ * With `type`, only typed arrays of that type are accepted.
+ */
+export function memory(name: string, value: unknown, type?: string, expected?: string): Memory {
+  const tag = typedArrayTag(value);
+  let m: Memory;
+  if (tag !== undefined) {
+    const buffer = typedArrayBuffer(value); // in Bun this also moves a small array's storage out of the GC heap
+    m = {
+      view: value as ArrayBufferView,
+      type: tag,
+      buffer,
+      byteOffset: typedArrayByteOffset(value),
+      byteLength: typedArrayByteLength(value),
+      length: typedArrayLength(value),
+      shared: isSharedArrayBuffer(buffer),
+    };
+  } else if (type === undefined && isDataView(value)) {
+    const buffer = dataViewBuffer(value);
+    const byteLength = dataViewByteLength(value);
+    m = {
+      view: value,
+      type: "DataView",
+      buffer,
+      byteOffset: dataViewByteOffset(value),
+      byteLength,
+      length: byteLength,
+      shared: isSharedArrayBuffer(buffer),
+    };
+  } else if (type === undefined && (isArrayBuffer(value) || isSharedArrayBuffer(value))) {
+    checkBuffer(name, value);
+    const view = new Uint8Array(value);
+    m = { view, type: "Uint8Array", buffer: value, byteOffset: 0, byteLength: view.byteLength, length: view.byteLength, shared: isSharedArrayBuffer(value) };
+  } else {
+    throw new TypeError(
+      `${name} must be ${expected ?? (type ? `a ${type}` : "an ArrayBuffer, a SharedArrayBuffer or a view of one (typed array, DataView)")}, got ${describe(value)}`,
+    );
+  }
+  if (type !== undefined && m.type !== type) {
+    throw new TypeError(`${name} must be ${expected ?? `a ${type}`}, got ${describe(value)}`);
+  }
+  checkBuffer(name, m.buffer);
+  return m;
+}
+
+function checkBuffer(name: string, buffer: ArrayBufferLike): void {
+  if (isSharedArrayBuffer(buffer)) {
+    if (sharedGrowable(buffer)) throw new TypeError(`${name} must not use a growable SharedArrayBuffer`);
+    return;
+  }
+  if (arrayBufferDetached(buffer)) throw new TypeError(`${name} uses a detached ArrayBuffer (it was transferred)`);
+  if (arrayBufferResizable(buffer)) throw new TypeError(`${name} must not use a resizable ArrayBuffer`);
+}
+
+/** A Float32Array's memory (see {@link memory}). */
+export function float32(name: string, value: unknown, expected?: string): Memory {
+  return memory(name, value, "Float32Array", expected);
+}
+
+/** Whether `m` still has the memory it had when read: not detached since (user code may have run). */
+export function stillAttached(m: Memory): boolean {
+  return m.shared || !arrayBufferDetached(m.buffer);
+}
 
 /** An integer in [min, max]; throws TypeError for non-numbers, RangeError otherwise. */
 export function integer(name: string, value: unknown, min: number, max = Number.MAX_SAFE_INTEGER): number {
   if (typeof value !== "number") {
     throw new TypeError(`${name} must be an integer number, got ${describe(value)}`);
   }
-  if (!Number.isInteger(value) || value < min || value > max) {
+  if (!numberIsInteger(value) || value < min || value > max) {
     throw new RangeError(`${name} must be an integer from ${min} to ${max}, got ${value}`);
   }
   return value;
@@ -14,7 +179,7 @@ export function integer(name: string, value: unknown, min: number, max = Number.
 /** A finite number in [min, max]. */
 export function finite(name: string, value: unknown, min = -Infinity, max = Infinity): number {
   if (typeof value !== "number") throw new TypeError(`${name} must be a number, got ${describe(value)}`);
-  if (!Number.isFinite(value) || value < min || value > max) {
+  if (!numberIsFinite(value) || value < min || value > max) {
     throw new RangeError(`${name} must be a finite number from ${min} to ${max}, got ${value}`);
   }
   return value;
@@ -25,54 +190,71 @@ export function boolean(name: string, value: unknown): boolean {
   return value;
 }
 
-/** Any ArrayBuffer view or ArrayBuffer, as bytes over the same memory (no copy). */
-export function bytes(name: string, value: unknown): Uint8Array {
-  if (ArrayBuffer.isView(value)) {
-    checkNotResizable(name, value.buffer);
-    return new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
-  }
-  if (value instanceof ArrayBuffer || isSharedArrayBuffer(value)) {
-    checkNotResizable(name, value as ArrayBufferLike);
-    return new Uint8Array(value as ArrayBufferLike);
-  }
-  throw new TypeError(`${name} must be an ArrayBuffer or an ArrayBuffer view (typed array, DataView), got ${describe(value)}`);
-}
-
-function isSharedArrayBuffer(value: unknown): boolean {
-  return typeof SharedArrayBuffer !== "undefined" && value instanceof SharedArrayBuffer;
-}
-
-function checkNotResizable(name: string, buffer: ArrayBufferLike): void {
-  // Native code keeps addresses; memory that can grow, shrink or move cannot be lent to it.
-  const b = buffer as { resizable?: boolean; growable?: boolean; detached?: boolean };
-  if (b.resizable || b.growable) throw new TypeError(`${name} must not use a resizable or growable ArrayBuffer`);
-  if (b.detached) throw new TypeError(`${name} uses a detached ArrayBuffer`);
-}
-
+/**
+ * What `value` is, for messages, without running any of its code where avoidable (a Proxy's
+ * traps still may; the message is about to be thrown then, so nothing depends on them).
+ */
 export function describe(value: unknown): string {
   if (value === null) return "null";
-  if (Array.isArray(value)) return "an array";
-  if (ArrayBuffer.isView(value)) return `a ${value.constructor.name}`;
-  if (typeof value === "object") return `a ${(value as object).constructor?.name ?? "object"}`;
   if (typeof value === "string") return `the string ${JSON.stringify(value.length > 40 ? value.slice(0, 40) + "…" : value)}`;
-  return `${typeof value} ${String(value)}`;
+  if (typeof value === "function") return "a function";
+  if (typeof value !== "object") return `${typeof value} ${String(value)}`;
+  const tag = typedArrayTag(value);
+  if (tag !== undefined) return `a ${tag}`;
+  if (isArrayBuffer(value)) return "an ArrayBuffer";
+  if (isSharedArrayBuffer(value)) return "a SharedArrayBuffer";
+  if (isDataView(value)) return "a DataView";
+  try {
+    if (isArray(value)) return "an array";
+    const proto = Object.getPrototypeOf(value);
+    if (proto === null) return "an object with a null prototype";
+    const ctor = Object.getOwnPropertyDescriptor(proto, "constructor")?.value;
+    const ctorName = typeof ctor === "function" ? Object.getOwnPropertyDescriptor(ctor, "name")?.value : undefined;
+    return typeof ctorName === "string" && ctorName !== "" ? `a ${ctorName}` : "an object";
+  } catch {
+    return "an object";
+  }
 }
 
-/** An options object (or undefined, meaning {}); with `allowed`, other keys are an error (typos). */
-export function options<T extends object>(
+/**
+ * A copy of an options object (undefined means {}): each allowed key read once (its getter runs
+ * then), unknown keys an error (typos). The copy has a null prototype and only data properties.
+ */
+export function options(
   name: string,
-  value: T | undefined | unknown,
-  allowed?: readonly string[],
-): Partial<T> & Record<string, unknown> {
-  if (value === undefined) return {};
-  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+  value: unknown,
+  allowed: readonly string[],
+): Record<string, unknown> {
+  const copy: Record<string, unknown> = Object.create(null);
+  if (value === undefined) return copy;
+  if (typeof value !== "object" || value === null || isArray(value) || typedArrayTag(value) !== undefined) {
     throw new TypeError(`${name} must be an object, got ${describe(value)}`);
   }
-  if (allowed) {
-    const unknown = Object.keys(value).filter((k) => !allowed.includes(k));
-    if (unknown.length > 0) {
-      throw new TypeError(`${name}: unknown option ${unknown.map((k) => JSON.stringify(k)).join(", ")} (allowed: ${allowed.join(", ")})`);
-    }
+  let keys: string[];
+  try {
+    keys = objectKeys(value);
+  } catch (cause) {
+    throw new TypeError(`${name}: its keys could not be listed (${(cause as Error)?.message})`, { cause });
   }
-  return value as Partial<T> & Record<string, unknown>;
+  const unknown = keys.filter((k) => !allowed.includes(k));
+  if (unknown.length > 0) {
+    throw new TypeError(`${name}: unknown option ${unknown.map((k) => JSON.stringify(k)).join(", ")} (allowed: ${allowed.join(", ")})`);
+  }
+  for (const key of allowed) copy[key] = (value as Record<string, unknown>)[key];
+  return copy;
+}
+
+/**
+ * A copy of a list (an array, or anything `Array.isArray` accepts): its length read once, each
+ * element once. At most `max` elements.
+ */
+export function list(name: string, value: unknown, max: number): unknown[] {
+  if (!isArray(value)) throw new TypeError(`${name} must be an array, got ${describe(value)}`);
+  const length = (value as unknown[]).length;
+  if (typeof length !== "number" || !numberIsInteger(length) || length < 0 || length > max) {
+    throw new RangeError(`${name} must list at most ${max} entries, got ${typeof length === "number" ? length : describe(length)}`);
+  }
+  const copy = new Array<unknown>(length);
+  for (let i = 0; i < length; i++) copy[i] = (value as unknown[])[i];
+  return copy;
 }

@@ -166,7 +166,7 @@ describe("devices on the JACK dummy server", () => {
       expect(defaults.channels).toEqual([1, 1]);
       defaults.latency = ["low", 0.2];
       expect(defaults.latency).toEqual(["low", 0.2]);
-      expect(() => (defaults.queueSize = 3)).toThrow(/defaults.queueSize must be a power of two/);
+      expect(() => (defaults.queueSize = 0)).toThrow(/defaults.queueSize must be an integer from 1 to/);
       expect(() => (defaults.device = [0, 1, 2] as unknown as number)).toThrow(TypeError);
       expect(() => (defaults.sampleRate = -1)).toThrow(RangeError);
       using s = new Stream("output");

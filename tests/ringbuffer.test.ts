@@ -1,7 +1,9 @@
 import { describe, expect, test } from "bun:test";
 import fc from "fast-check";
 import { RingBuffer } from "../mod.ts";
-import { native, runtime } from "../src/ffi/mod.ts";
+import { runtime } from "../src/ffi/mod.ts";
+import { ringInternals } from "../src/ringbuffer.ts";
+import { support } from "./helpers/support.ts";
 
 const f32 = (...xs: number[]) => new Float32Array(xs);
 
@@ -70,8 +72,8 @@ describe("RingBuffer", () => {
     expect(ring.writeAvailable).toBe(4);
   });
 
-  test("a caller's buffer is used in place", () => {
-    const memory = new Float32Array(8);
+  test("a caller's SharedArrayBuffer view is used in place", () => {
+    const memory = new Float32Array(new SharedArrayBuffer(32));
     using ring = new RingBuffer(4, undefined, memory);
     expect(ring.size).toBe(8);
     ring.write(f32(0.5, 0.25));
@@ -102,17 +104,23 @@ describe("RingBuffer", () => {
       ["both size and buffer", () => new RingBuffer(4, 2, new Float32Array(2)), TypeError, /exactly one/],
       [
         "buffer not a multiple of elementSize",
-        () => new RingBuffer(4, undefined, new Uint8Array(10)),
+        () => new RingBuffer(4, undefined, new Uint8Array(new SharedArrayBuffer(10))),
         RangeError,
         /buffer length \(10 bytes\) must be a multiple of elementSize/,
       ],
       [
         "buffer length not a power of two",
-        () => new RingBuffer(4, undefined, new Float32Array(6)),
+        () => new RingBuffer(4, undefined, new Float32Array(new SharedArrayBuffer(24))),
         RangeError,
         /buffer length \/ elementSize must be a power of two/,
       ],
       ["buffer not a buffer", () => new RingBuffer(4, undefined, [1, 2] as unknown as Float32Array), TypeError, /buffer must be/],
+      [
+        "buffer in memory that can be detached",
+        () => new RingBuffer(4, undefined, new Float32Array(8)),
+        TypeError,
+        /buffer must be a SharedArrayBuffer or a view of one: .* Omit buffer/,
+      ],
     ];
     for (const [name, fn, type, message] of cases) {
       test(`constructor: ${name}`, () => {
@@ -225,7 +233,7 @@ describe("RingBuffer", () => {
 
   test(`a native writer thread delivers ${TOTAL} elements to JavaScript exactly once, in order`, () => {
     using ring = new RingBuffer(8, 4096);
-    const peer = native().rtm_test_ring_peer_start(ring._acquire(), TOTAL, 0);
+    const peer = support().rtm_test_ring_peer_start(ringInternals.header(ring, "ring"), TOTAL, 0);
     expect(peer).not.toBeNull();
     const chunk = new Float64Array(1000);
     let next = 0;
@@ -234,15 +242,15 @@ describe("RingBuffer", () => {
       const got = ring.readInto(chunk);
       for (let i = 0; i < got; i++) if (chunk[i] !== next++) errors++;
     }
-    expect(native().rtm_test_ring_peer_join(peer)).toBe(0);
-    ring._release();
+    expect(support().rtm_test_ring_peer_join(peer)).toBe(0);
+
     expect(errors).toBe(0);
     expect(ring.readAvailable).toBe(0);
   });
 
   test(`JavaScript delivers ${TOTAL} elements to a native reader thread exactly once, in order`, () => {
     using ring = new RingBuffer(8, 4096);
-    const peer = native().rtm_test_ring_peer_start(ring._acquire(), TOTAL, 1);
+    const peer = support().rtm_test_ring_peer_start(ringInternals.header(ring, "ring"), TOTAL, 1);
     const chunk = new Float64Array(777);
     let next = 0;
     while (next < TOTAL) {
@@ -253,7 +261,7 @@ describe("RingBuffer", () => {
       for (let i = 0; i < b.length; i++) b[i] = next++;
       ring.advanceWriteIndex(n);
     }
-    expect(native().rtm_test_ring_peer_join(peer)).toBe(0);
-    ring._release();
+    expect(support().rtm_test_ring_peer_join(peer)).toBe(0);
+
   });
 });

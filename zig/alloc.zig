@@ -1,32 +1,43 @@
-//! The library's one allocator: libc's, with a count of live allocations so that tests can
-//! prove that every action, ring buffer and stream gives its memory back.
-//! Never used on the audio thread.
+//! The library's one allocator: libc's, with a count of live allocations and bytes, which users
+//! read through `memoryUsage()` (and tests use to prove that every action, ring buffer, sample
+//! and stream gives its memory back). Never used on the audio thread.
 const std = @import("std");
 
 var live_allocations = std.atomic.Value(i64).init(0);
+var live_bytes = std.atomic.Value(i64).init(0);
+
+fn counted(bytes: usize, sign: i64) void {
+    _ = live_allocations.fetchAdd(sign, .monotonic);
+    _ = live_bytes.fetchAdd(sign * @as(i64, @intCast(bytes)), .monotonic);
+}
 
 pub fn create(comptime T: type) ?*T {
     const p = std.heap.c_allocator.create(T) catch return null;
-    _ = live_allocations.fetchAdd(1, .monotonic);
+    counted(@sizeOf(T), 1);
     return p;
 }
 
 pub fn destroy(p: anytype) void {
     std.heap.c_allocator.destroy(p);
-    _ = live_allocations.fetchSub(1, .monotonic);
+    counted(@sizeOf(@TypeOf(p.*)), -1);
 }
 
 pub fn alloc(comptime T: type, n: usize) ?[]align(64) T {
     const s = std.heap.c_allocator.alignedAlloc(T, .@"64", n) catch return null;
-    _ = live_allocations.fetchAdd(1, .monotonic);
+    counted(n * @sizeOf(T), 1);
     return s;
 }
 
 pub fn free(s: anytype) void {
+    const bytes = std.mem.sliceAsBytes(s).len;
     std.heap.c_allocator.free(s);
-    _ = live_allocations.fetchSub(1, .monotonic);
+    counted(bytes, -1);
 }
 
 pub fn liveAllocations() i64 {
     return live_allocations.load(.monotonic);
+}
+
+pub fn liveBytes() i64 {
+    return live_bytes.load(.monotonic);
 }

@@ -3,7 +3,9 @@
 //! The host's block timestamps jitter (on JACK: ±3 samples idle, hundreds under load), swing for
 //! seconds after a stall, and step by a period at each xrun. Starts are therefore not placed by
 //! each block's raw timestamp but on the stream's own frame counter, through an offset
-//! `applied` (an integer number of samples): frame = round(t · fs) − applied. While `applied`
+//! `applied` (an integer number of samples): frame = ⌊t · fs + ½⌋ − applied. TypeScript computes
+//! the same expression (src/engine.ts), and the loader checks on sample values that both sides
+//! agree (zig/facts.zig), negative times and halves included. While `applied`
 //! holds still, two starts Δt apart land exactly round(Δt · fs) frames apart (for Δt on the
 //! sample grid), whatever the timestamps do.
 //!
@@ -15,6 +17,16 @@
 //! the audio and system clocks settles and is followed; the swing after a stall keeps `tracked`
 //! moving until it is back, and is not.
 const std = @import("std");
+
+/// x rounded to the nearest integer, halves up: ⌊x + ½⌋, the same expression in TypeScript.
+pub fn roundHalfUp(x: f64) f64 {
+    return @floor(x + 0.5);
+}
+
+/// The one time-to-frame formula, shared with TypeScript (src/engine.ts frameOf).
+pub fn frameOf(t: f64, sample_rate: f64, applied: f64) f64 {
+    return roundHalfUp(t * sample_rate) - applied;
+}
 
 pub const Clock = extern struct {
     sample_rate: f64,
@@ -49,7 +61,7 @@ pub const Clock = extern struct {
             c.tracked = raw;
             c.smoothed = raw;
             c.still_since = raw;
-            c.applied = @round(raw);
+            @atomicStore(f64, &c.applied, roundHalfUp(raw), .monotonic);
             const blocks_per_second = c.sample_rate / @as(f64, @floatFromInt(@max(frames, 1)));
             c.hold_blocks = @ceil(hold_seconds * blocks_per_second);
             c.smooth_blocks = @max(1, @ceil(smooth_seconds * blocks_per_second));
@@ -64,13 +76,14 @@ pub const Clock = extern struct {
         }
         c.still_blocks += 1;
         if (c.still_blocks >= c.hold_blocks and @abs(c.smoothed - c.applied) > tolerance_samples) {
-            c.applied = @round(c.smoothed);
+            // TypeScript reads `applied` while the callback runs (frameAt, timeAt).
+            @atomicStore(f64, &c.applied, roundHalfUp(c.smoothed), .monotonic);
         }
     }
 
     /// The frame at which something due at stream time `t` happens.
     pub fn frameAt(c: *const Clock, t: f64) f64 {
-        return @round(t * c.sample_rate) - c.applied;
+        return frameOf(t, c.sample_rate, c.applied);
     }
 
     /// The stream time of `frame`.

@@ -1,4 +1,4 @@
-//! Test support for the JACK dummy server (not used by the product):
+//! Test support for the JACK dummy server (in the test-support library, zig/support.zig):
 //! - `loopback`: an in-process libjack client connects a PortAudio client's own outputs to its
 //!   inputs and removes every other connection of its ports. libjack does this in microseconds
 //!   (spawning `jack_connect` costs about 120 ms a call), and doing it here rather than through a
@@ -193,7 +193,10 @@ pub const Probe = struct {
         const checked = params.check();
         if (checked != 0) return checked;
         if (params.input_channels != params.output_channels) return pa.err.invalid_channel_count;
-        if (!pa.isInitialized()) return pa.err.not_initialized;
+        // This library's own PortAudio user (PortAudio counts initialisations): the product's
+        // count and state stay as they are.
+        const acquired = pa.acquire();
+        if (acquired != 0) return acquired;
         p.channels = @intFromFloat(params.output_channels);
         p.captured = alloc.alloc(f32, @as(usize, p.capacity_frames) * p.channels) orelse return pa.err.insufficient_memory;
         const direction: pa.StreamParameters = .{
@@ -210,6 +213,7 @@ pub const Probe = struct {
             alloc.free(p.captured);
             p.captured = &.{};
             p.stream = null;
+            pa.release();
             return code;
         }
         p.generation = pa.generation;
@@ -240,6 +244,7 @@ pub const Probe = struct {
                 pa.open_streams -= 1;
             }
             alloc.free(p.captured);
+            pa.release();
         }
         alloc.destroy(p);
     }

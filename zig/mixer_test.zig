@@ -3,7 +3,6 @@ const std = @import("std");
 const testing = std.testing;
 const mixer = @import("mixer.zig");
 const Mixer = mixer.Mixer;
-const Action = mixer.Action;
 const RingBuffer = @import("ringbuffer.zig").RingBuffer;
 
 const fs: f64 = 48000;
@@ -16,56 +15,52 @@ const Rig = struct {
     dac0: f64 = 1.0,
     out: [2 * 1024]f32 = undefined,
     in: [2 * 1024]f32 = undefined,
-    serial: u32 = 0,
 
     fn init(block: u32) Rig {
         return .{ .m = Mixer.create(2, 2, fs, 64).?, .block = block };
     }
     fn deinit(r: *Rig) void {
-        while (r.m.collect()) |i| r.m.release(i, null);
+        while (r.m.collect()) |i| _ = r.m.release(i, null, 0);
         r.m.destroy();
     }
     fn time(r: *Rig, jitter_samples: f64) mixer.BlockTime {
-        const dac = r.dac0 + (r.m.frame_time + jitter_samples) / fs;
+        const dac = r.dac0 + (r.m.header.frame_time + jitter_samples) / fs;
         return .{ .output_dac = dac, .input_adc = dac - 3 * @as(f64, @floatFromInt(r.block)) / fs, .current = dac - 2 * @as(f64, @floatFromInt(r.block)) / fs };
     }
     /// Runs one block; the input carries frame positions (channel 0) and their negatives (1).
     fn step(r: *Rig, jitter_samples: f64) []f32 {
         for (0..r.block) |f| {
-            const pos: f32 = @floatCast(r.m.frame_time + @as(f64, @floatFromInt(f)));
+            const pos: f32 = @floatCast(r.m.header.frame_time + @as(f64, @floatFromInt(f)));
             r.in[2 * f] = pos;
             r.in[2 * f + 1] = -pos;
         }
         r.m.process(&r.in, &r.out, r.block, r.time(jitter_samples), 0);
         return r.out[0 .. 2 * r.block];
     }
-    fn submit(r: *Rig, index: u32, kind: mixer.Kind, start: f64, flags: u32, frames: f64, map: []const u32, buffer: ?[*]const f32, rb: ?*RingBuffer) *Action {
-        const a = r.m.slot(index);
-        r.serial += 1;
-        a.kind = kind;
-        a.flags = flags;
-        a.requested_time = start;
-        a.total_frames = frames;
-        a.serial = r.serial;
-        a.channel_count = @intCast(map.len);
-        @memcpy(a.mapping(), map);
-        std.debug.assert(r.m.submit(index, buffer, rb, null) == .ok);
-        return a;
+    /// Writes the request block as TypeScript does.
+    fn request(r: *Rig, kind: mixer.Kind, start: f64, flags: u32, frames: f64, map: []const u32) void {
+        const q = r.m.request;
+        q.kind = @intFromEnum(kind);
+        q.flags = flags;
+        q.requested = start;
+        q.total_frames = frames;
+        q.channel_count = @intCast(map.len);
+        @memcpy(q.mapping[0..map.len], map);
     }
-    fn cancel(r: *Rig, index: u32, target_index: u32, time_s: f64, flags: u32) *Action {
-        const a = r.m.slot(index);
-        a.target_index = target_index;
-        a.target_serial = r.m.slot(target_index).serial;
-        return r.submit(index, .cancel, time_s, flags, 0, &.{}, null, null);
+    fn submit(r: *Rig, slot: u32, kind: mixer.Kind, start: f64, flags: u32, frames: f64, map: []const u32, buffer: ?[]const f32, rb: ?*RingBuffer) *mixer.Report {
+        r.request(kind, start, flags, frames, map);
+        const bytes: ?[]const u8 = if (buffer) |b| std.mem.sliceAsBytes(b) else null;
+        std.debug.assert(r.m.submit(slot, if (bytes) |b| b.ptr else null, if (bytes) |b| b.len else 0, rb, null) == .ok);
+        return r.m.action(slot).?.report;
+    }
+    fn cancel(r: *Rig, slot: u32, target_slot: u32, time_s: f64, flags: u32) *mixer.Report {
+        r.m.request.target_slot = target_slot;
+        r.m.request.target_serial = r.m.action(target_slot).?.report.serial;
+        return r.submit(slot, .cancel, time_s, flags, 0, &.{}, null, null);
     }
     /// The stream time at which output frame `n` is played.
     fn at(r: *const Rig, n: f64) f64 {
         return r.dac0 + n / fs;
-    }
-    fn finished(r: *Rig) u32 {
-        var n: u32 = 0;
-        while (r.m.collect()) |_| n += 1;
-        return n;
     }
 };
 
@@ -209,7 +204,8 @@ test "record buffer takes the mapped input channels from its start sample" {
     const a = r.submit(0, .record_buffer, adc0 + 40 / fs, belated, 100, &.{ 1, 0 }, null, null);
     for (0..3) |_| _ = r.step(0);
     try testing.expectEqual(@as(?u32, 0), r.m.collect());
-    r.m.release(0, &dst); // copies the recording out and frees it
+    try testing.expectEqual(mixer.ReleaseStatus.dst_too_small, r.m.release(0, @ptrCast(&dst), @sizeOf(@TypeOf(dst)) - 4));
+    try testing.expectEqual(mixer.ReleaseStatus.ok, r.m.release(0, @ptrCast(&dst), @sizeOf(@TypeOf(dst)))); // copies the recording out and frees it
     for (0..100) |f| {
         const pos: f32 = @floatFromInt(40 + f);
         try testing.expectEqual(-pos, dst[2 * f]);
@@ -221,8 +217,8 @@ test "record buffer takes the mapped input channels from its start sample" {
 test "a play ring buffer action ends when the ring cannot supply a whole block part" {
     var r = Rig.init(64);
     defer r.deinit();
-    const rb = RingBuffer.create(8, 128, null).?;
-    defer rb.destroy();
+    const rb = RingBuffer.create(8, 128, null, 0).?;
+    defer rb.unref();
     var src = ramp(100, 2);
     _ = rb.write(@ptrCast(&src), 100);
     const a = r.submit(0, .play_ringbuffer, 0, belated, std.math.inf(f64), &.{ 0, 1 }, null, rb);
@@ -239,8 +235,8 @@ test "a play ring buffer action ends when the ring cannot supply a whole block p
 test "a record ring buffer action streams input until the ring is full" {
     var r = Rig.init(64);
     defer r.deinit();
-    const rb = RingBuffer.create(4, 128, null).?;
-    defer rb.destroy();
+    const rb = RingBuffer.create(4, 128, null, 0).?;
+    defer rb.unref();
     const a = r.submit(0, .record_ringbuffer, 0, belated, std.math.inf(f64), &.{0}, null, rb);
     for (0..3) |_| _ = r.step(0);
     try testing.expectEqual(mixer.Outcome.ring_ended, a.outcome);
@@ -257,19 +253,19 @@ test "stats: the stream counts every block, an action only its own, fetch-and-re
     const a = r.submit(0, .play_buffer, r.at(100), belated, 100, &.{ 0, 1 }, &buf, null);
     for (0..5) |_| _ = r.step(0);
     r.m.process(&r.in, &r.out, 32, r.time(0), mixer.status.output_underflow);
-    try testing.expectEqual(@as(f64, 6), r.m.stats.blocks);
-    try testing.expectEqual(@as(f64, 32), r.m.stats.min_blocksize);
-    try testing.expectEqual(@as(f64, 64), r.m.stats.max_blocksize);
-    try testing.expectEqual(@as(f64, 1), r.m.stats.output_underflows);
+    try testing.expectEqual(@as(f64, 6), r.m.header.stats.blocks);
+    try testing.expectEqual(@as(f64, 32), r.m.header.stats.min_blocksize);
+    try testing.expectEqual(@as(f64, 64), r.m.header.stats.max_blocksize);
+    try testing.expectEqual(@as(f64, 1), r.m.header.stats.output_underflows);
     try testing.expectEqual(@as(f64, 3), a.stats.blocks); // frames 100..199 touch blocks 1, 2, 3
     const f = r.submit(1, .fetch_and_reset_stats, 0, belated, 0, &.{}, null, null);
     _ = r.step(0);
     try testing.expectEqual(mixer.Outcome.done, f.outcome);
     try testing.expectEqual(@as(f64, 7), f.stats.blocks);
     try testing.expectEqual(@as(f64, 1), f.stats.output_underflows);
-    try testing.expectEqual(@as(f64, 0), r.m.stats.blocks);
+    try testing.expectEqual(@as(f64, 0), r.m.header.stats.blocks);
     _ = r.step(0);
-    try testing.expectEqual(@as(f64, 1), r.m.stats.blocks);
+    try testing.expectEqual(@as(f64, 1), r.m.header.stats.blocks);
 }
 
 test "starts Δt apart land exactly round(Δt·fs) apart while the timestamps jitter" {
@@ -279,7 +275,7 @@ test "starts Δt apart land exactly round(Δt·fs) apart while the timestamps ji
     const rand = prng.random();
     var bufs: [50][2]f32 = undefined;
     var offsets: [50]f64 = undefined;
-    var actions: [50]*Action = undefined;
+    var actions: [50]*mixer.Report = undefined;
     const base = r.at(5000) + 0.3 / fs; // off the sample grid on purpose
     for (0..50) |i| {
         bufs[i] = .{ 1, 1 };
@@ -309,27 +305,19 @@ test "shared samples are played by many actions without a copy each and freed wi
     const before = alloc.liveAllocations();
     var r = Rig.init(64);
     const src = [_]f32{ 0.25, 0.5 };
-    const s = Sample.create(&src, 2).?;
-    const a = r.m.slot(0);
-    a.* = std.mem.zeroes(Action);
+    const s = Sample.create(@ptrCast(&src), @sizeOf(@TypeOf(src))).?;
     for (0..3) |i| {
-        const slot = r.m.slot(@intCast(i));
-        slot.kind = .play_buffer;
-        slot.flags = belated;
-        slot.total_frames = 1;
-        slot.serial = @intCast(i + 1);
-        slot.channel_count = 2;
-        slot.mapping()[0] = 0;
-        slot.mapping()[1] = 1;
-        try testing.expectEqual(Mixer.SubmitError.ok, r.m.submit(@intCast(i), null, null, s));
+        r.request(.play_buffer, 0, belated, 1, &.{ 0, 1 });
+        try testing.expectEqual(mixer.SubmitError.ok, r.m.submit(@intCast(i), null, 0, null, s));
     }
+    r.request(.play_buffer, 0, belated, 2, &.{ 0, 1 }); // 4 samples, the Sample has 2
+    try testing.expectEqual(mixer.SubmitError.bad_samples, r.m.submit(3, null, 0, null, s));
     try testing.expectEqual(@as(u32, 4), s.refs);
     s.unref(); // the owner lets go; the actions still hold it
     const out = r.step(0);
     try testing.expectEqual(@as(f32, 0.75), out[0]);
     try testing.expectEqual(@as(f32, 1.5), out[1]);
-    while (r.m.collect()) |i| r.m.release(i, null);
-    r.m.destroy();
+    r.deinit();
     try testing.expectEqual(before, alloc.liveAllocations());
 }
 
@@ -349,14 +337,100 @@ test "native buffer memory is released on release and on destroy" {
 test "bad submissions are refused before they reach the callback" {
     var r = Rig.init(64);
     defer r.deinit();
-    const a = r.m.slot(0);
-    a.kind = .play_buffer;
-    a.channel_count = 1;
-    a.mapping()[0] = 2; // only channels 0 and 1 exist
-    a.total_frames = 1;
-    var buf = [_]f32{1};
-    try testing.expectEqual(Mixer.SubmitError.bad_action, r.m.submit(0, &buf, null, null));
-    try testing.expectEqual(Mixer.SubmitError.bad_slot, r.m.submit(64, &buf, null, null));
-    a.mapping()[0] = 0;
-    try testing.expectEqual(Mixer.SubmitError.bad_action, r.m.submit(0, null, null, null));
+    var buf = [_]f32{ 1, 1, 1, 1 };
+    const bytes = std.mem.sliceAsBytes(&buf);
+    r.request(.play_buffer, 0, belated, 1, &.{2}); // only channels 0 and 1 exist
+    try testing.expectEqual(mixer.SubmitError.bad_request, r.m.submit(0, bytes.ptr, bytes.len, null, null));
+    r.request(.play_buffer, 0, belated, 1, &.{0});
+    try testing.expectEqual(mixer.SubmitError.bad_slot, r.m.submit(256, bytes.ptr, bytes.len, null, null));
+    try testing.expectEqual(mixer.SubmitError.bad_samples, r.m.submit(0, null, 0, null, null));
+    r.request(.play_buffer, 0, belated, 5, &.{0}); // 5 samples, 4 given
+    try testing.expectEqual(mixer.SubmitError.bad_samples, r.m.submit(0, bytes.ptr, bytes.len, null, null));
+    r.m.request.kind = 6; // no such kind: refused as a number, never loaded as an enum
+    try testing.expectEqual(mixer.SubmitError.bad_request, r.m.submit(0, bytes.ptr, bytes.len, null, null));
+    r.request(.play_buffer, std.math.nan(f64), belated, 1, &.{0});
+    try testing.expectEqual(mixer.SubmitError.bad_request, r.m.submit(0, bytes.ptr, bytes.len, null, null));
+    r.request(.play_buffer, 1.5, belated | mixer.flag.start_is_frame, 1, &.{0});
+    try testing.expectEqual(mixer.SubmitError.bad_request, r.m.submit(0, bytes.ptr, bytes.len, null, null));
+    r.request(.play_buffer, 0, 4, 1, &.{0}); // unknown flag
+    try testing.expectEqual(mixer.SubmitError.bad_request, r.m.submit(0, bytes.ptr, bytes.len, null, null));
+    // A slot in flight cannot be submitted again, nor released.
+    r.request(.play_buffer, 0, belated, 1, &.{0});
+    try testing.expectEqual(mixer.SubmitError.ok, r.m.submit(0, bytes.ptr, bytes.len, null, null));
+    try testing.expectEqual(mixer.SubmitError.bad_slot, r.m.submit(0, bytes.ptr, bytes.len, null, null));
+    try testing.expectEqual(mixer.ReleaseStatus.bad_slot, r.m.release(0, null, 0));
+}
+
+test "a ring's reading side takes one play action, and lent memory none" {
+    var r = Rig.init(64);
+    defer r.deinit();
+    const rb = RingBuffer.create(8, 128, null, 0).?;
+    defer rb.unref();
+    r.request(.play_ringbuffer, 0, belated, 0, &.{ 0, 1 });
+    try testing.expectEqual(mixer.SubmitError.ok, r.m.submit(0, null, 0, rb, null));
+    try testing.expectEqual(mixer.SubmitError.ring_busy, r.m.submit(1, null, 0, rb, null));
+    r.request(.record_ringbuffer, 0, belated, 0, &.{ 0, 1 }); // the writing side is free
+    try testing.expectEqual(mixer.SubmitError.ok, r.m.submit(1, null, 0, rb, null));
+    var lent: [64]u8 align(8) = @splat(0);
+    const borrowed = RingBuffer.create(8, 8, &lent, lent.len).?;
+    defer borrowed.unref();
+    try testing.expectEqual(mixer.SubmitError.bad_ring, r.m.submit(2, null, 0, borrowed, null));
+    r.request(.record_ringbuffer, 0, belated, 0, &.{0}); // element size 8 is 2 channels
+    try testing.expectEqual(mixer.SubmitError.bad_ring, r.m.submit(2, null, 0, rb, null));
+}
+
+test "an action cancelled while it waits leaves the heap at the cancel's frame" {
+    var r = Rig.init(64);
+    defer r.deinit();
+    var buf = [_]f32{ 1, 1 };
+    _ = r.submit(0, .play_buffer, 1000, belated | mixer.flag.start_is_frame, 1, &.{ 0, 1 }, &buf, null);
+    const c = r.cancel(1, 0, 100, belated | mixer.flag.start_is_frame);
+    _ = r.step(0);
+    try testing.expect(r.m.collect() == null); // the cancel is due at frame 100, in block 1
+    _ = r.step(0);
+    try testing.expectEqual(@as(?u32, 0), r.m.collect()); // the target, removed from the heap
+    try testing.expectEqual(@as(?u32, 1), r.m.collect());
+    try testing.expectEqual(mixer.Outcome.done, c.outcome);
+    try testing.expectEqual(mixer.Outcome.cancelled, r.m.action(0).?.report.outcome);
+    try testing.expectEqual(@as(usize, 0), r.m.waiting.len);
+}
+
+test "the pool grows: thousands of actions wait at once, and none is lost coming back" {
+    var r = Rig.init(64);
+    defer r.deinit();
+    var buf = [_]f32{ 1, 1 };
+    const n = 3000;
+    while (r.m.slotCount() < n) _ = r.m.addPage().?;
+    for (0..n) |i| {
+        r.request(.play_buffer, @floatFromInt(64 + i % 128), belated | mixer.flag.start_is_frame, 1, &.{ 0, 1 });
+        try testing.expectEqual(mixer.SubmitError.ok, r.m.submit(@intCast(i), @ptrCast(&buf), 8, null, null));
+    }
+    _ = r.step(0);
+    try testing.expectEqual(@as(usize, n), r.m.waiting.len);
+    for (0..3) |_| _ = r.step(0);
+    var back: u32 = 0;
+    while (r.m.collect()) |slot| : (back += 1) {
+        try testing.expectEqual(mixer.Outcome.done, r.m.action(slot).?.report.outcome);
+        try testing.expectEqual(mixer.ReleaseStatus.ok, r.m.release(slot, null, 0));
+    }
+    try testing.expectEqual(@as(u32, n), back);
+}
+
+test "drain hands back everything the callback holds, and the callback runs on with nothing" {
+    var r = Rig.init(64);
+    defer r.deinit();
+    var buf: [2 * 1000]f32 = @splat(1);
+    _ = r.submit(0, .play_buffer, 0, belated, 1000, &.{ 0, 1 }, &buf, null); // active
+    _ = r.step(0);
+    _ = r.submit(1, .play_buffer, 5000, belated | mixer.flag.start_is_frame, 1000, &.{ 0, 1 }, &buf, null); // waiting
+    _ = r.step(0);
+    _ = r.submit(2, .play_buffer, 0, belated, 1000, &.{ 0, 1 }, &buf, null); // not yet taken
+    r.m.drain();
+    var back: u32 = 0;
+    while (r.m.collect()) |slot| : (back += 1) {
+        try testing.expectEqual(mixer.Outcome.pending, r.m.action(slot).?.report.outcome);
+        _ = r.m.release(slot, null, 0);
+    }
+    try testing.expectEqual(@as(u32, 3), back);
+    for (r.step(0)) |x| try testing.expectEqual(@as(f32, 0), x);
 }

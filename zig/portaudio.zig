@@ -318,11 +318,26 @@ comptime {
 
 // ---- Lifecycle ---------------------------------------------------------------------------------
 
+/// One lock around PortAudio's process-wide state and every call into PortAudio: Deno workers
+/// are threads, each with its own module instance, and PortAudio's initialisation, termination,
+/// device list and streams are not thread-safe. Taken by every export that reaches PortAudio
+/// (zig/root.zig), never on the audio thread. Contention is rare and short, so a yielding spin
+/// lock does (std has no thread-blocking mutex without an Io instance).
+var global_lock: std.atomic.Mutex = .unlocked;
+
+pub fn lock() void {
+    while (!global_lock.tryLock()) std.Thread.yield() catch {};
+}
+
+pub fn unlock() void {
+    global_lock.unlock();
+}
+
 var initialized = false;
 /// Module instances (a Bun process, each Deno worker) that asked for PortAudio and have not let
 /// go yet; the last `release` terminates it.
 var users: u32 = 0;
-/// Streams opened through this library and not yet closed. Written on the JavaScript thread only.
+/// Streams opened through this library and not yet closed. Changed under `lock` only.
 pub var open_streams: u32 = 0;
 /// Counts initialisations: a stream opened under an earlier one was closed by Pa_Terminate, and
 /// its handle must not reach PortAudio again.
@@ -390,6 +405,14 @@ extern "c" fn atexit(function: *const fn () callconv(.c) void) c_int;
 var exit_hook_installed = false;
 
 fn terminateAtExit() callconv(.c) void {
+    // Another thread may be inside PortAudio as the process exits: wait for it a little, then
+    // leave PortAudio alone rather than terminate it under that thread.
+    var tries: u32 = 0;
+    while (!global_lock.tryLock()) : (tries += 1) {
+        if (tries == 1000) return;
+        std.Thread.yield() catch {};
+    }
+    defer unlock();
     if (initialized and !jackdown.serverDied()) _ = api.Pa_Terminate();
     initialized = false;
 }

@@ -1,44 +1,91 @@
-//! The exported C ABI of librtmixer. Every function TypeScript calls is here, in one flat file;
-//! the concepts live in their own files. See src/ffi/symbols.ts for the other side.
+//! The exported C ABI of librtmixer: the product, and nothing else (test and benchmark support is
+//! a library of its own, zig/support.zig). Every function TypeScript calls is here, in one flat
+//! file; the concepts live in their own files. See src/ffi/symbols.ts for the other side.
+//!
+//! Every export that takes memory takes its length too, and checks it: a pointer with a byte
+//! length (f64: exact up to 2^53, and no BigInt in JavaScript), or a buffer with its capacity.
+//! Every export that reaches PortAudio holds its lock (zig/portaudio.zig `lock`).
 const std = @import("std");
 const alloc = @import("alloc.zig");
 const RingBuffer = @import("ringbuffer.zig").RingBuffer;
-const selftest = @import("selftest.zig");
 const mixer = @import("mixer.zig");
 const pa = @import("portaudio.zig");
 const stream = @import("stream.zig");
 const Stream = stream.Stream;
-const jacktest = @import("jacktest.zig");
 const jackdown = @import("jackdown.zig");
 const Mixer = mixer.Mixer;
 const Sample = @import("sample.zig").Sample;
+const facts = @import("facts.zig");
 
 /// Bumped whenever an exported signature or a shared struct layout changes; the TypeScript loader
 /// refuses a library whose number differs from its own.
-pub const abi_version: u32 = 3;
+pub const abi_version: u32 = 4;
+
+/// f64 counts of the out-blocks below (also in zig/facts.zig).
+pub const device_info_count = 8;
+pub const host_api_info_count = 4;
+pub const stream_info_count = 3;
+pub const memory_usage_count = 2;
 
 export fn rtm_abi_version() u32 {
     return abi_version;
 }
 
-/// Live native allocations (actions, ring buffers, streams), for leak tests.
-export fn rtm_live_allocations() f64 {
-    return @floatFromInt(alloc.liveAllocations());
+/// The shared facts as JSON (zig/facts.zig), copied into `buffer`; returns the full length.
+export fn rtm_facts(buffer: ?[*]u8, capacity: u32) i32 {
+    return copyOut(facts.json, buffer, capacity);
+}
+
+/// Native memory the library holds: allocations and bytes (2 f64), for `memoryUsage()`.
+export fn rtm_memory_usage(out: ?[*]f64, out_bytes: u32) i32 {
+    const o = f64s(out, out_bytes, memory_usage_count) orelse return -1;
+    o.* = .{ @floatFromInt(alloc.liveAllocations()), @floatFromInt(alloc.liveBytes()) };
+    return 0;
+}
+
+/// `bytes` as a length, if it is one (a whole number from 0 up).
+fn length(bytes: f64) ?usize {
+    if (!(bytes >= 0 and bytes <= 0x1p53 and @floor(bytes) == bytes)) return null;
+    return @intFromFloat(bytes);
+}
+
+/// An out-block of `count` f64 at `out`, if `out_bytes` holds them.
+fn f64s(out: ?[*]f64, out_bytes: u32, comptime count: usize) ?*[count]f64 {
+    const o = out orelse return null;
+    if (out_bytes < count * @sizeOf(f64)) return null;
+    return o[0..count];
+}
+
+fn copyOut(text: []const u8, buffer: ?[*]u8, capacity: u32) i32 {
+    if (buffer) |b| {
+        const n = @min(text.len, capacity);
+        @memcpy(b[0..n], text[0..n]);
+    }
+    return @intCast(@min(text.len, std.math.maxInt(i32)));
 }
 
 // ---- Ring buffer -------------------------------------------------------------------------------
 
-export fn rtm_ringbuffer_create(element_size: u32, size: u32, data: ?[*]u8) ?*RingBuffer {
-    return RingBuffer.create(element_size, size, data);
+/// A ring over native memory (`data` null), or over `data_bytes` bytes lent at `data`.
+export fn rtm_ringbuffer_create(element_size: u32, size: u32, data: ?[*]u8, data_bytes: f64) ?*RingBuffer {
+    const bytes = length(data_bytes) orelse return null;
+    return RingBuffer.create(element_size, size, data, bytes);
 }
-export fn rtm_ringbuffer_destroy(rb: *RingBuffer) void {
-    rb.destroy();
+/// Drops the JavaScript owner's reference; the ring goes when no action uses it either.
+export fn rtm_ringbuffer_unref(rb: *RingBuffer) void {
+    rb.unref();
+}
+/// JavaScript may still reach the ring's native data through an ArrayBuffer it could not take
+/// back: never free the data.
+export fn rtm_ringbuffer_keep_data(rb: *RingBuffer) void {
+    rb.keep_data = 1;
 }
 export fn rtm_ringbuffer_data(rb: *RingBuffer) [*]u8 {
     return rb.data;
 }
-export fn rtm_ringbuffer_flush(rb: *RingBuffer) void {
-    rb.flush();
+/// 0, or RingBuffer.Status.side_in_use while an action uses the ring.
+export fn rtm_ringbuffer_flush(rb: *RingBuffer) i32 {
+    return @intFromEnum(rb.flush());
 }
 export fn rtm_ringbuffer_read_available(rb: *RingBuffer) u32 {
     return rb.readAvailable();
@@ -46,70 +93,109 @@ export fn rtm_ringbuffer_read_available(rb: *RingBuffer) u32 {
 export fn rtm_ringbuffer_write_available(rb: *RingBuffer) u32 {
     return rb.writeAvailable();
 }
-export fn rtm_ringbuffer_write(rb: *RingBuffer, src: [*]const u8, count: u32) u32 {
-    return rb.write(src, count);
+/// Copies up to `count` elements from `src` (`src_bytes` long); the count written or a Status.
+export fn rtm_ringbuffer_write(rb: *RingBuffer, src: ?[*]const u8, src_bytes: f64, count: u32) i32 {
+    return rb.writeChecked(src, length(src_bytes) orelse return @intFromEnum(RingBuffer.Status.bad_length), count);
 }
-export fn rtm_ringbuffer_read(rb: *RingBuffer, dst: [*]u8, count: u32) u32 {
-    return rb.read(dst, count);
+/// Copies up to `count` elements into `dst` (`dst_bytes` long); the count read or a Status.
+export fn rtm_ringbuffer_read(rb: *RingBuffer, dst: ?[*]u8, dst_bytes: f64, count: u32) i32 {
+    return rb.readChecked(dst, length(dst_bytes) orelse return @intFromEnum(RingBuffer.Status.bad_length), count);
 }
-/// Returns the element count; the start index is left in the ring's `write_start` field.
-export fn rtm_ringbuffer_get_write_regions(rb: *RingBuffer, count: u32) u32 {
-    return rb.getWriteRegions(count).count;
+/// The element count (its start index is left in the ring's `write_start`), or a Status.
+export fn rtm_ringbuffer_get_write_regions(rb: *RingBuffer, count: u32) i32 {
+    if (rb.claims & RingBuffer.side.writer != 0) return @intFromEnum(RingBuffer.Status.side_in_use);
+    return @intCast(rb.getWriteRegions(count).count);
 }
-/// Returns the element count; the start index is left in the ring's `read_start` field.
-export fn rtm_ringbuffer_get_read_regions(rb: *RingBuffer, count: u32) u32 {
-    return rb.getReadRegions(count).count;
+/// The element count (its start index is left in the ring's `read_start`), or a Status.
+export fn rtm_ringbuffer_get_read_regions(rb: *RingBuffer, count: u32) i32 {
+    if (rb.claims & RingBuffer.side.reader != 0) return @intFromEnum(RingBuffer.Status.side_in_use);
+    return @intCast(rb.getReadRegions(count).count);
 }
-/// The new write index, or -1 if `count` exceeds the free space.
+/// The new write index, or a Status (bad_length if `count` exceeds the free space).
 export fn rtm_ringbuffer_advance_write_index(rb: *RingBuffer, count: u32) i32 {
-    if (count > rb.writeAvailable()) return -1;
+    if (rb.claims & RingBuffer.side.writer != 0) return @intFromEnum(RingBuffer.Status.side_in_use);
+    if (count > rb.writeAvailable()) return @intFromEnum(RingBuffer.Status.bad_length);
     return @intCast(rb.advanceWriteIndex(count));
 }
-/// The new read index, or -1 if `count` exceeds the readable data.
+/// The new read index, or a Status (bad_length if `count` exceeds the readable data).
 export fn rtm_ringbuffer_advance_read_index(rb: *RingBuffer, count: u32) i32 {
-    if (count > rb.readAvailable()) return -1;
+    if (rb.claims & RingBuffer.side.reader != 0) return @intFromEnum(RingBuffer.Status.side_in_use);
+    if (count > rb.readAvailable()) return @intFromEnum(RingBuffer.Status.bad_length);
     return @intCast(rb.advanceReadIndex(count));
 }
 
 // ---- Mixer and actions -------------------------------------------------------------------------
 
-/// A mixer without a stream, for offline rendering and tests (streams make their own).
-export fn rtm_mixer_create(input_channels: u32, output_channels: u32, sample_rate: f64, queue_size: u32) ?*Mixer {
-    return Mixer.create(input_channels, output_channels, sample_rate, queue_size);
+/// A mixer without a stream, for offline rendering (streams make their own).
+export fn rtm_mixer_create(input_channels: u32, output_channels: u32, sample_rate: f64, initial_slots: u32) ?*Mixer {
+    if (input_channels > stream.Params.channels_max or output_channels > stream.Params.channels_max) return null;
+    if (initial_slots > stream.Params.queue_size_max) return null;
+    return Mixer.create(input_channels, output_channels, sample_rate, initial_slots);
 }
 export fn rtm_mixer_destroy(m: *Mixer) void {
     m.destroy();
 }
-/// The first action slot; slot i is at `i * slot_bytes` (see the Mixer header).
-export fn rtm_mixer_slots(m: *Mixer) [*]u8 {
-    return m.slots;
+/// The header TypeScript reads (mixer.Header).
+export fn rtm_mixer_header(m: *Mixer) *mixer.Header {
+    return m.header;
 }
-/// Sends the action in slot `index` to the callback: 0, or a negative Mixer.SubmitError. `data`
-/// (a play action's samples) is copied during the call.
-export fn rtm_mixer_submit(m: *Mixer, index: u32, data: ?[*]const f32, ringbuffer: ?*RingBuffer, shared: ?*Sample) i32 {
-    return @intFromEnum(m.submit(index, data, ringbuffer, shared));
+/// The request block TypeScript fills before `rtm_mixer_submit` (mixer.Request).
+export fn rtm_mixer_request(m: *Mixer) *mixer.Request {
+    return m.request;
 }
-/// Copies `len` samples into native memory that play actions can share; null if out of memory.
-export fn rtm_sample_create(data: [*]const f32, len: f64) ?*Sample {
-    if (!(len >= 0 and len <= Mixer.frames_max)) return null;
-    return Sample.create(data, @intFromFloat(len));
+/// Adds a page of slots; returns the new slot count, or -1 when out of memory.
+export fn rtm_mixer_add_page(m: *Mixer) i32 {
+    if (m.slotCount() >= std.math.maxInt(i32) - mixer.page_slots) return -1;
+    const count = m.addPage() orelse return -1;
+    return @intCast(count);
+}
+/// The reports of page `index` (mixer.page_slots of mixer.Report), or null.
+export fn rtm_mixer_page(m: *Mixer, index: u32) ?*anyopaque {
+    return m.pageReports(index);
+}
+/// Sends the request block's action in slot `slot`: 0, or a negative Mixer.SubmitError. A play
+/// action's samples (`samples_bytes` bytes at `samples`) are copied during the call.
+export fn rtm_mixer_submit(m: *Mixer, slot: u32, samples: ?[*]const u8, samples_bytes: f64, ring: ?*RingBuffer, shared: ?*Sample) i32 {
+    const bytes = length(samples_bytes) orelse return @intFromEnum(mixer.SubmitError.bad_samples);
+    return @intFromEnum(m.submit(slot, samples, bytes, ring, shared));
+}
+/// The slot of the next finished action, or -1.
+export fn rtm_mixer_collect(m: *Mixer) i32 {
+    const slot = m.collect() orelse return -1;
+    return @intCast(slot);
+}
+/// Frees a collected action's memory, copying a record action's frames into `dst`
+/// (`dst_bytes` long) first; 0 or a negative Mixer.ReleaseStatus.
+export fn rtm_mixer_release(m: *Mixer, slot: u32, dst: ?[*]u8, dst_bytes: f64) i32 {
+    const bytes = length(dst_bytes) orelse return @intFromEnum(mixer.ReleaseStatus.dst_too_small);
+    return @intFromEnum(m.release(slot, dst, bytes));
+}
+/// Hands back every action in flight unfinished; only while the callback cannot run.
+export fn rtm_mixer_drain(m: *Mixer) void {
+    m.drain();
+}
+/// Runs one block of the callback on caller-supplied buffers and time info (offline use). 0, or
+/// -1 when a buffer is shorter than `frames` frames of its channels or a number is out of range.
+pub export fn rtm_mixer_process(m: *Mixer, input: ?[*]const f32, input_bytes: f64, output: ?[*]f32, output_bytes: f64, frames: u32, current_time: f64, input_adc_time: f64, output_dac_time: f64, status_flags: u32) i32 {
+    if (frames > stream.Params.block_size_max or status_flags & ~mixer.status.all != 0) return -1;
+    const h = m.header;
+    const in_bytes = length(input_bytes) orelse return -1;
+    const out_bytes = length(output_bytes) orelse return -1;
+    // The callback always gets a buffer for each direction that has channels.
+    if (h.input_channels > 0 and (input == null or in_bytes < @as(usize, frames) * h.input_channels * 4)) return -1;
+    if (h.output_channels > 0 and (output == null or out_bytes < @as(usize, frames) * h.output_channels * 4)) return -1;
+    if (@intFromPtr(input) % 4 != 0 or @intFromPtr(output) % 4 != 0) return -1;
+    m.process(input, output, frames, .{ .current = current_time, .input_adc = input_adc_time, .output_dac = output_dac_time }, status_flags);
+    return 0;
+}
+/// Copies `src_bytes` bytes of float32 samples into native memory that play actions can share;
+/// null if the length is not whole or memory is short.
+export fn rtm_sample_create(src: ?[*]const u8, src_bytes: f64) ?*Sample {
+    return Sample.create(src, length(src_bytes) orelse return null);
 }
 /// Drops the owner's reference; the memory goes when no action plays it any more.
 export fn rtm_sample_unref(s: *Sample) void {
     s.unref();
-}
-/// Frees a collected action's memory, copying a record action's frames into `dst` first.
-export fn rtm_mixer_release(m: *Mixer, index: u32, dst: ?[*]f32) void {
-    if (index < m.slot_count) m.release(index, dst);
-}
-/// The slot index of the next finished action, or -1.
-export fn rtm_mixer_collect(m: *Mixer) i32 {
-    const index = m.collect() orelse return -1;
-    return @intCast(index);
-}
-/// Runs one block of the callback on caller-supplied buffers and time info (offline use, tests).
-export fn rtm_mixer_process(m: *Mixer, input: ?[*]const f32, output: ?[*]f32, frames: u32, current_time: f64, input_adc_time: f64, output_dac_time: f64, status_flags: u32) void {
-    m.process(input, output, frames, .{ .current = current_time, .input_adc = input_adc_time, .output_dac = output_dac_time }, status_flags);
 }
 
 // ---- PortAudio, devices and streams ------------------------------------------------------------
@@ -118,52 +204,79 @@ export fn rtm_mixer_process(m: *Mixer, input: ?[*]const f32, output: ?[*]f32, fr
 
 /// Initialises PortAudio if it is not yet and counts one user (a module instance); 0 or an error.
 export fn rtm_pa_acquire() i32 {
+    pa.lock();
+    defer pa.unlock();
     return pa.acquire();
 }
 /// Undoes one acquire; the last terminates PortAudio.
 export fn rtm_pa_release() void {
+    pa.lock();
+    defer pa.unlock();
     pa.release();
 }
 /// Terminates and initialises PortAudio again (fails with -1 while streams are open).
 export fn rtm_pa_reinitialize() i32 {
+    pa.lock();
+    defer pa.unlock();
     return pa.reinitialize();
 }
 export fn rtm_pa_is_initialized() bool {
+    pa.lock();
+    defer pa.unlock();
     return pa.isInitialized();
 }
 /// Lets ALSA and JACK print their messages (from the next initialisation on).
 export fn rtm_pa_set_verbose(on: bool) void {
+    pa.lock();
+    defer pa.unlock();
     pa.setVerbose(on);
 }
 /// The JACK client name from the next initialisation on; re-initialises now if it differs.
-export fn rtm_pa_set_jack_client_name(name: [*]const u8, len: u32) i32 {
-    return pa.setJackClientName(name[0..len]);
+export fn rtm_pa_set_jack_client_name(name: ?[*]const u8, len: u32) i32 {
+    pa.lock();
+    defer pa.unlock();
+    if (name == null and len > 0) return pa.err.invalid_flag;
+    return pa.setJackClientName(if (name) |n| n[0..len] else "");
 }
 /// The JACK client name PortAudio uses now, or paHostApiNotFound.
-export fn rtm_pa_jack_client_name(buffer: [*]u8, capacity: u32) i32 {
+export fn rtm_pa_jack_client_name(buffer: ?[*]u8, capacity: u32) i32 {
+    pa.lock();
+    defer pa.unlock();
     const name = pa.actualJackClientName() orelse return pa.err.host_api_not_found;
-    return pa.copyString(name, buffer, capacity);
+    return copyOut(std.mem.span(name), buffer, capacity);
 }
-export fn rtm_pa_error_text(code: i32, buffer: [*]u8, capacity: u32) i32 {
-    return pa.copyString(pa.errorText(code), buffer, capacity);
+export fn rtm_pa_error_text(code: i32, buffer: ?[*]u8, capacity: u32) i32 {
+    pa.lock();
+    defer pa.unlock();
+    return copyOut(std.mem.span(pa.errorText(code)), buffer, capacity);
 }
 /// The host API's text of the last paUnanticipatedHostError (empty if there is none).
-export fn rtm_pa_host_error_text(buffer: [*]u8, capacity: u32) i32 {
-    if (!pa.isInitialized()) return pa.copyString(null, buffer, capacity);
-    return pa.copyString(pa.api.Pa_GetLastHostErrorInfo().error_text, buffer, capacity);
+export fn rtm_pa_host_error_text(buffer: ?[*]u8, capacity: u32) i32 {
+    pa.lock();
+    defer pa.unlock();
+    if (!pa.isInitialized()) return 0;
+    const text = pa.api.Pa_GetLastHostErrorInfo().error_text orelse return 0;
+    return copyOut(std.mem.span(text), buffer, capacity);
 }
 export fn rtm_pa_device_count() i32 {
+    pa.lock();
+    defer pa.unlock();
     return if (pa.isInitialized()) pa.api.Pa_GetDeviceCount() else pa.err.not_initialized;
 }
 /// PortAudio's default input (`output` false) or output device index, or -1 for none.
 export fn rtm_pa_default_device(output: bool) i32 {
+    pa.lock();
+    defer pa.unlock();
     if (!pa.isInitialized()) return pa.err.not_initialized;
     return if (output) pa.api.Pa_GetDefaultOutputDevice() else pa.api.Pa_GetDefaultInputDevice();
 }
-/// Fills `out` (8 f64, src/ffi/layout.ts DEVICE) with the device's numbers.
-export fn rtm_pa_device_info(index: i32, out: [*]f64) i32 {
+/// Fills `out` (device_info_count f64, src/ffi/layout.ts DEVICE) with the device's numbers.
+export fn rtm_pa_device_info(index: i32, out: ?[*]f64, out_bytes: u32) i32 {
+    pa.lock();
+    defer pa.unlock();
+    const o = f64s(out, out_bytes, device_info_count) orelse return pa.err.invalid_flag;
     const d = deviceInfo(index) orelse return pa.err.invalid_device;
-    out[0..8].* = .{
+    o.* = .{
         @floatFromInt(d.host_api),            @floatFromInt(d.max_input_channels),
         @floatFromInt(d.max_output_channels), d.default_low_input_latency,
         d.default_low_output_latency,         d.default_high_input_latency,
@@ -171,41 +284,60 @@ export fn rtm_pa_device_info(index: i32, out: [*]f64) i32 {
     };
     return 0;
 }
-export fn rtm_pa_device_name(index: i32, buffer: [*]u8, capacity: u32) i32 {
+export fn rtm_pa_device_name(index: i32, buffer: ?[*]u8, capacity: u32) i32 {
+    pa.lock();
+    defer pa.unlock();
     const d = deviceInfo(index) orelse return pa.err.invalid_device;
-    return pa.copyString(d.name, buffer, capacity);
+    return copyOut(std.mem.span(d.name), buffer, capacity);
 }
 fn deviceInfo(index: i32) ?*const pa.DeviceInfo {
-    if (!pa.isInitialized() or index < 0) return null;
+    if (!pa.isInitialized() or index < 0 or index >= pa.api.Pa_GetDeviceCount()) return null;
     return pa.api.Pa_GetDeviceInfo(index);
 }
 export fn rtm_pa_host_api_count() i32 {
+    pa.lock();
+    defer pa.unlock();
     return if (pa.isInitialized()) pa.api.Pa_GetHostApiCount() else pa.err.not_initialized;
 }
 export fn rtm_pa_default_host_api() i32 {
+    pa.lock();
+    defer pa.unlock();
     return if (pa.isInitialized()) pa.api.Pa_GetDefaultHostApi() else pa.err.not_initialized;
 }
-/// Fills `out` (4 f64, src/ffi/layout.ts HOST_API): type id, device count, default input and
-/// output device (-1 for none).
-export fn rtm_pa_host_api_info(index: i32, out: [*]f64) i32 {
+/// Fills `out` (host_api_info_count f64, src/ffi/layout.ts HOST_API): type id, device count,
+/// default input and output device (-1 for none).
+export fn rtm_pa_host_api_info(index: i32, out: ?[*]f64, out_bytes: u32) i32 {
+    pa.lock();
+    defer pa.unlock();
+    const o = f64s(out, out_bytes, host_api_info_count) orelse return pa.err.invalid_flag;
     const h = hostApiInfo(index) orelse return pa.err.invalid_host_api;
-    out[0..4].* = .{
+    o.* = .{
         @floatFromInt(h.type),                 @floatFromInt(h.device_count),
         @floatFromInt(h.default_input_device), @floatFromInt(h.default_output_device),
     };
     return 0;
 }
-export fn rtm_pa_host_api_name(index: i32, buffer: [*]u8, capacity: u32) i32 {
+export fn rtm_pa_host_api_name(index: i32, buffer: ?[*]u8, capacity: u32) i32 {
+    pa.lock();
+    defer pa.unlock();
     const h = hostApiInfo(index) orelse return pa.err.invalid_host_api;
-    return pa.copyString(h.name, buffer, capacity);
+    return copyOut(std.mem.span(h.name), buffer, capacity);
 }
 fn hostApiInfo(index: i32) ?*const pa.HostApiInfo {
-    if (!pa.isInitialized() or index < 0) return null;
+    if (!pa.isInitialized() or index < 0 or index >= pa.api.Pa_GetHostApiCount()) return null;
     return pa.api.Pa_GetHostApiInfo(index);
 }
+/// The stream.Params block at `params`, if `params_bytes` holds one.
+fn paramsAt(params: ?[*]const f64, params_bytes: u32) ?*const stream.Params {
+    const p = params orelse return null;
+    if (params_bytes < @sizeOf(stream.Params)) return null;
+    return @ptrCast(p);
+}
 /// 0 if PortAudio would open a stream with these parameters (a stream.Params block), else why not.
-export fn rtm_pa_check_settings(params: [*]const f64) i32 {
-    return stream.Params.isSupported(@ptrCast(params));
+export fn rtm_pa_check_settings(params: ?[*]const f64, params_bytes: u32) i32 {
+    pa.lock();
+    defer pa.unlock();
+    return stream.Params.isSupported(paramsAt(params, params_bytes) orelse return pa.err.invalid_flag);
 }
 
 /// An unopened stream (null when out of memory); `rtm_stream_open` opens it.
@@ -213,150 +345,87 @@ export fn rtm_stream_create() ?*Stream {
     return Stream.create();
 }
 /// Opens the PortAudio stream and its mixer from a stream.Params block (src/ffi/layout.ts PARAMS).
-export fn rtm_stream_open(s: *Stream, params: [*]const f64) i32 {
-    return s.open(@ptrCast(params));
+export fn rtm_stream_open(s: *Stream, params: ?[*]const f64, params_bytes: u32) i32 {
+    pa.lock();
+    defer pa.unlock();
+    return s.open(paramsAt(params, params_bytes) orelse return pa.err.invalid_flag);
 }
-/// Closes the stream (idempotent) and frees its mixer; the handle stays valid until destroyed.
+/// Closes the stream (idempotent) and frees its mixer once PortAudio has closed it; the handle
+/// stays valid until destroyed.
 export fn rtm_stream_close(s: *Stream) i32 {
+    pa.lock();
+    defer pa.unlock();
     return s.close();
 }
 /// Closes the stream if open and frees the handle.
 export fn rtm_stream_destroy(s: *Stream) void {
+    pa.lock();
+    defer pa.unlock();
     s.destroy();
 }
-/// The stream's mixer (null when closed); its stats are at offset 0 (layout.ts STATS).
+/// The stream's mixer (null when closed).
 export fn rtm_stream_mixer(s: *Stream) ?*Mixer {
     return s.mixer;
 }
 export fn rtm_stream_start(s: *Stream) i32 {
+    pa.lock();
+    defer pa.unlock();
     return pa.api.Pa_StartStream(s.handle() orelse return pa.err.bad_stream_ptr);
 }
 // Through jackdown: a stream whose JACK server died would otherwise hang here for 10 minutes.
 export fn rtm_stream_stop(s: *Stream) i32 {
+    pa.lock();
+    defer pa.unlock();
     return jackdown.stopStream(s.handle() orelse return pa.err.bad_stream_ptr, pa.api.Pa_StopStream);
 }
 export fn rtm_stream_abort(s: *Stream) i32 {
+    pa.lock();
+    defer pa.unlock();
     return jackdown.stopStream(s.handle() orelse return pa.err.bad_stream_ptr, pa.api.Pa_AbortStream);
 }
 /// 1 if the callback runs, 0 if not, or an error.
 export fn rtm_stream_is_active(s: *Stream) i32 {
+    pa.lock();
+    defer pa.unlock();
     return pa.api.Pa_IsStreamActive(s.handle() orelse return pa.err.bad_stream_ptr);
 }
 /// 1 if stopped, 0 if not, or an error.
 export fn rtm_stream_is_stopped(s: *Stream) i32 {
+    pa.lock();
+    defer pa.unlock();
     return pa.api.Pa_IsStreamStopped(s.handle() orelse return pa.err.bad_stream_ptr);
 }
 /// PortAudio's stream time in seconds (0 on error).
 export fn rtm_stream_time(s: *Stream) f64 {
+    pa.lock();
+    defer pa.unlock();
     return pa.api.Pa_GetStreamTime(s.handle() orelse return 0);
 }
 export fn rtm_stream_cpu_load(s: *Stream) f64 {
+    pa.lock();
+    defer pa.unlock();
     return pa.api.Pa_GetStreamCpuLoad(s.handle() orelse return 0);
 }
-/// Fills `out` (3 f64): input latency, output latency, sample rate, as PortAudio reports them.
-export fn rtm_stream_info(s: *Stream, out: [*]f64) i32 {
+/// Fills `out` (stream_info_count f64): input latency, output latency, sample rate.
+export fn rtm_stream_info(s: *Stream, out: ?[*]f64, out_bytes: u32) i32 {
+    pa.lock();
+    defer pa.unlock();
+    const o = f64s(out, out_bytes, stream_info_count) orelse return pa.err.invalid_flag;
     const info = pa.api.Pa_GetStreamInfo(s.handle() orelse return pa.err.bad_stream_ptr) orelse return pa.err.bad_stream_ptr;
-    out[0..3].* = .{ info.input_latency, info.output_latency, info.sample_rate };
+    o.* = .{ info.input_latency, info.output_latency, info.sample_rate };
     return 0;
-}
-
-// ---- Benchmark support (zig/benchsupport.zig) ---------------------------------------------------
-// References for bench/callback.ts, one block per call like rtm_mixer_process. Voice v reads from
-// `src + v * voice_stride` samples, at frame `position`.
-
-/// The obvious mixer: zero `out`, add every voice through `mapping` (0-based) sample by sample.
-export fn rtm_bench_scalar_block(out: [*]f32, out_channels: u32, src: [*]const f32, src_channels: u32, mapping: [*]const u32, voices: u32, voice_stride: u32, position: u32, frames: u32) void {
-    benchsupport.scalarBlock(out, out_channels, src, src_channels, mapping, voices, voice_stride, position, frames);
-}
-/// A memcpy of each voice's samples for the block into `out`: the physical limit.
-export fn rtm_bench_copy_block(out: [*]f32, src: [*]const f32, src_channels: u32, voices: u32, voice_stride: u32, position: u32, frames: u32) void {
-    benchsupport.copyBlock(out, src, src_channels, voices, voice_stride, position, frames);
-}
-const benchsupport = @import("benchsupport.zig");
-test {
-    _ = benchsupport;
-}
-
-// ---- Test support ------------------------------------------------------------------------------
-
-/// Starts a native thread that writes (direction 0) or reads and checks (1) `total` f64 counters.
-export fn rtm_test_ring_peer_start(rb: *RingBuffer, total: f64, direction: u32) ?*selftest.Peer {
-    if (direction > 1) return null;
-    return selftest.start(rb, total, @enumFromInt(direction));
-}
-/// Joins the thread; returns how many elements arrived out of sequence.
-export fn rtm_test_ring_peer_join(peer: *selftest.Peer) f64 {
-    return selftest.join(peer);
-}
-/// Asks the thread to stop (a reader empties the ring first) and waits; returns the elements it
-/// moved. Then join.
-export fn rtm_test_ring_peer_stop(peer: *selftest.Peer) f64 {
-    return selftest.stop(peer);
-}
-/// Starts a thread that runs `m`'s block processing back to back (blocks of `frames`), as a
-/// callback would; nothing else may process `m` until it is stopped. Null on bad arguments.
-export fn rtm_test_mixer_driver_start(m: *Mixer, frames: u32) ?*selftest.Driver {
-    return selftest.driverStart(m, frames);
-}
-/// Stops and frees the driver; returns how many blocks it processed.
-export fn rtm_test_mixer_driver_stop(d: *selftest.Driver) f64 {
-    return selftest.driverStop(d);
-}
-/// The realtime-safety counter of the LD_PRELOADed zig/rtcheck.zig (see selftest.rtcheck).
-export fn rtm_test_rtcheck(op: u32) f64 {
-    return selftest.rtcheck(op);
-}
-
-/// Connects the JACK client's own outputs to its inputs and removes all other connections of its
-/// ports (client "" = the one PortAudio uses). Returns the number of links, or a negative
-/// jacktest.errorCode (or a PortAudio error code when PortAudio has no JACK client).
-export fn rtm_test_jack_loopback(name: [*]const u8, len: u32) i32 {
-    var buffer: [128]u8 = undefined;
-    const client = jackClient(name[0..len], &buffer) orelse return pa.err.host_api_not_found;
-    const n = jacktest.loopback(client) catch |e| return jacktest.errorCode(e);
-    return @intCast(n);
-}
-/// The connections of the client's ports as "source>destination" lines; returns the full length.
-export fn rtm_test_jack_connections(name: [*]const u8, len: u32, out: [*]u8, capacity: u32) i32 {
-    var buffer: [128]u8 = undefined;
-    const client = jackClient(name[0..len], &buffer) orelse return pa.err.host_api_not_found;
-    return jacktest.connections(client, out, capacity) catch |e| jacktest.errorCode(e);
-}
-fn jackClient(name: []const u8, buffer: *[128]u8) ?[]const u8 {
-    if (name.len > 0) return name;
-    const actual = std.mem.span(pa.actualJackClientName() orelse return null);
-    if (actual.len > buffer.len) return null;
-    @memcpy(buffer[0..actual.len], actual);
-    return buffer[0..actual.len];
-}
-/// A duplex stream that plays a ramp (jacktest.rampSample) and captures `capacity_frames`.
-export fn rtm_test_probe_create(capacity_frames: u32) ?*jacktest.Probe {
-    return jacktest.Probe.create(capacity_frames);
-}
-export fn rtm_test_probe_open(p: *jacktest.Probe, params: [*]const f64) i32 {
-    return p.open(@ptrCast(params));
-}
-export fn rtm_test_probe_start(p: *jacktest.Probe) i32 {
-    return p.start();
-}
-/// Copies up to `frames` captured frames; returns how many were copied.
-export fn rtm_test_probe_read(p: *jacktest.Probe, dst: [*]f32, frames: u32) u32 {
-    return p.read(dst, frames);
-}
-/// Closes (if open) and frees the probe.
-export fn rtm_test_probe_destroy(p: *jacktest.Probe) void {
-    p.destroy();
 }
 
 test {
     std.testing.refAllDecls(@This());
     _ = @import("portaudio.zig");
     _ = @import("stream.zig");
-    _ = @import("jacktest.zig");
     _ = @import("ringbuffer.zig");
     _ = @import("clock.zig");
+    _ = @import("heap.zig");
     _ = @import("mix.zig");
     _ = @import("mixer_test.zig");
     _ = @import("sample.zig");
     _ = @import("queue_test.zig");
+    _ = @import("facts.zig");
 }

@@ -11,14 +11,21 @@ pub const Sample = extern struct {
     refs: u32,
     _pad: u32 = 0,
 
-    /// A copy of `src[0..len]`, with one reference (its owner's).
-    pub fn create(src: [*]const f32, len: usize) ?*Sample {
+    /// The most samples one Sample may hold.
+    pub const samples_max: usize = 1 << 40;
+
+    /// A copy of the `src_bytes` bytes at `src` (a whole number of f32 samples), with one
+    /// reference (its owner's); null if the length is not whole or memory is short.
+    pub fn create(src: ?[*]const u8, src_bytes: usize) ?*Sample {
+        if (src_bytes % @sizeOf(f32) != 0 or (src == null and src_bytes != 0)) return null;
+        const len = src_bytes / @sizeOf(f32);
+        if (len > samples_max) return null;
         const s = alloc.create(Sample) orelse return null;
         const data = alloc.alloc(f32, @max(len, 1)) orelse {
             alloc.destroy(s);
             return null;
         };
-        @memcpy(data[0..len], src[0..len]);
+        if (len > 0) @memcpy(std.mem.sliceAsBytes(data[0..len]), src.?[0..src_bytes]);
         s.* = .{ .data = data.ptr, .len = len, .refs = 1 };
         return s;
     }
@@ -41,11 +48,17 @@ pub const Sample = extern struct {
 test "the last reference frees the copy" {
     const before = alloc.liveAllocations();
     const src = [_]f32{ 1, 2, 3 };
-    const s = Sample.create(&src, 3).?;
+    const s = Sample.create(@ptrCast(&src), @sizeOf(@TypeOf(src))).?;
     try std.testing.expectEqualSlices(f32, &src, s.data[0..3]);
     s.ref();
     s.unref();
     try std.testing.expectEqual(@as(u32, 1), s.refs);
     s.unref();
     try std.testing.expectEqual(before, alloc.liveAllocations());
+}
+
+test "a length that is not a whole number of samples is refused" {
+    const src = [_]u8{ 1, 2, 3 };
+    try std.testing.expect(Sample.create(&src, 3) == null);
+    try std.testing.expect(Sample.create(null, 4) == null);
 }

@@ -1,15 +1,15 @@
-//! Test-only exports: native threads on the other side of the lock-free structures, so that tests
-//! can hammer them against JavaScript.
+//! Native threads on the other side of the lock-free structures, so that tests can hammer them
+//! against JavaScript (exported by the test-support library, zig/support.zig).
 //!
 //! - `Peer`: a thread on the other side of a ring buffer, proving that JavaScript and a native
 //!   thread exchange every element exactly once, in order. Elements are f64 counters 0, 1, 2, ...
 //!   (exact in JavaScript up to 2^53). It runs for a count, or until stopped.
-//! - `Driver`: a thread that calls Mixer.process in a loop, as an audio callback would, but as
-//!   fast as it can, so that the action queues are hammered from both sides.
+//! - `Driver`: a thread that calls the product's block processing in a loop, as an audio callback
+//!   would, but as fast as it can, so that the action queues are hammered from both sides.
 const std = @import("std");
 const alloc = @import("alloc.zig");
 const RingBuffer = @import("ringbuffer.zig").RingBuffer;
-const Mixer = @import("mixer.zig").Mixer;
+const Header = @import("mixer.zig").Header;
 
 pub const Direction = enum(u32) { native_writes = 0, native_reads = 1 };
 
@@ -92,45 +92,76 @@ pub fn join(p: *Peer) f64 {
     return @floatFromInt(errors);
 }
 
+/// The product library's `rtm_mixer_process` (zig/root.zig): the driver calls the product's own
+/// code, found by name in the loaded product library (or, in Zig tests, directly).
+pub const ProcessFn = *const fn (
+    m: *anyopaque,
+    input: ?[*]const f32,
+    input_bytes: f64,
+    output: ?[*]f32,
+    output_bytes: f64,
+    frames: u32,
+    current: f64,
+    input_adc: f64,
+    output_dac: f64,
+    flags: u32,
+) callconv(.c) i32;
+
 /// A thread that runs the mixer's block processing back to back on scratch buffers, with an exact
 /// clock (time = frame / sample rate), until stopped: the callback's side of the action queues.
-/// While it runs, nothing else may call `process` on the mixer.
+/// While it runs, nothing else may process the mixer. With the realtime-safety interposer
+/// (zig/rtcheck.zig) loaded, each block is bracketed by its enter/exit marks.
 pub const Driver = struct {
     thread: std.Thread,
-    m: *Mixer,
+    m: *anyopaque,
+    header: *const Header,
+    process: ProcessFn,
     frames: u32,
     input: []align(64) f32,
     output: []align(64) f32,
     blocks: u64 = 0,
+    failures: u64 = 0,
+    marks: ?Marks,
     stop_requested: std.atomic.Value(bool) = .init(false),
 
     pub const frames_max: u32 = 1 << 16;
 
+    const Marks = struct {
+        enter: *const fn () callconv(.c) void,
+        exit: *const fn () callconv(.c) void,
+    };
+
     fn run(d: *Driver) void {
-        const m = d.m;
+        const in_bytes: f64 = @floatFromInt(d.input.len * 4);
+        const out_bytes: f64 = @floatFromInt(d.output.len * 4);
         while (!d.stop_requested.load(.acquire)) {
-            const t = m.frame_time / m.sample_rate; // only this thread writes frame_time now
-            m.process(d.input.ptr, d.output.ptr, d.frames, .{ .current = t, .input_adc = t, .output_dac = t }, 0);
+            // Only this thread writes frame_time now.
+            const t = @atomicLoad(f64, &d.header.frame_time, .monotonic) / d.header.sample_rate;
+            if (d.marks) |mk| mk.enter();
+            const status = d.process(d.m, d.input.ptr, in_bytes, d.output.ptr, out_bytes, d.frames, t, t, t, 0);
+            if (d.marks) |mk| mk.exit();
+            if (status != 0) d.failures += 1;
             d.blocks += 1;
         }
     }
 };
 
-/// Starts a Driver on `m` with blocks of `frames` frames; null on bad arguments or no memory.
-pub fn driverStart(m: *Mixer, frames: u32) ?*Driver {
+/// Starts a Driver on mixer `m` (whose header is `header`) with blocks of `frames` frames; null
+/// on bad arguments or no memory.
+pub fn driverStart(m: *anyopaque, header: *const Header, process: ProcessFn, frames: u32) ?*Driver {
     if (frames == 0 or frames > Driver.frames_max) return null;
     const d = alloc.create(Driver) orelse return null;
-    const input = alloc.alloc(f32, @max(1, @as(usize, frames) * m.input_channels)) orelse {
+    const input = alloc.alloc(f32, @max(1, @as(usize, frames) * header.input_channels)) orelse {
         alloc.destroy(d);
         return null;
     };
-    const output = alloc.alloc(f32, @max(1, @as(usize, frames) * m.output_channels)) orelse {
+    const output = alloc.alloc(f32, @max(1, @as(usize, frames) * header.output_channels)) orelse {
         alloc.free(input);
         alloc.destroy(d);
         return null;
     };
     @memset(input, 0.25);
-    d.* = .{ .thread = undefined, .m = m, .frames = frames, .input = input, .output = output };
+    d.* = .{ .thread = undefined, .m = m, .header = header, .process = process, .frames = frames, .input = input, .output = output, .marks = findMarks() };
     d.thread = std.Thread.spawn(.{}, Driver.run, .{d}) catch {
         alloc.free(input);
         alloc.free(output);
@@ -140,15 +171,23 @@ pub fn driverStart(m: *Mixer, frames: u32) ?*Driver {
     return d;
 }
 
-/// Stops the thread after its current block, frees it, and returns how many blocks it ran.
+fn findMarks() ?Driver.Marks {
+    if (@import("builtin").os.tag != .linux) return null;
+    const enter = std.c.dlsym(null, "rtcheck_enter") orelse return null; // null: RTLD_DEFAULT
+    const exit = std.c.dlsym(null, "rtcheck_exit") orelse return null;
+    return .{ .enter = @ptrCast(@alignCast(enter)), .exit = @ptrCast(@alignCast(exit)) };
+}
+
+/// Stops the thread after its current block, frees it, and returns how many blocks it ran
+/// (negative: how many blocks the process call refused).
 pub fn driverStop(d: *Driver) f64 {
     d.stop_requested.store(true, .release);
     d.thread.join();
-    const blocks = d.blocks;
+    const result: f64 = if (d.failures > 0) -@as(f64, @floatFromInt(d.failures)) else @floatFromInt(d.blocks);
     alloc.free(d.input);
     alloc.free(d.output);
     alloc.destroy(d);
-    return @floatFromInt(blocks);
+    return result;
 }
 
 /// The realtime-safety test's view of the LD_PRELOADed interposer (zig/rtcheck.zig), found by

@@ -3,7 +3,6 @@
 //! parameter block that TypeScript has already validated; closed and destroyed explicitly.
 //! Every function here runs on the JavaScript thread; only `callback` runs on the audio thread.
 const std = @import("std");
-const builtin = @import("builtin");
 const pa = @import("portaudio.zig");
 const jackdown = @import("jackdown.zig");
 const alloc = @import("alloc.zig");
@@ -27,9 +26,13 @@ pub const Params = extern struct {
 
     pub const count = @sizeOf(Params) / @sizeOf(f64);
 
-    const channels_max = 1024;
-    const block_size_max = 1 << 20;
-    const queue_size_max = 1 << 20;
+    pub const channels_max = mixer.mapping_max;
+    pub const block_size_max = 1 << 20;
+    /// rtmixer's qsize: here the number of action slots made ready when the stream opens (more
+    /// are added as needed; it limits nothing).
+    pub const queue_size_max = 1 << 20;
+    pub const sample_rate_max = 1e7;
+    pub const latency_max = 3600;
 
     /// Re-checks what TypeScript checked: native code never trusts a number it did not check.
     pub fn check(p: *const Params) c_int {
@@ -39,15 +42,14 @@ pub const Params = extern struct {
             if (channels > 0) {
                 if (!isInteger(@field(p, dir ++ "_device"), 0, std.math.maxInt(i32))) return pa.err.invalid_device;
                 const latency = @field(p, dir ++ "_latency");
-                if (!(latency >= 0 and latency <= 3600)) return pa.err.invalid_flag;
+                if (!(latency >= 0 and latency <= latency_max)) return pa.err.invalid_flag;
             }
         }
         if (p.input_channels == 0 and p.output_channels == 0) return pa.err.invalid_channel_count;
-        if (!(p.sample_rate > 0 and p.sample_rate <= 1e7)) return pa.err.invalid_sample_rate;
+        if (!(p.sample_rate > 0 and p.sample_rate <= sample_rate_max)) return pa.err.invalid_sample_rate;
         if (!isInteger(p.block_size, 0, block_size_max)) return pa.err.invalid_flag;
         if (!isInteger(p.flags, 0, 0xf)) return pa.err.invalid_flag;
-        if (!isInteger(p.queue_size, 1, queue_size_max) or !std.math.isPowerOfTwo(@as(u32, @intFromFloat(p.queue_size))))
-            return pa.err.invalid_flag;
+        if (!isInteger(p.queue_size, 1, queue_size_max)) return pa.err.invalid_flag;
         return 0;
     }
 
@@ -79,18 +81,19 @@ fn isInteger(x: f64, min: f64, max: f64) bool {
 
 comptime {
     std.debug.assert(@sizeOf(Params) == 10 * 8);
-    // TypeScript reads the stream's statistics at offset 0 of the Mixer (src/ffi/layout.ts STATS).
-    std.debug.assert(@offsetOf(Mixer, "stats") == 0);
     std.debug.assert(@sizeOf(mixer.Stats) == 7 * 8);
 }
+
+/// PortAudio's host API type id of JACK (PaHostApiTypeId paJACK).
+const pa_jack_type: c_int = 12;
 
 pub const Stream = struct {
     pa_stream: ?*pa.Stream = null,
     mixer: ?*Mixer = null,
     /// pa.generation when opened.
     generation: u32 = 0,
-    /// The realtime-safety test's counter (zig/rtcheck.zig) when it is preloaded, else null.
-    rtcheck: ?RtCheck = null,
+    /// Whether its devices are JACK's: only such a stream is affected when a JACK server dies.
+    is_jack: bool = false,
 
     pub fn create() ?*Stream {
         const s = alloc.create(Stream) orelse return null;
@@ -133,21 +136,37 @@ pub const Stream = struct {
             return code;
         }
         std.debug.assert(opened != null);
-        s.* = .{ .pa_stream = opened, .mixer = m, .generation = pa.generation, .rtcheck = RtCheck.find() };
+        const device = if (output) |o| o.device else input.?.device;
+        s.* = .{ .pa_stream = opened, .mixer = m, .generation = pa.generation, .is_jack = isJackDevice(device) };
         pa.open_streams += 1;
         return 0;
     }
 
-    /// Idempotent. After it returns the callback no longer runs, so the mixer can go.
+    fn isJackDevice(device: c_int) bool {
+        const info = pa.api.Pa_GetDeviceInfo(device) orelse return false;
+        const host = pa.api.Pa_GetHostApiInfo(info.host_api) orelse return false;
+        return host.type == pa_jack_type;
+    }
+
+    /// Idempotent. Frees the mixer only once PortAudio has closed the stream, so that the
+    /// callback can no longer run: if closing fails, the mixer is left allocated (leaked on
+    /// purpose: the callback may still use it) and the error is returned.
     pub fn close(s: *Stream) c_int {
         const pa_stream = s.pa_stream orelse return 0;
         // Pa_Terminate (at exit, or by the last release) may have closed it already.
         const current = s.isCurrent();
-        // A stream whose JACK server died: stopping it would hang, closing it abort the process
-        // (see zig/jackdown.zig); its callback cannot run again, so only our side is freed.
-        if (current and jackdown.isDead(pa_stream)) _ = jackdown.stopStream(pa_stream, pa.api.Pa_AbortStream);
-        const code = if (current and !pa.jack_died) pa.api.Pa_CloseStream(pa_stream) else 0;
-        if (s.mixer) |m| m.destroy();
+        var code: c_int = 0;
+        if (current) {
+            // A stream whose JACK server died: stopping it would hang, closing it abort the
+            // process (see zig/jackdown.zig); its callback cannot run again, so only our side is
+            // freed. Streams of other host APIs close as usual.
+            const jack_dead = s.is_jack and (pa.jack_died or jackdown.isDead(pa_stream));
+            if (s.is_jack and jackdown.isDead(pa_stream)) _ = jackdown.stopStream(pa_stream, pa.api.Pa_AbortStream);
+            if (!jack_dead) code = pa.api.Pa_CloseStream(pa_stream);
+        }
+        if (code == 0) {
+            if (s.mixer) |m| m.destroy();
+        }
         s.* = .{};
         if (current) pa.open_streams -= 1;
         return code;
@@ -163,24 +182,8 @@ pub const Stream = struct {
     }
 };
 
-/// The realtime-safety test's interposer (zig/rtcheck.zig, LD_PRELOADed by
-/// tests/realtime.test.ts): it counts allocations and locks between `enter` and `exit`.
-pub const RtCheck = struct {
-    enter: *const fn () callconv(.c) void,
-    exit: *const fn () callconv(.c) void,
-
-    /// Looked up once per stream, never in the callback; null unless the interposer is loaded.
-    pub fn find() ?RtCheck {
-        if (builtin.os.tag != .linux) return null;
-        const enter = std.c.dlsym(null, "rtcheck_enter") orelse return null; // null: RTLD_DEFAULT
-        const exit = std.c.dlsym(null, "rtcheck_exit") orelse return null;
-        return .{ .enter = @ptrCast(@alignCast(enter)), .exit = @ptrCast(@alignCast(exit)) };
-    }
-};
-
 /// The audio callback: hands the block to the mixer and nothing else (no allocation, lock,
-/// system call or print happens here). Only under the realtime-safety test does it tell the
-/// interposer when the mixer's work begins and ends (one predictable branch otherwise).
+/// system call or print happens here).
 fn callback(
     input: ?*const anyopaque,
     output: ?*anyopaque,
@@ -190,10 +193,7 @@ fn callback(
     user_data: ?*anyopaque,
 ) callconv(.c) c_int {
     const s: *Stream = @ptrCast(@alignCast(user_data.?));
-    const m = s.mixer.?;
-    if (s.rtcheck) |rc| rc.enter();
-    defer if (s.rtcheck) |rc| rc.exit();
-    m.process(
+    s.mixer.?.process(
         @ptrCast(@alignCast(input)),
         @ptrCast(@alignCast(output)),
         @intCast(frame_count),
@@ -222,7 +222,7 @@ test "Params.check refuses what TypeScript should have refused" {
     };
     try std.testing.expectEqual(@as(c_int, 0), good.check());
     var p = good;
-    p.queue_size = 12;
+    p.queue_size = 0;
     try std.testing.expectEqual(pa.err.invalid_flag, p.check());
     p = good;
     p.input_channels = 1.5;

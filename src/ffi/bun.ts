@@ -1,5 +1,5 @@
 // The bun:ffi adapter. Its import is computed so Deno's module graph never sees "bun:ffi".
-import type { Pointer, Runtime, Symbols } from "./symbols.ts";
+import type { Pointer, Runtime, Signature } from "./symbols.ts";
 import { symbols } from "./symbols.ts";
 
 interface BunFFI {
@@ -7,7 +7,6 @@ interface BunFFI {
     symbols: Record<string, (...a: unknown[]) => unknown>;
     close(): void;
   };
-  ptr(view: ArrayBufferView): number;
   toArrayBuffer(pointer: number, offset: number, length: number): ArrayBuffer;
 }
 
@@ -21,21 +20,15 @@ export async function bunRuntime(): Promise<Runtime> {
   const proc = (globalThis as any).process;
   return {
     name: "bun",
-    open(path) {
+    open(path: string, table?: Record<string, Signature>) {
       const defs = Object.fromEntries(
-        Object.entries(symbols).map(([name, s]) => [name, {
+        Object.entries((table ?? symbols) as Record<string, Signature>).map(([name, s]) => [name, {
           args: s.args.map((t) => BUN_TYPES[t]),
           returns: BUN_TYPES[s.returns],
         }]),
       );
       const lib = ffi.dlopen(path, defs);
-      return { symbols: lib.symbols as unknown as Symbols, close: () => lib.close() };
-    },
-    pointerOf(view) {
-      // A small typed array lives inside the GC heap until its .buffer is first asked for; that
-      // moves it out, so an address taken before would go stale. Ask first: then it stays put.
-      void view.buffer;
-      return ffi.ptr(view) as unknown as Pointer;
+      return { symbols: lib.symbols as never, close: () => lib.close() };
     },
     view: (pointer, byteLength) => ffi.toArrayBuffer(pointer as unknown as number, 0, byteLength),
     address: (pointer) => (pointer as unknown as number) ?? 0,

@@ -1,5 +1,5 @@
 // The Deno.dlopen adapter.
-import type { Pointer, Runtime, Symbols } from "./symbols.ts";
+import type { Pointer, Runtime, Signature } from "./symbols.ts";
 import { symbols } from "./symbols.ts";
 
 const DENO_TYPES = { void: "void", bool: "bool", i32: "i32", u32: "u32", f64: "f64", pointer: "pointer", buffer: "buffer" } as const;
@@ -7,19 +7,15 @@ const DENO_TYPES = { void: "void", bool: "bool", i32: "i32", u32: "u32", f64: "f
 export function denoRuntime(): Runtime {
   return {
     name: "deno",
-    open(path) {
+    open(path: string, table?: Record<string, Signature>) {
       const defs = Object.fromEntries(
-        Object.entries(symbols).map(([name, s]) => [name, {
+        Object.entries((table ?? symbols) as Record<string, Signature>).map(([name, s]) => [name, {
           parameters: s.args.map((t) => DENO_TYPES[t]),
           result: DENO_TYPES[s.returns],
         }]),
       );
       const lib = Deno.dlopen(path, defs as Deno.ForeignLibraryInterface);
-      return { symbols: lib.symbols as unknown as Symbols, close: () => lib.close() };
-    },
-    pointerOf(view) {
-      void view.buffer; // moves an on-heap typed array's storage out of the V8 heap, for good
-      return Deno.UnsafePointer.of(view as BufferSource) as unknown as Pointer;
+      return { symbols: lib.symbols as never, close: () => lib.close() };
     },
     view: (pointer, byteLength) =>
       Deno.UnsafePointerView.getArrayBuffer(pointer as unknown as Deno.PointerObject, byteLength),

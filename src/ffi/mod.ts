@@ -11,6 +11,7 @@
  * else an error that says how to get one. A library with another ABI version is refused.
  */
 import { ABI_VERSION, type Pointer, type Runtime, type Symbols } from "./symbols.ts";
+import { factMismatch } from "./layout.ts";
 import { bunRuntime } from "./bun.ts";
 import { denoRuntime } from "./deno.ts";
 import { cachedLibrary, releaseBase } from "./download.ts";
@@ -40,6 +41,7 @@ const downloaded: { path: string } | { error: Error } | undefined = remote && !r
   : undefined;
 
 let lib: Symbols | undefined;
+let libPath: string | undefined;
 
 function candidatePaths(): string[] {
   const explicit = runtime.env("RTMIXER_LIB");
@@ -84,6 +86,29 @@ export function native(): Symbols {
         `Rebuild it (\`bash .ci/setup.sh\`) or point RTMIXER_LIB at a matching build.`,
     );
   }
+  const mismatch = factMismatch(libraryFacts(opened.symbols));
+  if (mismatch !== undefined) {
+    opened.close();
+    throw new Error(
+      `librtmixer at ${path} disagrees with this module on a shared fact (${mismatch}): they were built ` +
+        `from different sources. Rebuild it (\`bash .ci/setup.sh\`) or point RTMIXER_LIB at a matching build.`,
+    );
+  }
   lib = opened.symbols;
+  libPath = path;
   return lib;
+}
+
+/** The library's facts (zig/facts.zig), parsed. */
+function libraryFacts(symbols: Symbols): Record<string, unknown> {
+  const capacity = symbols.rtm_facts(null, 0);
+  const bytes = new Uint8Array(capacity);
+  symbols.rtm_facts(bytes, capacity);
+  return JSON.parse(new TextDecoder().decode(bytes));
+}
+
+/** The path of the library `native()` opened (for test support that opens it beside). */
+export function libraryPath(): string {
+  native();
+  return libPath!;
 }

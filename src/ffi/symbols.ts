@@ -11,42 +11,52 @@ export type NativeType = "void" | "bool" | "i32" | "u32" | "f64" | "pointer" | "
 /** A native address: a number in Bun, a pointer object in Deno. Opaque outside `src/ffi/`. */
 export type Pointer = { readonly __nativePointer: unique symbol };
 
-interface Signature {
+export interface Signature {
   readonly args: readonly NativeType[];
   readonly returns: NativeType;
 }
 
 /** The ABI version this TypeScript expects; zig/root.zig exports its own. */
-export const ABI_VERSION = 3;
+export const ABI_VERSION = 4;
 
+/**
+ * librtmixer's exports (zig/root.zig). Memory goes with its length: a `buffer` is followed by
+ * its byte length (f64) or capacity (u32), and native code checks it.
+ */
 export const symbols = {
   rtm_abi_version: { args: [], returns: "u32" },
-  rtm_live_allocations: { args: [], returns: "f64" },
+  rtm_facts: { args: ["buffer", "u32"], returns: "i32" }, // (dst, capacity) -> JSON length
+  rtm_memory_usage: { args: ["buffer", "u32"], returns: "i32" }, // (f64[MEMORY.count], bytes)
 
   // Ring buffer (zig/ringbuffer.zig)
-  rtm_ringbuffer_create: { args: ["u32", "u32", "pointer"], returns: "pointer" }, // (element_size, size, data?) -> RingBuffer*
-  rtm_ringbuffer_destroy: { args: ["pointer"], returns: "void" },
+  rtm_ringbuffer_create: { args: ["u32", "u32", "buffer", "f64"], returns: "pointer" }, // (element_size, size, data?, data_bytes) -> RingBuffer*
+  rtm_ringbuffer_unref: { args: ["pointer"], returns: "void" },
+  rtm_ringbuffer_keep_data: { args: ["pointer"], returns: "void" },
   rtm_ringbuffer_data: { args: ["pointer"], returns: "pointer" },
-  rtm_ringbuffer_flush: { args: ["pointer"], returns: "void" },
+  rtm_ringbuffer_flush: { args: ["pointer"], returns: "i32" },
   rtm_ringbuffer_read_available: { args: ["pointer"], returns: "u32" },
   rtm_ringbuffer_write_available: { args: ["pointer"], returns: "u32" },
-  rtm_ringbuffer_write: { args: ["pointer", "buffer", "u32"], returns: "u32" }, // (rb, src, count) -> written
-  rtm_ringbuffer_read: { args: ["pointer", "buffer", "u32"], returns: "u32" }, // (rb, dst, count) -> read
-  rtm_ringbuffer_get_write_regions: { args: ["pointer", "u32"], returns: "u32" },
-  rtm_ringbuffer_get_read_regions: { args: ["pointer", "u32"], returns: "u32" },
+  rtm_ringbuffer_write: { args: ["pointer", "buffer", "f64", "u32"], returns: "i32" }, // (rb, src, src_bytes, count) -> written | Status
+  rtm_ringbuffer_read: { args: ["pointer", "buffer", "f64", "u32"], returns: "i32" }, // (rb, dst, dst_bytes, count) -> read | Status
+  rtm_ringbuffer_get_write_regions: { args: ["pointer", "u32"], returns: "i32" },
+  rtm_ringbuffer_get_read_regions: { args: ["pointer", "u32"], returns: "i32" },
   rtm_ringbuffer_advance_write_index: { args: ["pointer", "u32"], returns: "i32" },
   rtm_ringbuffer_advance_read_index: { args: ["pointer", "u32"], returns: "i32" },
 
   // Mixer and actions (zig/mixer.zig)
-  rtm_mixer_create: { args: ["u32", "u32", "f64", "u32"], returns: "pointer" }, // (in_ch, out_ch, fs, queue_size) -> Mixer*
+  rtm_mixer_create: { args: ["u32", "u32", "f64", "u32"], returns: "pointer" }, // (in_ch, out_ch, fs, initial_slots) -> Mixer*
   rtm_mixer_destroy: { args: ["pointer"], returns: "void" },
-  rtm_mixer_slots: { args: ["pointer"], returns: "pointer" }, // -> first action slot
-  rtm_mixer_submit: { args: ["pointer", "u32", "buffer", "pointer", "pointer"], returns: "i32" }, // (m, slot, samples?, ring?, shared?) -> 0 | SubmitError
-  rtm_sample_create: { args: ["buffer", "f64"], returns: "pointer" }, // (samples, length) -> Sample* (one reference)
-  rtm_sample_unref: { args: ["pointer"], returns: "void" },
-  rtm_mixer_release: { args: ["pointer", "u32", "buffer"], returns: "void" }, // (m, slot, record dst?)
+  rtm_mixer_header: { args: ["pointer"], returns: "pointer" },
+  rtm_mixer_request: { args: ["pointer"], returns: "pointer" },
+  rtm_mixer_add_page: { args: ["pointer"], returns: "i32" }, // -> slot count | -1
+  rtm_mixer_page: { args: ["pointer", "u32"], returns: "pointer" }, // (m, page) -> Report[LIMIT.pageSlots]
+  rtm_mixer_submit: { args: ["pointer", "u32", "buffer", "f64", "pointer", "pointer"], returns: "i32" }, // (m, slot, samples?, bytes, ring?, sample?) -> 0 | SUBMIT
   rtm_mixer_collect: { args: ["pointer"], returns: "i32" }, // -> finished slot or -1
-  rtm_mixer_process: { args: ["pointer", "buffer", "buffer", "u32", "f64", "f64", "f64", "u32"], returns: "void" }, // (m, in?, out?, frames, current, adc, dac, flags)
+  rtm_mixer_release: { args: ["pointer", "u32", "buffer", "f64"], returns: "i32" }, // (m, slot, record dst?, bytes) -> 0 | RELEASE
+  rtm_mixer_drain: { args: ["pointer"], returns: "void" },
+  rtm_mixer_process: { args: ["pointer", "buffer", "f64", "buffer", "f64", "u32", "f64", "f64", "f64", "u32"], returns: "i32" }, // (m, in?, bytes, out?, bytes, frames, current, adc, dac, flags)
+  rtm_sample_create: { args: ["buffer", "f64"], returns: "pointer" }, // (samples, bytes) -> Sample* (one reference)
+  rtm_sample_unref: { args: ["pointer"], returns: "void" },
 
   // PortAudio, devices and streams (zig/portaudio.zig, zig/stream.zig). Strings are copied into
   // a caller's buffer; those calls return the full length, or a negative PortAudio error code.
@@ -61,16 +71,16 @@ export const symbols = {
   rtm_pa_host_error_text: { args: ["buffer", "u32"], returns: "i32" }, // (dst, capacity) -> length
   rtm_pa_device_count: { args: [], returns: "i32" },
   rtm_pa_default_device: { args: ["bool"], returns: "i32" }, // (output) -> index | -1
-  rtm_pa_device_info: { args: ["i32", "buffer"], returns: "i32" }, // (index, f64[DEVICE.count])
+  rtm_pa_device_info: { args: ["i32", "buffer", "u32"], returns: "i32" }, // (index, f64[DEVICE.count], bytes)
   rtm_pa_device_name: { args: ["i32", "buffer", "u32"], returns: "i32" }, // (index, dst, capacity) -> length
   rtm_pa_host_api_count: { args: [], returns: "i32" },
   rtm_pa_default_host_api: { args: [], returns: "i32" },
-  rtm_pa_host_api_info: { args: ["i32", "buffer"], returns: "i32" }, // (index, f64[HOST_API.count])
+  rtm_pa_host_api_info: { args: ["i32", "buffer", "u32"], returns: "i32" }, // (index, f64[HOST_API.count], bytes)
   rtm_pa_host_api_name: { args: ["i32", "buffer", "u32"], returns: "i32" }, // (index, dst, capacity) -> length
-  rtm_pa_check_settings: { args: ["buffer"], returns: "i32" }, // (f64[PARAMS.count]) -> 0 | PaError
+  rtm_pa_check_settings: { args: ["buffer", "u32"], returns: "i32" }, // (f64[PARAMS.count], bytes) -> 0 | PaError
   rtm_stream_create: { args: [], returns: "pointer" }, // -> Stream* (unopened) | null
-  rtm_stream_open: { args: ["pointer", "buffer"], returns: "i32" }, // (s, f64[PARAMS.count]) -> 0 | PaError
-  rtm_stream_close: { args: ["pointer"], returns: "i32" }, // idempotent; frees the mixer
+  rtm_stream_open: { args: ["pointer", "buffer", "u32"], returns: "i32" }, // (s, f64[PARAMS.count], bytes) -> 0 | PaError
+  rtm_stream_close: { args: ["pointer"], returns: "i32" }, // idempotent; frees the mixer once PortAudio closed the stream
   rtm_stream_destroy: { args: ["pointer"], returns: "void" }, // closes if open, frees the handle
   rtm_stream_mixer: { args: ["pointer"], returns: "pointer" }, // -> Mixer* | null when closed
   rtm_stream_start: { args: ["pointer"], returns: "i32" },
@@ -80,27 +90,7 @@ export const symbols = {
   rtm_stream_is_stopped: { args: ["pointer"], returns: "i32" }, // -> 1 | 0 | PaError
   rtm_stream_time: { args: ["pointer"], returns: "f64" },
   rtm_stream_cpu_load: { args: ["pointer"], returns: "f64" },
-  rtm_stream_info: { args: ["pointer", "buffer"], returns: "i32" }, // (s, f64[STREAM_INFO.count])
-
-  // Benchmark support (zig/benchsupport.zig): references for bench/callback.ts, one block per call
-  rtm_bench_scalar_block: { args: ["buffer", "u32", "buffer", "u32", "buffer", "u32", "u32", "u32", "u32"], returns: "void" }, // (out, out_ch, src, src_ch, mapping u32[], voices, voice_stride, position, frames)
-  rtm_bench_copy_block: { args: ["buffer", "buffer", "u32", "u32", "u32", "u32", "u32"], returns: "void" }, // (out, src, src_ch, voices, voice_stride, position, frames)
-
-  // Test support (zig/selftest.zig)
-  rtm_test_ring_peer_start: { args: ["pointer", "f64", "u32"], returns: "pointer" }, // (rb, total, direction) -> Peer*
-  rtm_test_ring_peer_join: { args: ["pointer"], returns: "f64" }, // -> elements out of sequence
-  rtm_test_ring_peer_stop: { args: ["pointer"], returns: "f64" }, // stop, wait -> elements moved (then join)
-  rtm_test_mixer_driver_start: { args: ["pointer", "u32"], returns: "pointer" }, // (mixer, frames) -> Driver* (a thread running process())
-  rtm_test_mixer_driver_stop: { args: ["pointer"], returns: "f64" }, // -> blocks processed
-  rtm_test_rtcheck: { args: ["u32"], returns: "f64" }, // (op) -> LD_PRELOADed zig/rtcheck.zig counter, -1 if absent
-  // Test support for the JACK dummy server (zig/jacktest.zig)
-  rtm_test_jack_loopback: { args: ["buffer", "u32"], returns: "i32" }, // (client utf8, len) -> links | error
-  rtm_test_jack_connections: { args: ["buffer", "u32", "buffer", "u32"], returns: "i32" }, // (client, len, dst, cap) -> length
-  rtm_test_probe_create: { args: ["u32"], returns: "pointer" }, // (capacity_frames) -> Probe*
-  rtm_test_probe_open: { args: ["pointer", "buffer"], returns: "i32" }, // (probe, f64[PARAMS.count])
-  rtm_test_probe_start: { args: ["pointer"], returns: "i32" },
-  rtm_test_probe_read: { args: ["pointer", "buffer", "u32"], returns: "u32" }, // (probe, f32 dst, frames) -> frames
-  rtm_test_probe_destroy: { args: ["pointer"], returns: "void" },
+  rtm_stream_info: { args: ["pointer", "buffer", "u32"], returns: "i32" }, // (s, f64[STREAM_INFO.count], bytes)
 } as const satisfies Record<string, Signature>;
 
 type ArgType<T extends NativeType> = T extends "pointer" ? Pointer | null
@@ -113,21 +103,30 @@ type ReturnType<T extends NativeType> = T extends "void" ? void
   : number;
 type Args<A extends readonly NativeType[]> = { [K in keyof A]: A[K] extends NativeType ? ArgType<A[K]> : never };
 
-/** The library's functions, typed from the table above. */
-export type Symbols = {
-  [K in keyof typeof symbols]: (
-    ...args: Args<(typeof symbols)[K]["args"]>
-  ) => ReturnType<(typeof symbols)[K]["returns"]>;
+/** The functions of a symbol table. */
+export type SymbolsOf<T extends Record<string, Signature>> = {
+  [K in keyof T]: (...args: Args<T[K]["args"]>) => ReturnType<T[K]["returns"]>;
 };
+
+/** An opened library. */
+export interface Opened<T extends Record<string, Signature>> {
+  symbols: SymbolsOf<T>;
+  close(): void;
+}
+
+/** The library's functions, typed from the table above. */
+export type Symbols = SymbolsOf<typeof symbols>;
 
 /** What each runtime adapter provides; nothing outside `src/ffi/` knows which runtime runs. */
 export interface Runtime {
   readonly name: "bun" | "deno";
-  /** Opens the library at `path` with the table above. */
-  open(path: string): { symbols: Symbols; close(): void };
-  /** The address of a typed array's memory, for native code that keeps it beyond one call. */
-  pointerOf(view: ArrayBufferView): Pointer;
-  /** An ArrayBuffer over `byteLength` bytes of native memory at `pointer` (no copy). */
+  /** Opens the library at `path` with the table above, or with `table`. */
+  open(path: string): Opened<typeof symbols>;
+  open<T extends Record<string, Signature>>(path: string, table: T): Opened<T>;
+  /**
+   * An ArrayBuffer over `byteLength` bytes of native memory at `pointer` (no copy). Whoever frees
+   * that memory detaches the buffer first (validate.ts `takeBack`).
+   */
   view(pointer: Pointer, byteLength: number): ArrayBuffer;
   /** The address as a number, for identity checks and messages. */
   address(pointer: Pointer | null): number;

@@ -2,11 +2,13 @@
  * Test helpers for the JACK dummy server that `npm test` starts (.ci/jack.sh): a check that one
  * runs, a loopback that feeds a PortAudio client's outputs back into its inputs, and a probe
  * stream that plays a known ramp, so the loopback can be proven bit-exact. Everything goes
- * through librtmixer's test-support exports (zig/jacktest.zig), identical in Bun and Deno.
+ * through the test-support library (zig/jacktest.zig via helpers/support.ts), identical in Bun
+ * and Deno.
  */
-import { native, type Pointer, runtime } from "../../src/ffi/mod.ts";
+import { type Pointer, runtime } from "../../src/ffi/mod.ts";
 import { PARAMS } from "../../src/ffi/layout.ts";
-import { portAudio, readString } from "../../src/portaudio.ts";
+import { jackClientName, portAudio, readString } from "../../src/portaudio.ts";
+import { support } from "./support.ts";
 
 const encoder = new TextEncoder();
 
@@ -29,18 +31,16 @@ export function requireJack(): string {
  * Returns the number of loopback links.
  */
 export function loopback(client = ""): number {
-  portAudio();
-  const name = encoder.encode(client);
-  const n = native().rtm_test_jack_loopback(name, name.length);
+  const name = encoder.encode(client || jackClientName());
+  const n = support().rtm_test_jack_loopback(name, name.length);
   if (n < 0) throw new Error(`JACK loopback failed with code ${n} (see zig/jacktest.zig errorCode)`);
   return n;
 }
 
 /** Every connection of the client's ports, as "source>destination". */
 export function connections(client = ""): string[] {
-  portAudio();
-  const name = encoder.encode(client);
-  const text = readString((buf, cap) => native().rtm_test_jack_connections(name, name.length, buf, cap));
+  const name = encoder.encode(client || jackClientName());
+  const text = readString((buf, cap) => support().rtm_test_jack_connections(name, name.length, buf, cap));
   return text.split("\n").filter((l) => l !== "");
 }
 
@@ -58,7 +58,8 @@ export class Probe {
   constructor(
     options: { channels: number; sampleRate: number; blockSize: number; capacityFrames: number; latency?: number },
   ) {
-    const lib = portAudio();
+    portAudio(); // the product's PortAudio first, so that its JACK client name applies
+    const lib = support();
     this.#p = lib.rtm_test_probe_create(options.capacityFrames);
     if (this.#p === null) throw new Error("out of memory creating the probe");
     this.channels = options.channels;
@@ -70,7 +71,7 @@ export class Probe {
     p[PARAMS.sampleRate] = options.sampleRate;
     p[PARAMS.blockSize] = options.blockSize;
     p[PARAMS.queueSize] = 1;
-    const code = lib.rtm_test_probe_open(this.#p, p);
+    const code = lib.rtm_test_probe_open(this.#p, p, p.byteLength);
     if (code !== 0) {
       this.close();
       throw new Error(`probe stream did not open: PaError ${code}`);
@@ -78,19 +79,19 @@ export class Probe {
   }
 
   start(): void {
-    const code = native().rtm_test_probe_start(this.#p!);
+    const code = support().rtm_test_probe_start(this.#p!);
     if (code !== 0) throw new Error(`probe stream did not start: PaError ${code}`);
   }
 
   /** The frames captured so far, interleaved. */
   captured(maxFrames: number): Float32Array {
     const out = new Float32Array(maxFrames * this.channels);
-    const n = native().rtm_test_probe_read(this.#p!, out, maxFrames);
+    const n = support().rtm_test_probe_read(this.#p!, out, out.byteLength, maxFrames);
     return out.subarray(0, n * this.channels);
   }
 
   close(): void {
-    if (this.#p !== null) native().rtm_test_probe_destroy(this.#p);
+    if (this.#p !== null) support().rtm_test_probe_destroy(this.#p);
     this.#p = null;
   }
 }

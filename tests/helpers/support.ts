@@ -1,0 +1,51 @@
+/**
+ * librtmixer-support (zig/support.zig): what tests and benchmarks need beside the product, in a
+ * library of its own that is loaded next to the product library (from the same directory, so a
+ * RTMIXER_LIB build is paired with its own support build). It works on the product's objects:
+ * ring buffers, mixers, PortAudio's JACK client.
+ */
+import { libraryPath, type Pointer, runtime } from "../../src/ffi/mod.ts";
+import type { Signature } from "../../src/ffi/symbols.ts";
+
+const table = {
+  rtm_test_ring_peer_start: { args: ["pointer", "f64", "u32"], returns: "pointer" }, // (rb, total, direction) -> Peer*
+  rtm_test_ring_peer_join: { args: ["pointer"], returns: "f64" }, // -> elements out of sequence
+  rtm_test_ring_peer_stop: { args: ["pointer"], returns: "f64" }, // stop, wait -> elements moved (then join)
+  rtm_test_mixer_driver_start: { args: ["pointer", "u32", "buffer", "u32"], returns: "pointer" }, // (mixer, frames, product path, len) -> Driver*
+  rtm_test_mixer_driver_stop: { args: ["pointer"], returns: "f64" }, // -> blocks processed (negative: refused)
+  rtm_test_rtcheck: { args: ["u32"], returns: "f64" }, // (op) -> LD_PRELOADed zig/rtcheck.zig counter, -1 if absent
+  rtm_test_jack_loopback: { args: ["buffer", "u32"], returns: "i32" }, // (client utf8, len) -> links | error
+  rtm_test_jack_connections: { args: ["buffer", "u32", "buffer", "u32"], returns: "i32" }, // (client, len, dst, cap) -> length
+  rtm_test_probe_create: { args: ["u32"], returns: "pointer" }, // (capacity_frames) -> Probe*
+  rtm_test_probe_open: { args: ["pointer", "buffer", "u32"], returns: "i32" }, // (probe, f64[PARAMS.count], bytes)
+  rtm_test_probe_start: { args: ["pointer"], returns: "i32" },
+  rtm_test_probe_read: { args: ["pointer", "buffer", "f64", "u32"], returns: "u32" }, // (probe, f32 dst, bytes, frames) -> frames
+  rtm_test_probe_destroy: { args: ["pointer"], returns: "void" },
+  rtm_bench_scalar_block: { args: ["buffer", "u32", "buffer", "u32", "buffer", "u32", "u32", "u32", "u32"], returns: "void" }, // (out, out_ch, src, src_ch, mapping u32[], voices, voice_stride, position, frames)
+  rtm_bench_copy_block: { args: ["buffer", "buffer", "u32", "u32", "u32", "u32", "u32"], returns: "void" }, // (out, src, src_ch, voices, voice_stride, position, frames)
+} as const satisfies Record<string, Signature>;
+
+let opened: ReturnType<typeof open> | undefined;
+
+function open() {
+  const product = libraryPath();
+  const dir = product.slice(0, product.lastIndexOf("/") + 1);
+  const name = runtime.os === "windows" ? "rtmixer-support.dll" : runtime.os === "darwin" ? "librtmixer-support.dylib" : "librtmixer-support.so";
+  return runtime.open(dir + name, table).symbols;
+}
+
+/** The support library's functions (opened on first use, beside the product library). */
+export function support(): NonNullable<typeof opened> {
+  opened ??= open();
+  return opened;
+}
+
+const encoder = new TextEncoder();
+
+/** Starts a native thread that runs the product's block processing on `mixer` back to back. */
+export function startDriver(mixer: Pointer, frames: number): Pointer {
+  const path = encoder.encode(libraryPath());
+  const driver = support().rtm_test_mixer_driver_start(mixer, frames, path, path.length);
+  if (driver === null) throw new Error("the mixer driver did not start");
+  return driver;
+}

@@ -1,0 +1,119 @@
+//! librtmixer-support: what tests and benchmarks need beside the product, built from the same
+//! sources into a library of its own (the product, zig/root.zig, exports none of it). Tests load
+//! it next to librtmixer (tests/helpers/support.ts) and hand it the product's objects:
+//!
+//! - ring buffer peers: native threads on the other side of a product RingBuffer (zig/selftest.zig);
+//! - a mixer driver: a thread that runs the product's own `rtm_mixer_process` (looked up in the
+//!   loaded product library) back to back, marked for the realtime-safety interposer;
+//! - the realtime-safety interposer's counters (zig/rtcheck.zig, LD_PRELOADed);
+//! - JACK helpers: a loopback of a client's ports and a probe stream (zig/jacktest.zig);
+//! - the benchmarks' reference mixing loops (zig/benchsupport.zig).
+const std = @import("std");
+const builtin = @import("builtin");
+const RingBuffer = @import("ringbuffer.zig").RingBuffer;
+const Header = @import("mixer.zig").Header;
+const selftest = @import("selftest.zig");
+const jacktest = @import("jacktest.zig");
+const benchsupport = @import("benchsupport.zig");
+const pa = @import("portaudio.zig");
+const stream = @import("stream.zig");
+
+// ---- Ring buffer peers ---------------------------------------------------------------------------
+
+/// Starts a native thread that writes (direction 0) or reads and checks (1) `total` f64 counters.
+export fn rtm_test_ring_peer_start(rb: *RingBuffer, total: f64, direction: u32) ?*selftest.Peer {
+    if (direction > 1) return null;
+    return selftest.start(rb, total, @enumFromInt(direction));
+}
+/// Joins the thread; returns how many elements arrived out of sequence.
+export fn rtm_test_ring_peer_join(peer: *selftest.Peer) f64 {
+    return selftest.join(peer);
+}
+/// Asks the thread to stop (a reader empties the ring first) and waits; returns the elements it
+/// moved. Then join.
+export fn rtm_test_ring_peer_stop(peer: *selftest.Peer) f64 {
+    return selftest.stop(peer);
+}
+
+// ---- Mixer driver ---------------------------------------------------------------------------------
+
+/// Starts a thread that runs the product's block processing on mixer `m` back to back (blocks of
+/// `frames`), as a callback would; nothing else may process `m` until it is stopped. `product`
+/// (`len` bytes) is the path of the loaded product library, whose `rtm_mixer_process` and
+/// `rtm_mixer_header` it calls. Null on bad arguments, or if the product is not loaded.
+export fn rtm_test_mixer_driver_start(m: *anyopaque, frames: u32, product: [*]const u8, len: u32) ?*selftest.Driver {
+    if (builtin.os.tag == .windows) return null;
+    var path: [4096:0]u8 = @splat(0);
+    if (len >= path.len) return null;
+    @memcpy(path[0..len], product[0..len]);
+    // NOLOAD: the product the caller loaded, never a second copy.
+    const lib = std.c.dlopen(&path, .{ .NOW = true, .NOLOAD = true }) orelse return null;
+    const process = std.c.dlsym(lib, "rtm_mixer_process") orelse return null;
+    const header_of = std.c.dlsym(lib, "rtm_mixer_header") orelse return null;
+    const header: *const Header = @as(*const fn (*anyopaque) callconv(.c) *const Header, @ptrCast(@alignCast(header_of)))(m);
+    return selftest.driverStart(m, header, @ptrCast(@alignCast(process)), frames);
+}
+/// Stops and frees the driver; returns how many blocks it processed (negative: how many the
+/// product refused).
+export fn rtm_test_mixer_driver_stop(d: *selftest.Driver) f64 {
+    return selftest.driverStop(d);
+}
+
+/// The realtime-safety counter of the LD_PRELOADed zig/rtcheck.zig (see selftest.rtcheck).
+export fn rtm_test_rtcheck(op: u32) f64 {
+    return selftest.rtcheck(op);
+}
+
+// ---- JACK -----------------------------------------------------------------------------------------
+
+/// Connects the JACK client's own outputs to its inputs and removes all other connections of its
+/// ports. Returns the number of links, or a negative jacktest.errorCode.
+export fn rtm_test_jack_loopback(name: [*]const u8, len: u32) i32 {
+    const n = jacktest.loopback(name[0..len]) catch |e| return jacktest.errorCode(e);
+    return @intCast(n);
+}
+/// The connections of the client's ports as "source>destination" lines; returns the full length.
+export fn rtm_test_jack_connections(name: [*]const u8, len: u32, out: [*]u8, capacity: u32) i32 {
+    return jacktest.connections(name[0..len], out, capacity) catch |e| jacktest.errorCode(e);
+}
+/// A duplex stream that plays a ramp (jacktest.rampSample) and captures `capacity_frames`. It
+/// initialises PortAudio for itself (PortAudio counts its users), so that the product's own
+/// count and state stay untouched.
+export fn rtm_test_probe_create(capacity_frames: u32) ?*jacktest.Probe {
+    return jacktest.Probe.create(capacity_frames);
+}
+export fn rtm_test_probe_open(p: *jacktest.Probe, params: [*]const f64, params_bytes: u32) i32 {
+    if (params_bytes < @sizeOf(stream.Params)) return pa.err.invalid_flag;
+    return p.open(@ptrCast(params));
+}
+export fn rtm_test_probe_start(p: *jacktest.Probe) i32 {
+    return p.start();
+}
+/// Copies up to `frames` captured frames into `dst` (`dst_bytes` long); returns how many.
+export fn rtm_test_probe_read(p: *jacktest.Probe, dst: [*]f32, dst_bytes: f64, frames: u32) u32 {
+    const fit: u32 = @intFromFloat(@min(@max(dst_bytes, 0) / (4 * @as(f64, @floatFromInt(@max(p.channels, 1)))), @as(f64, frames)));
+    return p.read(dst, fit);
+}
+/// Closes (if open) and frees the probe.
+export fn rtm_test_probe_destroy(p: *jacktest.Probe) void {
+    p.destroy();
+}
+
+// ---- Benchmark references (zig/benchsupport.zig) --------------------------------------------------
+// One block per call like rtm_mixer_process. Voice v reads from `src + v * voice_stride` samples,
+// at frame `position`.
+
+/// The obvious mixer: zero `out`, add every voice through `mapping` (0-based) sample by sample.
+export fn rtm_bench_scalar_block(out: [*]f32, out_channels: u32, src: [*]const f32, src_channels: u32, mapping: [*]const u32, voices: u32, voice_stride: u32, position: u32, frames: u32) void {
+    benchsupport.scalarBlock(out, out_channels, src, src_channels, mapping, voices, voice_stride, position, frames);
+}
+/// A memcpy of each voice's samples for the block into `out`: the physical limit.
+export fn rtm_bench_copy_block(out: [*]f32, src: [*]const f32, src_channels: u32, voices: u32, voice_stride: u32, position: u32, frames: u32) void {
+    benchsupport.copyBlock(out, src, src_channels, voices, voice_stride, position, frames);
+}
+
+test {
+    std.testing.refAllDecls(@This());
+    _ = benchsupport;
+    _ = jacktest;
+}
