@@ -58,5 +58,19 @@ deno_status=$?
 read -r p f < <(node .ci/junit-count.mjs "$reports/deno.xml"); add "$p" "$f"
 [ $deno_status -ne 0 ] && [ "$f" -eq 0 ] && add 0 1
 
+echo "== Bun against the library built with Zig's safety checks (-Doptimize=safe)"
+# The same suite once more, on a build where every out-of-bounds access, bad cast, integer
+# overflow or misaligned pointer in the native code panics with a trace instead of corrupting
+# memory. Child processes inherit RTMIXER_LIB, so examples and benchmarks run on it too.
+if "$ZIG" build -Doptimize=safe -p zig-out/safe; then
+  RTMIXER_LIB="$ROOT/zig-out/safe/lib/librtmixer.so" \
+    "$BUN" test --timeout 120000 --reporter=junit --reporter-outfile="$reports/bun-safe.xml" "$@"
+  safe_status=$?
+  read -r p f < <(node .ci/junit-count.mjs "$reports/bun-safe.xml"); add "$p" "$f"
+  [ $safe_status -ne 0 ] && [ "$f" -eq 0 ] && add 0 1
+else
+  echo "the safety-checked library did not build"; add 0 1
+fi
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

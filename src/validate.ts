@@ -210,7 +210,12 @@ export function describe(value: unknown): string {
     if (proto === null) return "an object with a null prototype";
     const ctor = Object.getOwnPropertyDescriptor(proto, "constructor")?.value;
     const ctorName = typeof ctor === "function" ? Object.getOwnPropertyDescriptor(ctor, "name")?.value : undefined;
-    return typeof ctorName === "string" && ctorName !== "" ? `a ${ctorName}` : "an object";
+    if (typeof ctorName !== "string" || ctorName === "") return "an object";
+    // Real typed arrays and buffers were recognised above: this only looks like one.
+    if (/^(?:(?:Big)?(?:Int|Uint|Float)\d+(?:Clamped)?Array|ArrayBuffer|SharedArrayBuffer|DataView)$/.test(ctorName)) {
+      return `an imitation of a ${ctorName} (a Proxy, or an object made from its prototype), not a real one`;
+    }
+    return `a ${ctorName}`;
   } catch {
     return "an object";
   }

@@ -1,7 +1,9 @@
 // Fuzzing: random sequences of public calls on a running MixerAndRecorder (JACK dummy server),
 // with valid and invalid arguments: wrong types, NaN, negative and huge numbers, unknown option
 // keys, an action of another stream, a disposed ring buffer, calls while stopped, a stream closed
-// and reopened. After every step: the process is alive (implicitly), any error is one of the
+// and reopened; and hostile ones: typed arrays whose length lies, Proxies, null prototypes,
+// detached buffers, options whose getters close the stream, dispose a ring or detach the buffer
+// being passed, record targets transferred while they record, rings used from both sides. After every step: the process is alive (implicitly), any error is one of the
 // documented classes with a message naming the argument, and `stream.actions` equals a model
 // (the actions submitted and not yet finished; every action that left it has a real outcome).
 //
@@ -38,11 +40,19 @@ const bufferArb: fc.Arbitrary<Pick> = fc.oneof(
   { weight: 16, arbitrary: fc.integer({ min: 0, max: 800 }).map((n) => ({ make: "f32", n })) },
   { weight: 1, arbitrary: fc.constantFrom("f64", "array", "string", "null", "arraybuffer").map((make) => ({ make })) },
   { weight: 1, arbitrary: fc.integer({ min: 1, max: 9 }).map((n) => ({ make: "f32", n: 2 * n + 1 })) },
+  // Hostile: a lying length, a Proxy, a null prototype, a fake, detached memory; and shared memory (valid).
+  { weight: 3, arbitrary: fc.integer({ min: 0, max: 400 }).map((n) => ({ make: "liar", n })) },
+  { weight: 2, arbitrary: fc.constantFrom("proxy", "nullproto", "fake", "detached").map((make) => ({ make, n: 64 })) },
+  { weight: 1, arbitrary: fc.integer({ min: 0, max: 400 }).map((n) => ({ make: "shared", n })) },
 );
 const channelsArb: fc.Arbitrary<Pick> = fc.oneof(
   { weight: 12, arbitrary: fc.constantFrom<unknown>(1, 2, [1, 2], [2, 1], [2], [1, 1]).map((v) => ({ v })) },
   { weight: 1, arbitrary: fc.constantFrom<unknown>(0, 3, -1, NaN, 1.5, "2", null, [], [0], [3], [1, "2"], undefined).map((v) => ({ v })) },
+  { weight: 1, arbitrary: fc.constantFrom("proxyChannels", "closingChannels").map((make) => ({ make })) },
 );
+/** Options whose getters do something hostile while the library reads them. */
+const hostileOptionsArb: fc.Arbitrary<Pick> = fc.constantFrom("closing", "disposing", "detaching", "throwing", "nullproto")
+  .map((make) => ({ make: `${make}Options` }));
 /** A start or time: relative to now (negative: in the past), or a raw (often invalid) value. */
 const whenArb = (unit: "frame" | "time"): fc.Arbitrary<Pick> =>
   fc.oneof(
@@ -62,6 +72,7 @@ const optionsArb = (keys: "start" | "time"): fc.Arbitrary<unknown> =>
     },
     { weight: 1, arbitrary: fc.record({ [keys]: whenArb("time") }) },
     { weight: 1, arbitrary: fc.constantFrom<unknown>(null, "now", 5, { startTime: 1 }, { frame: 1, time: 1 }).map((v) => ({ v })) },
+    { weight: 2, arbitrary: hostileOptionsArb },
   );
 /** An action: one of this run's (by index), one of another stream, or not an action at all. */
 const actionArb: fc.Arbitrary<Pick> = fc.oneof(
@@ -93,6 +104,8 @@ const stepArb = fc.oneof(
   { weight: 1, arbitrary: fc.constant({ op: "reopen" }) },
   // Valid actions, many at once: more than the stream's queueSize, which limits nothing.
   { weight: 1, arbitrary: fc.record({ op: fc.constant("burst"), n: fc.integer({ min: 1, max: 80 }) }) },
+  // Detaching between calls: transfer the buffer of an action that is recording into it.
+  { weight: 2, arbitrary: fc.record({ op: fc.constant("transferRecorded"), n: fc.nat() }) },
 );
 type Step = { op: string } & Record<string, unknown>;
 
@@ -114,6 +127,21 @@ const NAMES: Record<string, string[]> = {
 
 // ---- One run ------------------------------------------------------------------------------------
 
+/** A Float32Array whose own length getters lie (huge), and throw if asked twice. */
+class Liar extends Float32Array {
+  #asked = 0;
+  override get length(): number {
+    if (this.#asked++ > 0) throw new Error("length asked twice");
+    return 1e9;
+  }
+  override get byteLength(): number {
+    return 4e9;
+  }
+}
+
+/** The run whose step is running (hostile getters reach it). */
+let run: Run;
+
 class Run {
   stream!: MixerAndRecorder;
   /** The model: every action submitted on the current stream and not yet seen finished. */
@@ -121,6 +149,8 @@ class Run {
   actions: Action[] = [];
   previous: Action[] = [];
   rings: RingBuffer[] = [];
+  /** Record actions whose buffer was transferred while they recorded: they must end "failed". */
+  transferred = new Set<Action>();
   foreign: Action;
   counts: Record<string, number>;
   waits: Promise<unknown>[] = [];
@@ -137,6 +167,23 @@ class Run {
     this.model.clear();
     this.previous = this.actions;
     this.actions = [];
+  }
+
+  /** The buffer argument of the step running now (options getters may detach it). */
+  current: unknown;
+
+  /** A getter closes the stream in the middle of a call: the run carries on with a new one. */
+  closeNow(): void {
+    if (!this.stream.closed) this.stream.close();
+  }
+
+  detachCurrent(): void {
+    try {
+      const b = this.current as Float32Array;
+      if (!(b.buffer instanceof SharedArrayBuffer) && !b.buffer.detached) b.buffer.transfer();
+    } catch {
+      // Not a real typed array (a fake, a Proxy): nothing to detach.
+    }
   }
 
   value(p: unknown): unknown {
@@ -174,6 +221,38 @@ class Run {
         case "ring":
           if (this.rings.length === 0) this.rings.push(new RingBuffer(8, 256));
           return this.rings[n % this.rings.length];
+        case "liar": {
+          // Its real length is n; its own getters claim far more, and throw on a second look.
+          const a = new Liar(n).fill(0.01);
+          return a;
+        }
+        case "proxy":
+          return new Proxy(new Float32Array(n).fill(0.01), {});
+        case "nullproto":
+          return Object.setPrototypeOf(new Float32Array(n), null);
+        case "fake":
+          return Object.create(Float32Array.prototype);
+        case "detached": {
+          const a = new Float32Array(n);
+          a.buffer.transfer();
+          return a;
+        }
+        case "shared":
+          return new Float32Array(new SharedArrayBuffer(4 * n)).fill(0.01);
+        case "proxyChannels":
+          return new Proxy([1, 2], {});
+        case "closingChannels":
+          return new Proxy([1, 2], { get: (t, k) => (k === "length" && this.closeNow(), Reflect.get(t, k)) });
+        case "closingOptions":
+          return { get startFrame() { run.closeNow(); return undefined; } };
+        case "disposingOptions":
+          return { get allowBelated() { for (const r of run.rings) r[Symbol.dispose](); return true; } };
+        case "detachingOptions":
+          return { get allowBelated() { run.detachCurrent(); return true; } };
+        case "throwingOptions":
+          return { get allowBelated(): boolean { throw new RangeError("allowBelated: a getter threw"); } };
+        case "nullprotoOptions":
+          return Object.assign(Object.create(null), { allowBelated: true });
       }
     }
     // An options record: each key's pick becomes its value; absent keys stay absent.
@@ -184,15 +263,29 @@ class Run {
   async step(s: Step): Promise<unknown> {
     const m = this.stream;
     const a = (k: string) => this.value(s[k]);
+    // eslint-disable-next-line @typescript-eslint/no-this-alias
+    run = this;
     try {
       let submitted: Action | undefined;
       switch (s.op) {
         case "playBuffer":
-          submitted = m.playBuffer(a("buffer") as Float32Array, a("channels") as number, a("options") as never);
+          this.current = a("buffer");
+          submitted = m.playBuffer(this.current as Float32Array, a("channels") as number, a("options") as never);
           break;
         case "recordBuffer":
-          submitted = m.recordBuffer(a("buffer") as Float32Array, a("channels") as number, a("options") as never);
+          this.current = a("buffer");
+          submitted = m.recordBuffer(this.current as Float32Array, a("channels") as number, a("options") as never);
           break;
+        case "transferRecorded": {
+          const recording = this.actions.filter((x) => x.type === 2 && !x.finished);
+          const target = recording[(s.n as number) % Math.max(recording.length, 1)];
+          const memory = target?.buffer?.buffer;
+          if (target && memory instanceof ArrayBuffer && !memory.detached) {
+            memory.transfer();
+            this.transferred.add(target);
+          }
+          break;
+        }
         case "playRingBuffer":
           submitted = m.playRingBuffer(a("ring") as RingBuffer, a("options") as never);
           break;
@@ -261,6 +354,13 @@ class Run {
     }
   }
 
+  /** A getter closed the stream during the step: every action of it has ended; go on with a new one. */
+  reopenIfClosed(): void {
+    if (!this.stream.closed) return;
+    this.closed();
+    this.open();
+  }
+
   /** The model check: `stream.actions` is exactly the submitted, unfinished actions. */
   check(): void {
     const actual = new Set(this.stream.actions); // collects finished ones first
@@ -269,6 +369,7 @@ class Run {
       if (actual.has(x)) continue;
       expect(x.finished).toBe(true);
       this.model.delete(x);
+      if (this.transferred.has(x)) this.checkTransferred(x);
       expect(x.outcome).not.toBe("pending");
       this.counts[x.outcome] = (this.counts[x.outcome] ?? 0) + 1;
     }
@@ -276,10 +377,20 @@ class Run {
     for (const x of actual) expect(this.model.has(x)).toBe(true);
   }
 
+  /** A record target transferred while recording: the action failed, naming buffer, and kept the frames. */
+  checkTransferred(x: Action): void {
+    this.transferred.delete(x);
+    expect(x.outcome).toBe("failed");
+    expect(x.error).toBeInstanceOf(TypeError);
+    expect(x.error!.message).toMatch(/^buffer was detached/);
+    expect(x.recording!.length).toBe(x.doneFrames * x.channels);
+  }
+
   /** Closing ends everything in flight ("aborted", or what came back first): none is pending. */
   closed(): void {
     for (const x of this.model) {
       if (!x.finished || x.outcome === "pending") throw new Error(`an action survived close: ${x.outcome}`);
+      if (this.transferred.has(x) && x.outcome !== "aborted") this.checkTransferred(x);
       this.counts[x.outcome] = (this.counts[x.outcome] ?? 0) + 1;
     }
     this.model.clear();
@@ -298,6 +409,8 @@ function checkError(op: string, e: unknown, inFlight: number): void {
     e instanceof PortAudioError;
   if (!documented) throw new Error(`${op} threw an undocumented ${(e as Error)?.name}: ${(e as Error)?.message}`, { cause: e });
   if (e instanceof StreamClosedError || e instanceof PortAudioError) return;
+  // A getter closed the stream while the call read its arguments: a state error, not a bad one.
+  if (e instanceof TypeError && /^the stream is closed$|^stream is closed$/.test(e.message)) return;
   const names = NAMES[op];
   if (!names) throw new Error(`${op} threw ${(e as Error).name}: ${(e as Error).message}`);
   const named = names.some((n) => new RegExp(`\\b${n}\\b`).test((e as Error).message));
@@ -316,11 +429,12 @@ describe("fuzz", () => {
     try {
       await fc.assert(
         fc.asyncProperty(fc.array(stepArb, { minLength: STEPS, maxLength: STEPS }), async (plan) => {
-          const run = new Run(foreign, counts);
+          run = new Run(foreign, counts);
           try {
             for (const s of plan as Step[]) {
               const error = await run.step(s);
               steps++;
+              run.reopenIfClosed();
               if (error !== undefined) {
                 errors[(error as Error).name] = (errors[(error as Error).name] ?? 0) + 1;
                 // In flight as the engine saw it when it refused (nothing collected since).
@@ -342,7 +456,7 @@ describe("fuzz", () => {
       );
     }
     // The runs reached every ending and refused bad input of every documented kind.
-    for (const o of ["done", "belated", "cancelled", "ringEnded", "targetFinished", "aborted"]) {
+    for (const o of ["done", "belated", "cancelled", "ringEnded", "targetFinished", "aborted", "failed"]) {
       expect({ [o]: (counts[o] ?? 0) > 0 }).toEqual({ [o]: true });
     }
     for (const name of ["TypeError", "RangeError"]) expect({ [name]: (errors[name] ?? 0) > 0 }).toEqual({ [name]: true });
