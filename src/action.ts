@@ -123,8 +123,6 @@ export let actionInternals: {
   serial(a: Action): number;
   /** The callback returned it (or the stream closed): freeze its fields. */
   finish(a: Action, ending: Ending): void;
-  /** Calls `fn` once it has finished. */
-  onFinish(a: Action, fn: () => void): void;
 };
 
 /** One request to the callback. Returned by `playBuffer`, `recordBuffer`, `cancel`, ... */
@@ -154,7 +152,6 @@ export class Action {
   readonly #owner: ActionOwner;
   #report: ReportView | null;
   #final: Final | null = null;
-  #waiters: (() => void)[] = [];
 
   /** @internal Created by streams only. */
   constructor(
@@ -199,10 +196,6 @@ export class Action {
         return a.#final !== null || r === null ? 0 : r.u32[2 * r.at + REPORT.serialU32];
       },
       finish: (a, ending) => a.#finish(ending),
-      onFinish(a, fn) {
-        if (a.#final) fn();
-        else a.#waiters.push(fn);
-      },
     };
   }
 
@@ -281,6 +274,5 @@ export class Action {
       recording: ending.recording,
     };
     this.#report = null;
-    for (const w of this.#waiters.splice(0)) w();
   }
 }
