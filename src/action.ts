@@ -123,6 +123,8 @@ export let actionInternals: {
   serial(a: Action): number;
   /** The callback returned it (or the stream closed): freeze its fields. */
   finish(a: Action, ending: Ending): void;
+  /** How it ended (after collecting what has finished), or undefined while pending. */
+  outcome(a: Action): ActionOutcome | undefined;
 };
 
 /** One request to the callback. Returned by `playBuffer`, `recordBuffer`, `cancel`, ... */
@@ -196,6 +198,7 @@ export class Action {
         return a.#final !== null || r === null ? 0 : r.u32[2 * r.at + REPORT.serialU32];
       },
       finish: (a, ending) => a.#finish(ending),
+      outcome: (a) => a.#settled()?.outcome,
     };
   }
 

@@ -220,7 +220,7 @@ export function perKind<T>(
   value: unknown,
   one: (name: string, x: unknown) => T,
 ): [T | undefined, T | undefined] {
-  if (Array.isArray(value)) {
+  if (v.isArray(name, value)) {
     const pair = v.list(name, value, LIMIT.channelsMax);
     if (pair.length !== 2) {
       throw new TypeError(`${name} must be a single value or an [input, output] pair, got an array of ${pair.length}`);

@@ -98,10 +98,12 @@ export class Engine implements ActionOwner {
   readonly #keepAlive: object;
   readonly #header: Views;
   readonly #request: Views;
-  readonly #pages: Views[] = [];
-  #free: number[] = [];
-  #inFlight: (InFlight | undefined)[] = [];
-  #active = new Set<Action>();
+  // Bookkeeping in Maps and a typed array, not in growing plain arrays: an index accessor that
+  // someone put on Array.prototype would intercept stores into an array's holes.
+  readonly #pages = new Map<number, Views>();
+  readonly #free = new SlotStack();
+  readonly #inFlight = new Map<number, InFlight>();
+  readonly #active = new Set<Action>();
   #closed = false;
   /** Why the callback will never run again although the stream is open (its host ended it). */
   #failed: string | undefined;
@@ -154,10 +156,10 @@ export class Engine implements ActionOwner {
     return readStats(this.#header.f64, HEADER.statsF64);
   }
 
-  /** The actions in flight; finished ones are collected first. */
+  /** The actions in flight, as a new Set; finished ones are collected first. */
   get actions(): ReadonlySet<Action> {
     this.collect();
-    return this.#active;
+    return new Set(this.#active);
   }
 
   /** Whether close() has run. */
@@ -240,11 +242,12 @@ export class Engine implements ActionOwner {
         : this.#failed !== undefined
         ? `the stream stopped before the action finished: ${this.#failed}`
         : undefined;
+      // The Actions' own state, not their properties (which the caller could shadow).
       const pending = action !== undefined ? [action as Action] : [...this.#active];
-      const unfinished = pending.filter((a) => !a.finished);
-      if (unfinished.length === 0) {
+      const outcomes = pending.map((a) => actionInternals.outcome(a));
+      if (!outcomes.includes(undefined)) {
         // Waiting for everything on a closed or failed stream: it cannot have finished normally.
-        if (pending.some((a) => a.outcome === "aborted") || (action === undefined && ended !== undefined)) {
+        if (outcomes.includes("aborted") || (action === undefined && ended !== undefined)) {
           throw new StreamClosedError(ended ?? "the stream was closed before the action finished");
         }
         return;
@@ -272,7 +275,9 @@ export class Engine implements ActionOwner {
     if (this.#closed) return;
     this.#drain();
     this.#closed = true;
-    for (const views of [this.#header, this.#request, ...this.#pages]) v.takeBack(views.buffer);
+    v.takeBack(this.#header.buffer);
+    v.takeBack(this.#request.buffer);
+    for (const views of this.#pages.values()) v.takeBack(views.buffer);
   }
 
   /**
@@ -282,11 +287,8 @@ export class Engine implements ActionOwner {
    */
   abandon(): void {
     if (this.#closed) return;
-    for (const [slot, entry] of this.#inFlight.entries()) {
-      if (!entry) continue;
-      actionInternals.finish(entry.action, { aborted: true });
-      this.#inFlight[slot] = undefined;
-    }
+    for (const entry of this.#inFlight.values()) actionInternals.finish(entry.action, { aborted: true });
+    this.#inFlight.clear();
     this.#active.clear();
     this.#closed = true;
   }
@@ -315,14 +317,17 @@ export class Engine implements ActionOwner {
    * `input`/`output` are read already (validate.ts `memory`); both checked here against the
    * frames, and again by native code.
    */
-  process(input: v.Memory | null, output: v.Memory | null, frames: number, time: number, statusFlags: number): void {
+  process(input: Float32Array | null, output: Float32Array | null, frames: number, time: number, statusFlags: number): void {
     this.#assertUsable();
+    // Read here, not taken as read: nothing the caller hands over is trusted.
+    const inMemory = input === null ? null : v.float32("buffers.input", input);
+    const outMemory = output === null ? null : v.float32("buffers.output", output);
     const status = native().rtm_mixer_process(
       this.#mixer,
-      input?.view ?? null,
-      input?.byteLength ?? 0,
-      output?.view ?? null,
-      output?.byteLength ?? 0,
+      inMemory?.view ?? null,
+      inMemory?.byteLength ?? 0,
+      outMemory?.view ?? null,
+      outMemory?.byteLength ?? 0,
       frames,
       time,
       time,
@@ -349,7 +354,7 @@ export class Engine implements ActionOwner {
   }
 
   #release(slot: number, aborted: boolean): void {
-    const entry = this.#inFlight[slot]!;
+    const entry = this.#inFlight.get(slot)!;
     const { action, destination, channels } = entry;
     const lib = native();
     const ending: Ending = { aborted };
@@ -361,7 +366,7 @@ export class Engine implements ActionOwner {
         status = lib.rtm_mixer_release(this.#mixer, slot, destination.view, destination.byteLength);
         ending.recording = destination.view as Float32Array;
       } else {
-        const page = this.#pages[Math.floor(slot / LIMIT.pageSlots)];
+        const page = this.#pages.get(Math.floor(slot / LIMIT.pageSlots))!;
         const done = page.f64[(slot % LIMIT.pageSlots) * (REPORT.bytes / 8) + REPORT.doneFramesF64];
         const recording = new Float32Array(done * channels);
         status = lib.rtm_mixer_release(this.#mixer, slot, recording, recording.byteLength);
@@ -376,7 +381,7 @@ export class Engine implements ActionOwner {
     }
     if (status !== RELEASE.ok) throw new Error(`internal error: the mixer refused to release slot ${slot} (${status})`);
     actionInternals.finish(action, ending);
-    this.#inFlight[slot] = undefined;
+    this.#inFlight.delete(slot);
     this.#free.push(slot);
     this.#active.delete(action);
   }
@@ -421,7 +426,7 @@ export class Engine implements ActionOwner {
     const list = v.list(name, channels, LIMIT.mappingMax);
     if (streamChannels === 0) throw new TypeError(`this stream has no ${direction} channels`);
     if (list.length === 0) throw new RangeError(`${name} must list 1 to ${LIMIT.mappingMax} channels, got none`);
-    list.forEach((c, i) => v.integer(`${name}[${i}] (1-based channel number)`, c, 1, streamChannels));
+    for (let i = 0; i < list.length; i++) v.integer(`${name}[${i}] (1-based channel number)`, list[i], 1, streamChannels);
     return list as number[];
   }
 
@@ -451,8 +456,8 @@ export class Engine implements ActionOwner {
       // (0 for a target known to have finished matches nothing).
       u32[REQUEST.targetSlotU32] = 0;
       u32[REQUEST.targetSerialU32] = 0;
-      for (const [targetSlot, entry] of this.#inFlight.entries()) {
-        if (entry?.action === payload.target) {
+      for (const [targetSlot, entry] of this.#inFlight) {
+        if (entry.action === payload.target) {
           u32[REQUEST.targetSlotU32] = targetSlot;
           u32[REQUEST.targetSerialU32] = actionInternals.serial(payload.target);
           break;
@@ -464,7 +469,7 @@ export class Engine implements ActionOwner {
       this.#free.push(slot);
       throw submitError(status, frames, mapping.length);
     }
-    const page = this.#pages[Math.floor(slot / LIMIT.pageSlots)];
+    const page = this.#pages.get(Math.floor(slot / LIMIT.pageSlots))!;
     const report: ReportView = { f64: page.f64, u32: page.u32, at: (slot % LIMIT.pageSlots) * (REPORT.bytes / 8) };
     const action = new Action(this, report, {
       type,
@@ -475,7 +480,7 @@ export class Engine implements ActionOwner {
       mapping,
       ...payload,
     });
-    this.#inFlight[slot] = { action, payload, destination, channels: mapping.length };
+    this.#inFlight.set(slot, { action, payload, destination, channels: mapping.length });
     this.#active.add(action);
     return action;
   }
@@ -487,16 +492,40 @@ export class Engine implements ActionOwner {
       const lib = native();
       const count = lib.rtm_mixer_add_page(this.#mixer);
       if (count < 0) throw new RangeError("out of native memory for more actions in flight");
-      this.#mapPage(lib.rtm_mixer_page(this.#mixer, this.#pages.length)!);
+      this.#mapPage(lib.rtm_mixer_page(this.#mixer, this.#pages.size)!);
     }
-    return this.#free.pop()!;
+    return this.#free.pop();
   }
 
   #mapPage(pointer: Pointer): void {
-    const first = this.#pages.length * LIMIT.pageSlots;
-    this.#pages.push(viewsOf(pointer, LIMIT.pageSlots * REPORT.bytes));
+    const page = this.#pages.size;
+    this.#pages.set(page, viewsOf(pointer, LIMIT.pageSlots * REPORT.bytes));
     // Lowest slots first out of the stack.
-    for (let i = LIMIT.pageSlots - 1; i >= 0; i--) this.#free.push(first + i);
+    for (let i = LIMIT.pageSlots - 1; i >= 0; i--) this.#free.push(page * LIMIT.pageSlots + i);
+  }
+}
+
+/** A stack of free slot numbers in a typed array (which nothing on Array.prototype reaches). */
+class SlotStack {
+  #items = new Uint32Array(LIMIT.pageSlots);
+  #length = 0;
+
+  get length(): number {
+    return this.#length;
+  }
+
+  push(slot: number): void {
+    if (this.#length === this.#items.length) {
+      const grown = new Uint32Array(this.#items.length * 2);
+      grown.set(this.#items);
+      this.#items = grown;
+    }
+    this.#items[this.#length++] = slot;
+  }
+
+  /** The last slot pushed; the caller made sure there is one. */
+  pop(): number {
+    return this.#items[--this.#length];
   }
 }
 

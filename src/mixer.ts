@@ -7,7 +7,7 @@ import { Engine, type StartOptions, type TimeOptions, type WaitOptions } from ".
 import type { RingBuffer } from "./ringbuffer.ts";
 import type { Sample } from "./sample.ts";
 import * as v from "./validate.ts";
-import { Stream, type StreamKind, type StreamOptions } from "./stream.ts";
+import { Stream, streamInternals, type StreamKind, type StreamOptions } from "./stream.ts";
 
 /** How long a stream must look ended by its host before it counts as such (see #hostEnded). */
 const ENDED_AFTER_MS = 200;
@@ -21,27 +21,31 @@ export interface RingBufferOptions extends StartOptions {
   channels?: Channels;
 }
 
+/** A stream's engine (private to the stream classes: a subclass cannot reach or replace it). */
+let engineOf: (s: ActionStream) => Engine;
+
 /** What all three stream classes share: actions in flight, cancel, stats, wait, the frame clock. */
 export abstract class ActionStream extends Stream {
-  /** @internal */
-  protected readonly engine: Engine;
+  readonly #engine: Engine;
 
   /** Opens a stream of `kind` with the action engine on its callback (not started). */
   constructor(kind: StreamKind, options: StreamOptions | undefined) {
     super(kind, options);
-    const channels = this.channels;
-    const [inputs, outputs] = kind === "duplex"
-      ? channels as [number, number]
-      : kind === "input"
-      ? [channels as number, 0]
-      : [0, channels as number];
-    this.engine = new Engine(this.mixerPointer, inputs, outputs, this.nativeOwner, () => this.#hostEnded());
+    const [inputs, outputs] = streamInternals.channels(this);
+    const engine = new Engine(streamInternals.mixer(this), inputs, outputs, streamInternals.owner(this), () => this.#hostEnded());
+    this.#engine = engine;
+    streamInternals.onClose(this, (stopped) => (stopped ? engine.close() : engine.abandon()));
   }
+
+  static {
+    engineOf = (s) => s.#engine;
+  }
+
 
   /** The actions in flight (finished ones are collected first). */
   get actions(): ReadonlySet<Action> {
     this.assertOpen();
-    return this.engine.actions;
+    return this.#engine.actions;
   }
 
   /**
@@ -50,7 +54,7 @@ export abstract class ActionStream extends Stream {
    */
   get frameTime(): number {
     this.assertOpen();
-    return this.engine.frameTime;
+    return this.#engine.frameTime;
   }
 
   /**
@@ -61,14 +65,14 @@ export abstract class ActionStream extends Stream {
   frameAt(time: number, direction?: "input" | "output"): number {
     this.assertOpen();
     v.finite("time", time);
-    return this.#direction(direction) === "input" ? this.engine.inputFrameAt(time) : this.engine.outputFrameAt(time);
+    return this.#direction(direction) === "input" ? this.#engine.inputFrameAt(time) : this.#engine.outputFrameAt(time);
   }
 
   /** The stream time at which `frame` is played (`"output"`) or was captured (`"input"`). */
   timeAt(frame: number, direction?: "input" | "output"): number {
     this.assertOpen();
     v.finite("frame", frame);
-    return this.#direction(direction) === "input" ? this.engine.inputTimeAt(frame) : this.engine.outputTimeAt(frame);
+    return this.#direction(direction) === "input" ? this.#engine.inputTimeAt(frame) : this.#engine.outputTimeAt(frame);
   }
 
   #direction(direction: unknown): "input" | "output" {
@@ -76,7 +80,7 @@ export abstract class ActionStream extends Stream {
     if (direction !== "input" && direction !== "output") {
       throw new TypeError(`direction must be "input" or "output", got ${v.describe(direction)}`);
     }
-    if ((direction === "input" ? this.engine.inputChannels : this.engine.outputChannels) === 0) {
+    if ((direction === "input" ? this.#engine.inputChannels : this.#engine.outputChannels) === 0) {
       throw new TypeError(`this stream has no ${direction}`);
     }
     return direction;
@@ -89,13 +93,13 @@ export abstract class ActionStream extends Stream {
    */
   cancel(action: Action, options?: TimeOptions): Action {
     this.assertOpen();
-    return this.engine.cancel(action, options);
+    return this.#engine.cancel(action, options);
   }
 
   /** Fetches the stream's over-/underflow statistics and resets them, at `time`. */
   fetchAndResetStats(options?: TimeOptions): Action {
     this.assertOpen();
-    return this.engine.fetchAndResetStats(options);
+    return this.#engine.fetchAndResetStats(options);
   }
 
   /**
@@ -104,7 +108,7 @@ export abstract class ActionStream extends Stream {
    */
   wait(action?: Action, options?: WaitOptions): Promise<void> {
     this.assertOpen();
-    return this.engine.wait(action, options);
+    return this.#engine.wait(action, options);
   }
 
   /** When the stream was first seen neither active nor stopped (see {@link #hostEnded}). */
@@ -132,11 +136,7 @@ export abstract class ActionStream extends Stream {
     return "the audio host ended it (for JACK: the server quit)";
   }
 
-  /** @ignore Takes back the actions in flight as the stream closes. */
-  protected override callbackStopped(stopped: boolean): void {
-    if (stopped) this.engine.close();
-    else this.engine.abandon();
-  }
+
 }
 
 /**
@@ -166,13 +166,13 @@ export class Mixer extends ActionStream {
    */
   playBuffer(buffer: Float32Array | Sample, channels: Channels, options?: StartOptions): Action {
     this.assertOpen();
-    return this.engine.playBuffer(buffer, channels, options);
+    return engineOf(this).playBuffer(buffer, channels, options);
   }
 
   /** Plays what is written into `ringBuffer` (elements of channels × 4 bytes) until it runs dry. */
   playRingBuffer(ringBuffer: RingBuffer, options?: RingBufferOptions): Action {
     this.assertOpen();
-    return this.engine.playRingBuffer(ringBuffer, options);
+    return engineOf(this).playRingBuffer(ringBuffer, options);
   }
 }
 
@@ -190,13 +190,13 @@ export class Recorder extends ActionStream {
    */
   recordBuffer(buffer: Float32Array, channels: Channels, options?: StartOptions): Action {
     this.assertOpen();
-    return this.engine.recordBuffer(buffer, channels, options);
+    return engineOf(this).recordBuffer(buffer, channels, options);
   }
 
   /** Records into `ringBuffer` (elements of channels × 4 bytes) until it is full. */
   recordRingBuffer(ringBuffer: RingBuffer, options?: RingBufferOptions): Action {
     this.assertOpen();
-    return this.engine.recordRingBuffer(ringBuffer, options);
+    return engineOf(this).recordRingBuffer(ringBuffer, options);
   }
 }
 
@@ -216,12 +216,12 @@ export class MixerAndRecorder extends Mixer {
   /** See {@link Recorder.recordBuffer}. */
   recordBuffer(buffer: Float32Array, channels: Channels, options?: StartOptions): Action {
     this.assertOpen();
-    return this.engine.recordBuffer(buffer, channels, options);
+    return engineOf(this).recordBuffer(buffer, channels, options);
   }
 
   /** See {@link Recorder.recordRingBuffer}. */
   recordRingBuffer(ringBuffer: RingBuffer, options?: RingBufferOptions): Action {
     this.assertOpen();
-    return this.engine.recordRingBuffer(ringBuffer, options);
+    return engineOf(this).recordRingBuffer(ringBuffer, options);
   }
 }

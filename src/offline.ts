@@ -36,6 +36,11 @@ export interface ProcessBuffers {
 const OPTION_NAMES = ["inputChannels", "outputChannels", "sampleRate", "queueSize"];
 const BUFFER_NAMES = ["input", "output", "statusFlags"];
 
+/** Whether two memories share bytes. */
+function overlap(a: v.Memory, b: v.Memory): boolean {
+  return a.buffer === b.buffer && a.byteOffset < b.byteOffset + b.byteLength && b.byteOffset < a.byteOffset + a.byteLength;
+}
+
 /** Frees a native mixer that nothing (no OfflineMixer, no Action of it) reaches any more. */
 const registry = new FinalizationRegistry<Pointer>((mixer) => native().rtm_mixer_destroy(mixer));
 
@@ -154,16 +159,19 @@ export class OfflineMixer {
       }
       return m;
     };
-    const input = memory("input", b.input, engine.inputChannels);
+    let input = memory("input", b.input, engine.inputChannels);
     const output = memory("output", b.output, engine.outputChannels);
+    // The block's output is cleared before anything is recorded: input in the same memory is
+    // recorded as given, from a copy.
+    if (input && output && overlap(input, output)) {
+      input = v.float32("buffers.input", (input.view as Float32Array).slice(0, frames * engine.inputChannels));
+    }
     // The callback always gets a buffer for each direction that has channels.
-    const scratch = (channels: number) => {
-      const a = new Float32Array(frames * channels);
-      return v.float32("scratch", a);
-    };
+    const view = (m: v.Memory | null, channels: number) =>
+      m ? m.view as Float32Array : channels > 0 ? new Float32Array(frames * channels) : null;
     engine.process(
-      input ?? (engine.inputChannels > 0 ? scratch(engine.inputChannels) : null),
-      output ?? (engine.outputChannels > 0 ? scratch(engine.outputChannels) : null),
+      view(input, engine.inputChannels),
+      view(output, engine.outputChannels),
       frames,
       engine.frameTime / this.sampleRate,
       flags,

@@ -97,6 +97,25 @@ const running = new Set<Stream>();
  */
 const registry = new FinalizationRegistry<Pointer>((handle) => native().rtm_stream_destroy(handle));
 
+/** What the stream classes of this package reach in a Stream, beyond its public API. */
+export let streamInternals: {
+  /** The native Mixer that the callback feeds (zig/mixer.zig); throws once closed. */
+  mixer(s: Stream): Pointer;
+  /**
+   * The object whose collection closes and frees the native stream: whatever uses the stream's
+   * native memory (the engine, and through it every Action) holds it.
+   */
+  owner(s: Stream): object;
+  /** [input, output] channel counts. */
+  channels(s: Stream): [number, number];
+  /**
+   * Registers what `close()` calls when the stream is about to be freed: it takes back the
+   * actions in flight, through native memory when `stopped` (the callback has stopped for good),
+   * else without touching it.
+   */
+  onClose(s: Stream, fn: (stopped: boolean) => void): void;
+};
+
 /**
  * A PortAudio stream with librtmixer's callback (sounddevice's `InputStream`, `OutputStream` or
  * `Stream`, without `read`/`write`). `Mixer`, `Recorder` and `MixerAndRecorder` extend it.
@@ -119,6 +138,8 @@ export class Stream {
   readonly #info = new Float64Array(STREAM_INFO.count);
   /** Registered with the finalizer in its place: whatever uses the native stream holds it. */
   readonly #token: object = {};
+  /** What a subclass takes back when the stream closes (see `streamInternals.onClose`). */
+  #closer: ((stopped: boolean) => void) | undefined;
 
   /**
    * Opens a PortAudio stream (not started).
@@ -195,22 +216,21 @@ export class Stream {
     if (this.#handle === null) throw new TypeError("stream is closed");
   }
 
-  /**
-   * The native Mixer that the callback feeds (zig/mixer.zig); throws once closed.
-   * @ignore
-   */
-  protected get mixerPointer(): Pointer {
-    this.assertOpen();
-    return this.#mixer!;
-  }
-
-  /**
-   * The object whose collection closes and frees the native stream: whatever uses the stream's
-   * native memory (the engine, and through it every Action) holds it.
-   * @ignore
-   */
-  protected get nativeOwner(): object {
-    return this.#token;
+  static {
+    // What subclasses in this package need, through private fields (a subclass of the user's
+    // cannot override or shadow any of it).
+    streamInternals = {
+      mixer(s) {
+        if (s.#mixer === null) throw new TypeError("stream is closed");
+        return s.#mixer;
+      },
+      owner: (s) => s.#token,
+      channels: (s) => [s.#channels[0], s.#channels[1]],
+      onClose(s, fn) {
+        if (s.#closer !== undefined) throw new Error("internal error: a stream has one closer");
+        s.#closer = fn;
+      },
+    };
   }
 
   /** The native stream handle; throws once closed. */
@@ -356,9 +376,9 @@ export class Stream {
     const stopped = abortCode === 0 || abortCode === PA.streamIsStopped || abortCode === PA.badStreamPtr;
     this.#handle = this.#mixer = this.#stats = null;
     registry.unregister(this.#token);
-    // Subclasses take back what they lent the callback: from native memory if the callback has
+    // The engine takes back what it lent the callback: from native memory if the callback has
     // surely stopped, else without touching it.
-    this.callbackStopped(stopped);
+    this.#closer?.(stopped);
     const code = lib.rtm_stream_close(handle);
     // Left running (held, with all it holds) if PortAudio could not close it.
     if (code === 0) running.delete(this);
@@ -367,12 +387,7 @@ export class Stream {
     check(code, "Error closing stream");
   }
 
-  /**
-   * Called by `close()` when the stream is about to be freed: subclasses take back the actions in
-   * flight here, through native memory when `stopped` (the callback has stopped for good), else
-   * without touching it.
-   */
-  protected callbackStopped(_stopped: boolean): void {}
+
 
   /** Stops and closes: `using stream = new Mixer()` works as Python's `with`. */
   [Symbol.dispose](): void {

@@ -34,7 +34,20 @@ const transferArrayBuffer = uncurry(ArrayBuffer.prototype.transfer as (this: unk
   self: ArrayBuffer,
   length: number,
 ) => ArrayBuffer;
-const isArray = Array.isArray;
+const arrayIsArray = Array.isArray;
+const defineProperty = Object.defineProperty;
+
+/**
+ * Array.isArray, which throws for a revoked Proxy: then a TypeError naming the argument instead
+ * of the runtime's own message.
+ */
+export function isArray(name: string, value: unknown): boolean {
+  try {
+    return arrayIsArray(value);
+  } catch {
+    throw new TypeError(`${name} is a revoked Proxy`);
+  }
+}
 const objectKeys = Object.keys;
 const numberIsInteger = Number.isInteger;
 const numberIsFinite = Number.isFinite;
@@ -205,7 +218,7 @@ export function describe(value: unknown): string {
   if (isSharedArrayBuffer(value)) return "a SharedArrayBuffer";
   if (isDataView(value)) return "a DataView";
   try {
-    if (isArray(value)) return "an array";
+    if (arrayIsArray(value)) return "an array";
     const proto = Object.getPrototypeOf(value);
     if (proto === null) return "an object with a null prototype";
     const ctor = Object.getOwnPropertyDescriptor(proto, "constructor")?.value;
@@ -232,14 +245,14 @@ export function options(
 ): Record<string, unknown> {
   const copy: Record<string, unknown> = Object.create(null);
   if (value === undefined) return copy;
-  if (typeof value !== "object" || value === null || isArray(value) || typedArrayTag(value) !== undefined) {
+  if (typeof value !== "object" || value === null || isArray(name, value) || typedArrayTag(value) !== undefined) {
     throw new TypeError(`${name} must be an object, got ${describe(value)}`);
   }
   let keys: string[];
   try {
     keys = objectKeys(value);
   } catch (cause) {
-    throw new TypeError(`${name}: its keys could not be listed (${(cause as Error)?.message})`, { cause });
+    throw new TypeError(`${name}: its keys could not be listed (a revoked Proxy, or a trap that threw)`, { cause });
   }
   const unknown = keys.filter((k) => !allowed.includes(k));
   if (unknown.length > 0) {
@@ -254,12 +267,16 @@ export function options(
  * element once. At most `max` elements.
  */
 export function list(name: string, value: unknown, max: number): unknown[] {
-  if (!isArray(value)) throw new TypeError(`${name} must be an array, got ${describe(value)}`);
+  if (!isArray(name, value)) throw new TypeError(`${name} must be an array, got ${describe(value)}`);
   const length = (value as unknown[]).length;
   if (typeof length !== "number" || !numberIsInteger(length) || length < 0 || length > max) {
     throw new RangeError(`${name} must list at most ${max} entries, got ${typeof length === "number" ? length : describe(length)}`);
   }
-  const copy = new Array<unknown>(length);
-  for (let i = 0; i < length; i++) copy[i] = (value as unknown[])[i];
+  // Own data properties, defined rather than assigned: an accessor someone put on
+  // Array.prototype can neither intercept the copy nor change it later.
+  const copy: unknown[] = [];
+  for (let i = 0; i < length; i++) {
+    defineProperty(copy, i, { value: (value as unknown[])[i], writable: true, enumerable: true, configurable: true });
+  }
   return copy;
 }

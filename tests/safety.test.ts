@@ -8,8 +8,8 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import {
   Action,
-  memoryUsage,
   type MemoryUsage,
+  memoryUsage,
   MixerAndRecorder,
   OfflineMixer,
   RingBuffer,
@@ -43,7 +43,9 @@ function floatsOf(bytes: Uint8Array): number[] {
 
 function expectError(e: unknown, type: ErrorConstructor | typeof StreamClosedError, message: RegExp): void {
   if (!(e instanceof type)) {
-    throw new Error(`expected a ${type.name} matching ${message}, got ${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}`);
+    throw new Error(
+      `expected a ${type.name} matching ${message}, got ${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}`,
+    );
   }
   expect((e as Error).message).toMatch(message);
 }
@@ -56,11 +58,13 @@ async function memoryBack(before: MemoryUsage): Promise<void> {
 function child(name: string, source: string, timeoutMs = 30_000): unknown[] {
   const r = runScript(name, source, {}, timeoutMs);
   const tail = (s: string | null) => (s ?? "").split("\n").slice(-40).join("\n");
-  expect({ status: r.status, signal: r.signal, stderr: r.status === 0 ? "" : tail(r.stderr) + tail(r.stdout) }).toEqual({
-    status: 0,
-    signal: null,
-    stderr: "",
-  });
+  expect({ status: r.status, signal: r.signal, stderr: r.status === 0 ? "" : tail(r.stderr) + tail(r.stdout) }).toEqual(
+    {
+      status: 0,
+      signal: null,
+      stderr: "",
+    },
+  );
   return h.jsonLines(r.stdout);
 }
 
@@ -247,7 +251,11 @@ describe("1. values that lie about their memory", () => {
 
   const throwingCtor = () => {
     class Sneaky {}
-    Object.defineProperty(Sneaky.prototype, "constructor", { get: () => { throw new Error("constructor getter ran"); } });
+    Object.defineProperty(Sneaky.prototype, "constructor", {
+      get: () => {
+        throw new Error("constructor getter ran");
+      },
+    });
     return new Sneaky();
   };
   /** Not memory the library may read: refused everywhere, naming the argument. */
@@ -260,7 +268,8 @@ describe("1. values that lie about their memory", () => {
     ["a revoked Proxy of a Float32Array", () => h.revoked(new Float32Array(8)), false],
     [
       "an object with a null prototype that describes memory",
-      () => Object.assign(Object.create(null), { length: 8, byteLength: 32, byteOffset: 0, buffer: new ArrayBuffer(32) }),
+      () =>
+        Object.assign(Object.create(null), { length: 8, byteLength: 32, byteOffset: 0, buffer: new ArrayBuffer(32) }),
       false,
     ],
     ["an object whose constructor getter throws", throwingCtor, false],
@@ -322,12 +331,20 @@ describe("1. values that lie about their memory", () => {
       ["own constructor getter that throws", (n) => {
         const plain = new Float32Array(n);
         const x = new Float32Array(plain.buffer);
-        Object.defineProperty(x, "constructor", { get: () => { throw new Error("constructor getter ran"); } });
+        Object.defineProperty(x, "constructor", {
+          get: () => {
+            throw new Error("constructor getter ran");
+          },
+        });
         return { x, plain };
       }],
       ["subclass whose prototype constructor getter throws", (n) => {
         class C extends Float32Array {}
-        Object.defineProperty(C.prototype, "constructor", { get: () => { throw new Error("constructor getter ran"); } });
+        Object.defineProperty(C.prototype, "constructor", {
+          get: () => {
+            throw new Error("constructor getter ran");
+          },
+        });
         const x = new C(n);
         return { x, plain: new Float32Array(x.buffer) };
       }],
@@ -353,7 +370,10 @@ describe("1. values that lie about their memory", () => {
       input.plain.set(h.ramp(16, 100));
       const output = make(16);
       m.process(16, { input: input.x, output: output.x });
-      expect({ name, out: arr(output.plain) }).toEqual({ name, out: [...arr(h.ramp(8, 10)), ...arr(h.ramp(4, 30)), 0, 0, 0, 0] });
+      expect({ name, out: arr(output.plain) }).toEqual({
+        name,
+        out: [...arr(h.ramp(8, 10)), ...arr(h.ramp(4, 30)), 0, 0, 0, 0],
+      });
       expect(rec.outcome).toBe("done");
       expect({ name, rec: arr(dst.plain) }).toEqual({ name, rec: arr(h.ramp(8, 100)) });
       using ring = new RingBuffer(4, 16);
@@ -369,7 +389,7 @@ describe("1. values that lie about their memory", () => {
     using ring = new RingBuffer(4, 16);
     const src = new DataView(h.ramp(6, 1).buffer, 4, 16);
     expect(ring.write(src)).toBe(4);
-    expect(ring.write(h.ramp(2, 9).buffer)).toBe(2);
+    expect(ring.write(h.ramp(2, 9).buffer as ArrayBuffer)).toBe(2);
     const dst = new ArrayBuffer(24);
     expect(ring.readInto(new DataView(dst))).toBe(6);
     expect(arr(new Float32Array(dst))).toEqual([2, 3, 4, 5, 9, 10]);
@@ -528,7 +548,9 @@ describe("2. re-entrancy: option getters and Proxy traps that run code during th
           using m = new OfflineMixer({ inputChannels: 1, outputChannels: 1 });
           const target = () => m.playBuffer(new Float32Array(64).fill(1), 1);
           const s = setupFor(r.call, target);
-          const [, options, channels] = variants(r, () => m.process(16, { input: new Float32Array(16).fill(-1) })).find(([l]) => l === label)!;
+          const [, options, channels] = variants(r, () => m.process(16, { input: new Float32Array(16).fill(-1) })).find(
+            ([l]) => l === label,
+          )!;
           const a = invoke(m, r.call, s, options, channels);
           expect(m.frameTime).toBe(16);
           const input = h.ramp(32, 100);
@@ -605,7 +627,15 @@ describe("2. re-entrancy: option getters and Proxy traps that run code during th
     {
       const m = new OfflineMixer({ inputChannels: 1, outputChannels: 1 });
       m.playBuffer(h.ramp(8), 1);
-      const e = h.caught(() => m.process(8, { get input() { m.close(); return new Float32Array(8); }, output: new Float32Array(8) }));
+      const e = h.caught(() =>
+        m.process(8, {
+          get input() {
+            m.close();
+            return new Float32Array(8);
+          },
+          output: new Float32Array(8),
+        })
+      );
       expectError(e, TypeError, /closed/);
     }
     await memoryBack(before);
@@ -625,7 +655,15 @@ describe("2. re-entrancy: option getters and Proxy traps that run code during th
   test("process: a statusFlags getter that transfers the output buffer: TypeError naming buffers.output", () => {
     using m = new OfflineMixer({ outputChannels: 1 });
     const output = new Float32Array(8);
-    const e = h.caught(() => m.process(8, { output, get statusFlags() { (output.buffer as ArrayBuffer).transfer(); return 0; } }));
+    const e = h.caught(() =>
+      m.process(8, {
+        output,
+        get statusFlags() {
+          (output.buffer as ArrayBuffer).transfer();
+          return 0;
+        },
+      })
+    );
     expectError(e, TypeError, /^buffers\.output uses a detached ArrayBuffer/);
     expect(m.frameTime).toBe(0);
   });
@@ -633,7 +671,15 @@ describe("2. re-entrancy: option getters and Proxy traps that run code during th
   test("process: a statusFlags getter that transfers the input buffer: TypeError naming buffers.input", () => {
     using m = new OfflineMixer({ inputChannels: 1, outputChannels: 0 });
     const input = new Float32Array(8);
-    const e = h.caught(() => m.process(8, { input, get statusFlags() { (input.buffer as ArrayBuffer).transfer(); return 0; } }));
+    const e = h.caught(() =>
+      m.process(8, {
+        input,
+        get statusFlags() {
+          (input.buffer as ArrayBuffer).transfer();
+          return 0;
+        },
+      })
+    );
     expectError(e, TypeError, /^buffers\.input uses a detached ArrayBuffer/);
   });
 
@@ -676,7 +722,13 @@ describe("2. re-entrancy: option getters and Proxy traps that run code during th
       using m = new OfflineMixer({ inputChannels: 1, outputChannels: 0 });
       const dst = new Float32Array(8);
       const a = m.recordBuffer(dst, 1);
-      m.process(8, { input: h.ramp(8, 5), get statusFlags() { (dst.buffer as ArrayBuffer).transfer(); return 0; } });
+      m.process(8, {
+        input: h.ramp(8, 5),
+        get statusFlags() {
+          (dst.buffer as ArrayBuffer).transfer();
+          return 0;
+        },
+      });
       expect(a.outcome).toBe("failed");
       expectError(a.error, TypeError, /^buffer\b/);
       expect(a.recording).not.toBe(dst);
@@ -822,7 +874,9 @@ describe("2b/4. a running MixerAndRecorder on JACK (loopback)", () => {
 
 describe("3. ownership and finalizers (child processes)", () => {
   test("an OfflineMixer dropped while its Actions live on: after GC every field reads sanely, and the memory comes back once they go", () => {
-    const lines = child("safety-offline-drop", `${PRELUDE}
+    const lines = child(
+      "safety-offline-drop",
+      `${PRELUDE}
       const base = memoryUsage();
       let done, pending, rec, ringAct, ref;
       (() => {
@@ -837,13 +891,15 @@ describe("3. ownership and finalizers (child processes)", () => {
         ref = new WeakRef(m);
       })();
       await h.collect(8);
-      const fields = (a) => ({ outcome: a.outcome, finished: a.finished, doneFrames: a.doneFrames, startFrame: a.startFrame,
-        actualTime: a.actualTime, blocks: a.stats.blocks, error: a.error ?? null, recording: a.recording ? Array.from(a.recording) : null,
-        totalFrames: a.totalFrames, channels: a.channels });
-      out({ done: fields(done) });
-      out({ pending: fields(pending) });
-      out({ rec: fields(rec) });
-      out({ ring: fields(ringAct), ringDisposed: ringAct.ringBuffer.disposed });
+      (() => {
+        const fields = (a) => ({ outcome: a.outcome, finished: a.finished, doneFrames: a.doneFrames, startFrame: a.startFrame,
+          actualTime: a.actualTime, blocks: a.stats.blocks, error: a.error ?? null, recording: a.recording ? Array.from(a.recording) : null,
+          totalFrames: a.totalFrames, channels: a.channels });
+        out({ done: fields(done) });
+        out({ pending: fields(pending) });
+        out({ rec: fields(rec) });
+        out({ ring: fields(ringAct), ringDisposed: ringAct.ringBuffer.disposed });
+      })();
       (() => {
         const m = ref.deref();
         if (!m) return;
@@ -856,18 +912,74 @@ describe("3. ownership and finalizers (child processes)", () => {
       const end = Date.now() + 5000;
       while (Date.now() < end && JSON.stringify(memoryUsage()) !== JSON.stringify(base)) await h.collect(1);
       out({ freed: JSON.stringify(memoryUsage()) === JSON.stringify(base) });
-    `);
+    `,
+    );
     expect(lines).toEqual([
-      { done: { outcome: "done", finished: true, doneFrames: 8, startFrame: 0, actualTime: 0, blocks: 1, error: null, recording: null, totalFrames: 8, channels: 1 } },
-      { pending: { outcome: "pending", finished: false, doneFrames: 0, startFrame: -1, actualTime: 0, blocks: 0, error: null, recording: null, totalFrames: 64, channels: 1 } },
-      { rec: { outcome: "pending", finished: false, doneFrames: 0, startFrame: -1, actualTime: 0, blocks: 0, error: null, recording: null, totalFrames: 32, channels: 1 } },
-      { ring: { outcome: "pending", finished: false, doneFrames: 0, startFrame: -1, actualTime: 0, blocks: 0, error: null, recording: null, totalFrames: Infinity, channels: 1 }, ringDisposed: false },
+      {
+        done: {
+          outcome: "done",
+          finished: true,
+          doneFrames: 8,
+          startFrame: 0,
+          actualTime: 0,
+          blocks: 1,
+          error: null,
+          recording: null,
+          totalFrames: 8,
+          channels: 1,
+        },
+      },
+      {
+        pending: {
+          outcome: "pending",
+          finished: false,
+          doneFrames: 0,
+          startFrame: -1,
+          actualTime: 0,
+          blocks: 0,
+          error: null,
+          recording: null,
+          totalFrames: 64,
+          channels: 1,
+        },
+      },
+      {
+        rec: {
+          outcome: "pending",
+          finished: false,
+          doneFrames: 0,
+          startFrame: -1,
+          actualTime: 0,
+          blocks: 0,
+          error: null,
+          recording: null,
+          totalFrames: 32,
+          channels: 1,
+        },
+      },
+      {
+        ring: {
+          outcome: "pending",
+          finished: false,
+          doneFrames: 0,
+          startFrame: -1,
+          actualTime: 0,
+          blocks: 0,
+          error: null,
+          recording: null,
+          totalFrames: Infinity,
+          channels: 1,
+        },
+        ringDisposed: false,
+      },
       { freed: true },
     ].map((x) => JSON.parse(JSON.stringify(x))));
   });
 
   test("an OfflineMixer dropped while a wait() on it is pending: the promise stays pending, the Action stays readable", () => {
-    const lines = child("safety-offline-wait", `${PRELUDE}
+    const lines = child(
+      "safety-offline-wait",
+      `${PRELUDE}
       let a, state = "pending";
       (() => {
         const m = new OfflineMixer({ outputChannels: 1 });
@@ -878,13 +990,16 @@ describe("3. ownership and finalizers (child processes)", () => {
       await sleep(30);
       out({ state, outcome: a.outcome, finished: a.finished, doneFrames: a.doneFrames });
       process.exit(0); // nothing will ever process that mixer: the wait polls on
-    `);
+    `,
+    );
     expect(lines).toEqual([{ state: "pending", outcome: "pending", finished: false, doneFrames: 0 }]);
   });
 
   test("a stopped (not closed) Mixer on JACK dropped while its Action lives on: fields readable, cancel through it works, memory comes back", () => {
     requireJack();
-    const lines = child("safety-mixer-drop", `${PRELUDE}
+    const lines = child(
+      "safety-mixer-drop",
+      `${PRELUDE}
       const base = memoryUsage();
       let a, ref;
       await (async () => {
@@ -898,8 +1013,8 @@ describe("3. ownership and finalizers (child processes)", () => {
         ref = new WeakRef(m);
       })();
       await h.collect(8);
-      out({ outcome: a.outcome, finished: a.finished, doneFrames: a.doneFrames, actualTime: a.actualTime,
-        error: a.error ?? null, recording: a.recording ?? null, totalFrames: a.totalFrames, channels: a.channels });
+      (() => out({ outcome: a.outcome, finished: a.finished, doneFrames: a.doneFrames, actualTime: a.actualTime,
+        error: a.error ?? null, recording: a.recording ?? null, totalFrames: a.totalFrames, channels: a.channels }))();
       await (async () => {
         const m = ref.deref();
         out({ reachable: m !== undefined }); // the Action's engine keeps its stream
@@ -915,9 +1030,19 @@ describe("3. ownership and finalizers (child processes)", () => {
       const end = Date.now() + 8000;
       while (Date.now() < end && JSON.stringify(memoryUsage()) !== JSON.stringify(base)) await h.collect(1);
       out({ freed: JSON.stringify(memoryUsage()) === JSON.stringify(base) });
-    `);
+    `,
+    );
     expect(lines).toEqual([
-      { outcome: "pending", finished: false, doneFrames: 0, actualTime: 0, error: null, recording: null, totalFrames: 4800, channels: 2 },
+      {
+        outcome: "pending",
+        finished: false,
+        doneFrames: 0,
+        actualTime: 0,
+        error: null,
+        recording: null,
+        totalFrames: 4800,
+        channels: 2,
+      },
       { reachable: true },
       { cancelled: "cancelled", cancel: "done" },
       { freed: true },
@@ -925,7 +1050,9 @@ describe("3. ownership and finalizers (child processes)", () => {
   });
 
   test("a RingBuffer dropped while views from getReadBuffers/getWriteBuffers are held: after GC they are detached, and using them is harmless", () => {
-    const lines = child("safety-ring-views", `${PRELUDE}
+    const lines = child(
+      "safety-ring-views",
+      `${PRELUDE}
       const base = memoryUsage();
       let views;
       (() => {
@@ -945,7 +1072,8 @@ describe("3. ownership and finalizers (child processes)", () => {
       out({ reads: views.map((v) => v[0] ?? null) });
       while (Date.now() < end && JSON.stringify(memoryUsage()) !== JSON.stringify(base)) await h.collect(1);
       out({ freed: JSON.stringify(memoryUsage()) === JSON.stringify(base) });
-    `);
+    `,
+    );
     expect(lines).toEqual([
       { n: 14, lengths: [40, 16, 8] },
       { lengths: [0, 0, 0], byteLengths: [0, 0, 0] },
@@ -955,7 +1083,9 @@ describe("3. ownership and finalizers (child processes)", () => {
   });
 
   test("a view's buffer transferred away, then the ring disposed: the transferred buffer stays valid memory (kept by the library)", () => {
-    const lines = child("safety-ring-transfer", `${PRELUDE}
+    const lines = child(
+      "safety-ring-transfer",
+      `${PRELUDE}
       const churn = () => {
         for (let i = 0; i < 300; i++) {
           const x = new RingBuffer(4, 16);
@@ -1010,7 +1140,8 @@ describe("3. ownership and finalizers (child processes)", () => {
         const f = new Float32Array(moved);
         out({ afterPlay: Array.from(f.subarray(0, 8)) });
       }
-    `);
+    `,
+    );
     expect(lines).toEqual([
       { n: 3, viewAfterTransfer: 0, movedBytes: 64 },
       { disposed: [1, 2, 3], intact: true },
@@ -1101,7 +1232,17 @@ describe("4. JavaScript memory and the audio thread (OfflineMixer)", () => {
   });
 
   test("new RingBuffer over a plain ArrayBuffer (or a view of one) is refused, naming the SharedArrayBuffer alternative", () => {
-    for (const x of [new ArrayBuffer(16), new Uint8Array(new ArrayBuffer(16)), new DataView(new ArrayBuffer(16)), new Float32Array(4)]) {
+    using native = new RingBuffer(4, 16);
+    const nativeView = native.getWriteBuffers(16)[1]; // a view of another ring's native memory
+    for (
+      const x of [
+        new ArrayBuffer(16),
+        new Uint8Array(new ArrayBuffer(16)),
+        new DataView(new ArrayBuffer(16)),
+        new Float32Array(4),
+        nativeView,
+      ]
+    ) {
       const e = h.caught(() => new RingBuffer(4, undefined, x as never));
       expectError(e, TypeError, /^buffer must be a SharedArrayBuffer or a view of one/);
       expect((e as Error).message).toMatch(/Omit buffer/);
@@ -1137,26 +1278,32 @@ describe("4. JavaScript memory and the audio thread (OfflineMixer)", () => {
   });
 
   test("empty play and record buffers (0 frames) finish as done without touching memory (child process)", () => {
-    const lines = child("safety-empty", `${PRELUDE}
+    const lines = child(
+      "safety-empty",
+      `${PRELUDE}
       const base = memoryUsage();
-      const m = new OfflineMixer({ inputChannels: 1, outputChannels: 1 });
-      const results = {};
-      for (const [name, submit] of [
-        ["play", () => m.playBuffer(new Float32Array(0), 1)],
-        ["record", () => m.recordBuffer(new Float32Array(0), 1)],
-        ["sample", () => m.playBuffer(new Sample(new Float32Array(0)), 1)],
-      ]) {
-        const a = submit();
-        const o = new Float32Array(4);
-        m.process(4, { input: new Float32Array(4), output: o });
-        results[name] = [a.outcome, Array.from(o), a.recording ? a.recording.length : null];
-      }
-      m.close();
-      out(results);
+      // In a function of its own: a suspended module's frame may keep its last values alive (V8).
+      (() => {
+        const m = new OfflineMixer({ inputChannels: 1, outputChannels: 1 });
+        const results = {};
+        for (const [name, submit] of [
+          ["play", () => m.playBuffer(new Float32Array(0), 1)],
+          ["record", () => m.recordBuffer(new Float32Array(0), 1)],
+          ["sample", () => m.playBuffer(new Sample(new Float32Array(0)), 1)],
+        ]) {
+          const a = submit();
+          const o = new Float32Array(4);
+          m.process(4, { input: new Float32Array(4), output: o });
+          results[name] = [a.outcome, Array.from(o), a.recording ? a.recording.length : null];
+        }
+        m.close();
+        out(results);
+      })();
       const end = Date.now() + 5000;
       while (Date.now() < end && JSON.stringify(memoryUsage()) !== JSON.stringify(base)) await h.collect(1);
       out({ freed: JSON.stringify(memoryUsage()) === JSON.stringify(base) });
-    `);
+    `,
+    );
     expect(lines).toEqual([
       { play: ["done", zeros(4), null], record: ["done", zeros(4), 0], sample: ["done", zeros(4), null] },
       { freed: true },
@@ -1179,7 +1326,8 @@ describe("4b. an uncaught exception ends the process while a native ring plays o
       `out({ armed: true }); setTimeout(() => { throw new Error("deliberate"); }, 40);`,
       `out({ armed: true }); throw new Error("deliberate");`,
     ];
-    const runs = Array.from({ length: 10 }, (_, i) => `${PRELUDE}
+    const runs = Array.from({ length: 10 }, (_, i) =>
+      `${PRELUDE}
       const m = new MixerAndRecorder({ channels: 2, blockSize: 256 });
       m.start();
       const ring = new RingBuffer(8, 65536);
@@ -1193,7 +1341,10 @@ describe("4b. an uncaught exception ends the process while a native ring plays o
     `);
     const results: { run: number; code: number | null; armed: boolean }[] = [];
     for (let batch = 0; batch < runs.length; batch += 5) {
-      const children = runs.slice(batch, batch + 5).map((source, j) => ({ run: batch + j, c: startScript(`safety-exit-${batch + j}`, source) }));
+      const children = runs.slice(batch, batch + 5).map((source, j) => ({
+        run: batch + j,
+        c: startScript(`safety-exit-${batch + j}`, source),
+      }));
       for (const { run, c } of children) {
         const code = await Promise.race([c.exited, sleep(30_000).then(() => "timeout" as const)]);
         if (code === "timeout") c.kill();
@@ -1208,12 +1359,14 @@ describe("4b. an uncaught exception ends the process while a native ring plays o
 // ------------------------------------------------------------------------------------------------
 
 describe("5. misalignment", () => {
-  for (const [name, es, make] of [
-    ["Uint8Array at byte offset 1", 4, () => new Uint8Array(new SharedArrayBuffer(260), 1, 256)],
-    ["Uint8Array at byte offset 2", 8, () => new Uint8Array(new SharedArrayBuffer(260), 2, 128)],
-    ["DataView at byte offset 3", 4, () => new DataView(new SharedArrayBuffer(80), 3, 64)],
-    ["Uint16Array at byte offset 6", 4, () => new Uint16Array(new SharedArrayBuffer(80), 6, 32)],
-  ] as [string, number, () => ArrayBufferView][]) {
+  for (
+    const [name, es, make] of [
+      ["Uint8Array at byte offset 1", 4, () => new Uint8Array(new SharedArrayBuffer(260), 1, 256)],
+      ["Uint8Array at byte offset 2", 8, () => new Uint8Array(new SharedArrayBuffer(260), 2, 128)],
+      ["DataView at byte offset 3", 4, () => new DataView(new SharedArrayBuffer(80), 3, 64)],
+      ["Uint16Array at byte offset 6", 4, () => new Uint16Array(new SharedArrayBuffer(80), 6, 32)],
+    ] as [string, number, () => ArrayBufferView][]
+  ) {
     test(`a ring lent a ${name}: JavaScript reads and writes exact bytes; playing and recording it are refused`, () => {
       const view = make();
       using ring = new RingBuffer(es, undefined, view);
@@ -1300,20 +1453,62 @@ describe("6. errors name the argument", () => {
 
   test("options Proxies whose traps throw: TypeError naming options (ownKeys), or the caller's own error (get)", () => {
     using m = new OfflineMixer({ outputChannels: 1 });
-    expectError(h.caught(() => m.playBuffer(new Float32Array(2), 1, h.trapsThrow({}) as never)), TypeError, /^options\b/);
-    const e = h.caught(() => m.playBuffer(new Float32Array(2), 1, new Proxy({}, { get() { throw new RangeError("the caller's get trap"); } })));
+    expectError(
+      h.caught(() => m.playBuffer(new Float32Array(2), 1, h.trapsThrow({}) as never)),
+      TypeError,
+      /^options\b/,
+    );
+    const e = h.caught(() =>
+      m.playBuffer(
+        new Float32Array(2),
+        1,
+        new Proxy({}, {
+          get() {
+            throw new RangeError("the caller's get trap");
+          },
+        }),
+      )
+    );
     expectError(e, RangeError, /the caller's get trap/);
     expect(m.actions.size).toBe(0);
   });
 
   const unknownRows: [string, (m: OfflineMixer, ring: RingBuffer) => unknown, RegExp][] = [
-    ["process buffers { ouput }", (m) => m.process(4, { ouput: new Float32Array(8) } as never), /^buffers: unknown option "ouput"/],
-    ["process buffers { statusflags }", (m) => m.process(4, { statusflags: 0 } as never), /^buffers: unknown option "statusflags"/],
-    ["OfflineMixer options { inputChanels }", () => new OfflineMixer({ inputChanels: 1 } as never).close(), /^options: unknown option "inputChanels"/],
-    ["playBuffer options { strat }", (m) => m.playBuffer(new Float32Array(2), 1, { strat: 0 } as never), /^options: unknown option "strat"/],
-    ["playRingBuffer options { channel }", (m, ring) => m.playRingBuffer(ring, { channel: 1 } as never), /^options: unknown option "channel"/],
-    ["cancel options { tiem }", (m) => m.cancel(m.playBuffer(new Float32Array(2), 1), { tiem: 0 } as never), /^options: unknown option "tiem"/],
-    ["wait options { sleeptime }", (m) => m.wait(undefined, { sleeptime: 1 } as never), /^options: unknown option "sleeptime"/],
+    [
+      "process buffers { ouput }",
+      (m) => m.process(4, { ouput: new Float32Array(8) } as never),
+      /^buffers: unknown option "ouput"/,
+    ],
+    [
+      "process buffers { statusflags }",
+      (m) => m.process(4, { statusflags: 0 } as never),
+      /^buffers: unknown option "statusflags"/,
+    ],
+    [
+      "OfflineMixer options { inputChanels }",
+      () => new OfflineMixer({ inputChanels: 1 } as never).close(),
+      /^options: unknown option "inputChanels"/,
+    ],
+    [
+      "playBuffer options { strat }",
+      (m) => m.playBuffer(new Float32Array(2), 1, { strat: 0 } as never),
+      /^options: unknown option "strat"/,
+    ],
+    [
+      "playRingBuffer options { channel }",
+      (m, ring) => m.playRingBuffer(ring, { channel: 1 } as never),
+      /^options: unknown option "channel"/,
+    ],
+    [
+      "cancel options { tiem }",
+      (m) => m.cancel(m.playBuffer(new Float32Array(2), 1), { tiem: 0 } as never),
+      /^options: unknown option "tiem"/,
+    ],
+    [
+      "wait options { sleeptime }",
+      (m) => m.wait(undefined, { sleeptime: 1 } as never),
+      /^options: unknown option "sleeptime"/,
+    ],
   ];
   for (const [name, fn, message] of unknownRows) {
     test(`an unknown key is named: ${name}`, async () => {
@@ -1435,22 +1630,29 @@ describe("7. one reader and one writer per ring", () => {
     await memoryBack(before);
   });
 
-  for (const [oname, title] of [
-    ["write(view)", "write(view of the ring's own memory), e.g. ring.write(ring.getReadBuffers(n)[2]), leaves the ring holding what writing a copy gives"],
-    ["readInto(view)", "readInto(view of the ring's own memory) leaves the view holding the elements read, as reading into other memory does"],
-  ] as const) {
+  for (
+    const [oname, title] of [
+      [
+        "write(view)",
+        "write(view of the ring's own memory), e.g. ring.write(ring.getReadBuffers(n)[2]), leaves the ring holding what writing a copy gives",
+      ],
+      [
+        "readInto(view)",
+        "readInto(view of the ring's own memory) leaves the view holding the elements read, as reading into other memory does",
+      ],
+    ] as const
+  ) {
     test(title, () => {
-    const sources: [string, (r: RingBuffer, n: number) => Uint8Array][] = [
-      ["the second part of getReadBuffers", (r, n) => r.getReadBuffers(n)[2]],
-      ["the first part of getReadBuffers", (r, n) => r.getReadBuffers(n)[1]],
-      ["the first part of getWriteBuffers", (r, n) => r.getWriteBuffers(n)[1]],
-      ["the second part of getWriteBuffers", (r, n) => r.getWriteBuffers(n)[2]],
-    ];
-    const failures: string[] = [];
-    for (let shift = 0; shift < 8; shift++) {
-      for (let fill = 0; fill <= 8; fill++) {
-        for (const [sname, source] of sources) {
-          {
+      const sources: [string, (r: RingBuffer, n: number) => Uint8Array][] = [
+        ["the second part of getReadBuffers", (r, n) => r.getReadBuffers(n)[2]],
+        ["the first part of getReadBuffers", (r, n) => r.getReadBuffers(n)[1]],
+        ["the first part of getWriteBuffers", (r, n) => r.getWriteBuffers(n)[1]],
+        ["the second part of getWriteBuffers", (r, n) => r.getWriteBuffers(n)[2]],
+      ];
+      const failures: string[] = [];
+      for (let shift = 0; shift < 8; shift++) {
+        for (let fill = 0; fill <= 8; fill++) {
+          for (const [sname, source] of sources) {
             const a = new RingBuffer(4, 8);
             const b = new RingBuffer(4, 8);
             for (const r of [a, b]) {
@@ -1474,15 +1676,18 @@ describe("7. one reader and one writer per ring", () => {
               want = [b.readInto(into), floatsOf(into)];
             }
             if (JSON.stringify(got) !== JSON.stringify(want)) {
-              failures.push(`ring at ${shift} holding ${fill}: ${oname} with ${sname}: ${JSON.stringify(got)}, expected ${JSON.stringify(want)}`);
+              failures.push(
+                `ring at ${shift} holding ${fill}: ${oname} with ${sname}: ${JSON.stringify(got)}, expected ${
+                  JSON.stringify(want)
+                }`,
+              );
             }
             a[Symbol.dispose]();
             b[Symbol.dispose]();
           }
         }
       }
-    }
-    expect(failures).toEqual([]);
+      expect(failures).toEqual([]);
     });
   }
 });
@@ -1541,7 +1746,19 @@ describe("8. shadowed properties cannot steer the library", () => {
   test("an Action whose own properties lie is still cancelled at the true sample; look-alikes are refused", () => {
     using m = new OfflineMixer({ outputChannels: 1 });
     const a = m.playBuffer(new Float32Array(100).fill(1), 1);
-    for (const key of ["finished", "outcome", "type", "mapping", "totalFrames", "target", "buffer", "startFrame", "doneFrames"]) {
+    for (
+      const key of [
+        "finished",
+        "outcome",
+        "type",
+        "mapping",
+        "totalFrames",
+        "target",
+        "buffer",
+        "startFrame",
+        "doneFrames",
+      ]
+    ) {
       Object.defineProperty(a, key, { value: key === "finished" ? true : key === "outcome" ? "done" : 12345 });
     }
     const c = m.cancel(a, { time: 10 / FS });
@@ -1571,8 +1788,78 @@ describe("8. shadowed properties cannot steer the library", () => {
     expect(settled).toBe(true);
   });
 
+  test("mixer.actions cannot be used to change what wait() waits for (clear, add, delete on the set)", async () => {
+    using m = new OfflineMixer({ outputChannels: 1 });
+    const a = m.playBuffer(new Float32Array(64), 1);
+    const set = m.actions as Set<unknown>;
+    h.caught(() => set.clear());
+    h.caught(() => set.add({ finished: false, outcome: "pending" }));
+    h.caught(() => set.delete(a));
+    expect({ size: m.actions.size, hasTheAction: m.actions.has(a) }).toEqual({ size: 1, hasTheAction: true });
+    let settled = false;
+    const p = m.wait(undefined, { sleepTime: 1 }).then(() => {
+      settled = true;
+    });
+    await sleep(20);
+    expect(settled).toBe(false); // nothing has been processed yet
+    m.process(64);
+    await Promise.race([p, sleep(2000)]);
+    expect(settled).toBe(true);
+    expect(m.actions.size).toBe(0);
+  });
+
+  test("a stream's engine, reachable as a property, cannot be made to write past a buffer (child process)", () => {
+    requireJack();
+    const lines = child(
+      "safety-engine-property",
+      `${PRELUDE}
+      const m = new MixerAndRecorder({ channels: 2, blockSize: 256 }); // not started: no callback runs
+      const engine = m.engine;
+      const big = new Float32Array(1024).fill(7);
+      const view = big.subarray(0, 4); // 4 samples; the claim below is 1024
+      let error = null;
+      if (engine !== undefined) {
+        try {
+          engine.process({ view: new Float32Array(1024), byteLength: 4096 }, { view, byteLength: 4096 }, 256, 0, 0);
+        } catch (e) {
+          error = e.constructor.name;
+        }
+      }
+      out({ outsideTheView: big.subarray(4).every((v) => v === 7), error });
+      m.close();
+      out({ survived: true });
+    `,
+    );
+    expect((lines[0] as { outsideTheView: boolean }).outsideTheView).toBe(true);
+    expect(lines[1]).toEqual({ survived: true });
+  });
+
+  test("a subclass whose callbackStopped does nothing cannot keep Actions on a freed mixer: close() still ends them as aborted (child process)", () => {
+    requireJack();
+    const lines = child(
+      "safety-callback-stopped",
+      `${PRELUDE}
+      class Sub extends MixerAndRecorder { callbackStopped() {} }
+      const m = new Sub({ channels: 2, blockSize: 256 });
+      m.start();
+      const a = m.playBuffer(new Float32Array(2 * 48000), 2, { start: m.time + 10 });
+      const r = m.recordBuffer(new Float32Array(2 * 4800), 2);
+      await sleep(50);
+      m.close();
+      // Freed native memory would be reused by these.
+      const junk = Array.from({ length: 20 }, () => new MixerAndRecorder({ channels: 2, blockSize: 256 }));
+      out({ a: a.outcome, r: r.outcome, finished: [a.finished, r.finished] });
+      for (const j of junk) j.close();
+      out({ survived: true });
+    `,
+    );
+    expect(lines).toEqual([{ a: "aborted", r: "aborted", finished: [true, true] }, { survived: true }]);
+  });
+
   test("global intrinsics replaced after loading (TypedArray and ArrayBuffer getters, call, isArray, keys): calls still use the true memory", () => {
-    const lines = child("safety-intrinsics", `${PRELUDE}
+    const lines = child(
+      "safety-intrinsics",
+      `${PRELUDE}
       const m = new OfflineMixer({ inputChannels: 1, outputChannels: 1 });
       const ring = new RingBuffer(4, 16);
       const sample = new Sample(h.ramp(4, 50));
@@ -1599,12 +1886,21 @@ describe("8. shadowed properties cannot steer the library", () => {
       try { m.playBuffer(f64, 1); } catch (e) { refused = e.constructor.name; }
       out({ out: [o[0], o[1], o[2], o[3], o[4], o[5], o[6], o[7]], rec: [dst[0], dst[1], dst[2], dst[3]], outcome: [play.outcome, rec.outcome],
         ring: [back[0], back[1]], refused });
-    `);
-    expect(lines).toEqual([{ out: [1, 2, 3, 0, 50, 51, 52, 53], rec: [9, 8, 7, 6], outcome: ["done", "done"], ring: [4, 5], refused: "TypeError" }]);
+    `,
+    );
+    expect(lines).toEqual([{
+      out: [1, 2, 3, 0, 50, 51, 52, 53],
+      rec: [9, 8, 7, 6],
+      outcome: ["done", "done"],
+      ring: [4, 5],
+      refused: "TypeError",
+    }]);
   });
 
   test("an Array.prototype index accessor cannot change a channel list after it was checked", () => {
-    const lines = child("safety-array-proto", `${PRELUDE}
+    const lines = child(
+      "safety-array-proto",
+      `${PRELUDE}
       const m = new OfflineMixer({ outputChannels: 2 });
       let reads = 0;
       Object.defineProperty(Array.prototype, "0", { configurable: true, set(v) {}, get() { return reads++ === 0 ? 2 : 1e9; } });
@@ -1620,7 +1916,8 @@ describe("8. shadowed properties cannot steer the library", () => {
         result = { error: e.constructor.name, message: e.message };
       }
       out(result);
-    `);
+    `,
+    );
     const [r] = lines as [Record<string, unknown>];
     if ("error" in r) {
       expect(r.error === "TypeError" || r.error === "RangeError").toBe(true);

@@ -706,11 +706,13 @@ pub const Mixer = struct {
         var moved: u32 = n;
         switch (a.kind) {
             .cancel, .fetch_and_reset_stats => unreachable, // taken care of in startDueActions
-            .play_buffer => if (output) |out| {
+            // A buffer action has samples whenever it has frames (submit made sure): an empty one
+            // has none, and touches nothing.
+            .play_buffer => if (output) |out| if (n > 0) {
                 const src = a.buffer.? + @as(usize, @intFromFloat(done)) * a.channel_count;
                 mix.mixInto(out + offset * h.output_channels, h.output_channels, src, map, contiguous, n);
             },
-            .record_buffer => if (input) |in| {
+            .record_buffer => if (input) |in| if (n > 0) {
                 const dst = a.buffer.? + @as(usize, @intFromFloat(done)) * a.channel_count;
                 mix.copyFrom(dst, in + offset * h.input_channels, h.input_channels, map, contiguous, n);
             },

@@ -434,3 +434,20 @@ test "drain hands back everything the callback holds, and the callback runs on w
     try testing.expectEqual(@as(u32, 3), back);
     for (r.step(0)) |x| try testing.expectEqual(@as(f32, 0), x);
 }
+
+test "empty play and record buffers finish at once and touch no memory" {
+    var r = Rig.init(64);
+    defer r.deinit();
+    for ([_][]const u32{ &.{0}, &.{1}, &.{ 0, 1 }, &.{ 1, 0 }, &.{ 0, 0 } }) |map| {
+        r.request(.play_buffer, 0, belated, 0, map);
+        try testing.expectEqual(mixer.SubmitError.ok, r.m.submit(0, null, 0, null, null));
+        r.request(.record_buffer, 0, belated, 0, map);
+        try testing.expectEqual(mixer.SubmitError.ok, r.m.submit(1, null, 0, null, null));
+        for (r.step(0)) |x| try testing.expectEqual(@as(f32, 0), x);
+        try testing.expectEqual(@as(?u32, 0), r.m.collect());
+        try testing.expectEqual(@as(?u32, 1), r.m.collect());
+        try testing.expectEqual(mixer.Outcome.done, r.m.action(0).?.report.outcome);
+        try testing.expectEqual(mixer.ReleaseStatus.ok, r.m.release(0, null, 0));
+        try testing.expectEqual(mixer.ReleaseStatus.ok, r.m.release(1, null, 0));
+    }
+}

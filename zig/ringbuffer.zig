@@ -52,6 +52,8 @@ pub const RingBuffer = extern struct {
         bad_length = -1,
         /// The side this call works on belongs to an action (see `claims`).
         side_in_use = -2,
+        /// A copy needed for overlapping memory could not be allocated.
+        out_of_memory = -3,
     };
 
     /// The two parts of a region, in elements from `data`. The second part, if any, starts at 0.
@@ -212,20 +214,43 @@ pub const RingBuffer = extern struct {
 
     // ---- The JavaScript side's calls: checked lengths, and the claimed side refused --------------
 
-    /// `write` for JavaScript: `count` elements from `src`, which holds `src_bytes` bytes.
+    /// `write` for JavaScript: `count` elements from `src`, which holds `src_bytes` bytes. `src`
+    /// may be a view of the ring's own memory: then the elements go through a copy, since the
+    /// first part written could overwrite the second part's source.
     pub fn writeChecked(rb: *RingBuffer, src: ?[*]const u8, src_bytes: usize, count: u32) i32 {
         if (rb.claims & side.writer != 0) return @intFromEnum(Status.side_in_use);
         if (!fits(count, rb.element_size, src, src_bytes)) return @intFromEnum(Status.bad_length);
         if (count == 0) return 0;
-        return @intCast(rb.write(src.?, count));
+        const n = @min(count, rb.writeAvailable());
+        const bytes = @as(usize, n) * rb.element_size;
+        if (!rb.overlaps(src.?, bytes)) return @intCast(rb.write(src.?, count));
+        const copy = alloc.alloc(u8, bytes) orelse return @intFromEnum(Status.out_of_memory);
+        defer alloc.free(copy);
+        @memcpy(copy, src.?[0..bytes]);
+        return @intCast(rb.write(copy.ptr, n));
     }
 
-    /// `read` for JavaScript: up to `count` elements into `dst`, which holds `dst_bytes` bytes.
+    /// `read` for JavaScript: up to `count` elements into `dst`, which holds `dst_bytes` bytes
+    /// (and may be the ring's own memory, as in `writeChecked`).
     pub fn readChecked(rb: *RingBuffer, dst: ?[*]u8, dst_bytes: usize, count: u32) i32 {
         if (rb.claims & side.reader != 0) return @intFromEnum(Status.side_in_use);
         if (!fits(count, rb.element_size, dst, dst_bytes)) return @intFromEnum(Status.bad_length);
         if (count == 0) return 0;
-        return @intCast(rb.read(dst.?, count));
+        const n = @min(count, rb.readAvailable());
+        const bytes = @as(usize, n) * rb.element_size;
+        if (!rb.overlaps(dst.?, bytes)) return @intCast(rb.read(dst.?, count));
+        const copy = alloc.alloc(u8, bytes) orelse return @intFromEnum(Status.out_of_memory);
+        defer alloc.free(copy);
+        const got = rb.read(copy.ptr, n);
+        @memcpy(dst.?[0..bytes], copy);
+        return @intCast(got);
+    }
+
+    /// Whether `bytes` bytes at `memory` share any byte with the ring's data.
+    fn overlaps(rb: *const RingBuffer, memory: [*]const u8, bytes: usize) bool {
+        const start = @intFromPtr(memory);
+        const data = @intFromPtr(rb.data);
+        return start < data + @as(usize, rb.size) * rb.element_size and data < start + bytes;
     }
 
     fn fits(count: u32, element_size: u32, memory: ?*const anyopaque, bytes: usize) bool {
@@ -358,6 +383,23 @@ test "lengths that do not fit the memory are refused" {
     try testing.expectEqual(@intFromEnum(RingBuffer.Status.bad_length), rb.readChecked(&bytes, 7, 2));
     try testing.expectEqual(@intFromEnum(RingBuffer.Status.bad_length), rb.writeChecked(null, 0, 1));
     try testing.expectEqual(@as(i32, 0), rb.writeChecked(null, 0, 0));
+}
+
+test "reading into, and writing from, the ring's own memory gives the elements in order" {
+    const rb = RingBuffer.create(1, 8, null, 0).?;
+    defer rb.unref();
+    const src = [_]u8{ 1, 2, 3, 4, 5, 6, 7, 8 };
+    _ = rb.write(&src, 6);
+    var sink: [6]u8 = undefined;
+    _ = rb.read(&sink, 6); // indices at 6: the next regions wrap
+    _ = rb.write(&src, 5); // elements 1..5 at data[6], data[7], data[0..3]
+    try testing.expectEqual(@as(i32, 5), rb.readChecked(rb.data, 8, 5));
+    try testing.expectEqualSlices(u8, &.{ 1, 2, 3, 4, 5 }, rb.data[0..5]);
+    // data[0..5] holds 1..5 now; write them back through the ring itself.
+    try testing.expectEqual(@as(i32, 5), rb.writeChecked(rb.data, 5, 5));
+    var out: [5]u8 = undefined;
+    try testing.expectEqual(@as(i32, 5), rb.readChecked(&out, out.len, 5));
+    try testing.expectEqualSlices(u8, &.{ 1, 2, 3, 4, 5 }, &out);
 }
 
 test "corrupt indices never yield a region past the data" {

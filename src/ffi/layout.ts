@@ -116,7 +116,7 @@ export const SUBMIT = { ok: 0, badSlot: -1, badRequest: -2, badSamples: -3, outO
 export const RELEASE = { ok: 0, badSlot: -1, dstTooSmall: -2 } as const;
 
 /** zig/ringbuffer.zig `RingBuffer.Status`. */
-export const RING_STATUS = { ok: 0, badLength: -1, sideInUse: -2 } as const;
+export const RING_STATUS = { ok: 0, badLength: -1, sideInUse: -2, outOfMemory: -3 } as const;
 
 /** PortAudio's status flags of a block (PaStreamCallbackFlags), as `process()` takes them. */
 export const STATUS_FLAGS_ALL = 0x1f;
@@ -231,6 +231,7 @@ export const FACTS: Readonly<Record<string, number>> = {
   "ringStatus.ok": RING_STATUS.ok,
   "ringStatus.bad_length": RING_STATUS.badLength,
   "ringStatus.side_in_use": RING_STATUS.sideInUse,
+  "ringStatus.out_of_memory": RING_STATUS.outOfMemory,
   "limit.pageSlots": LIMIT.pageSlots,
   "limit.mappingMax": LIMIT.mappingMax,
   "limit.framesMax": LIMIT.framesMax,

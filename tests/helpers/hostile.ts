@@ -3,7 +3,7 @@
  * look-alikes, Proxies, options objects whose getters run code, and the means to check what
  * native code really read or wrote (the true memory, seen through a plain view made beforehand).
  */
-import { memoryUsage, type MemoryUsage } from "../../mod.ts";
+import { type MemoryUsage, memoryUsage } from "../../mod.ts";
 import { forceGc } from "./gc.ts";
 import { sleep } from "./jack.ts";
 
@@ -52,7 +52,13 @@ const thrower = (what: string): LieFn => () => {
 export const FOREIGN = new Float32Array(1 << 16).fill(99);
 
 export const LIES: Lie[] = [
-  { name: "huge", length: () => 2 ** 40, byteLength: () => 2 ** 42, byteOffset: () => 2 ** 41, buffer: () => new ArrayBuffer(1 << 20) },
+  {
+    name: "huge",
+    length: () => 2 ** 40,
+    byteLength: () => 2 ** 42,
+    byteOffset: () => 2 ** 41,
+    buffer: () => new ArrayBuffer(1 << 20),
+  },
   { name: "negative", length: () => -1, byteLength: () => -4, byteOffset: () => -4096, buffer: () => FOREIGN.buffer },
   { name: "NaN", length: () => NaN, byteLength: () => NaN, byteOffset: () => NaN, buffer: () => null },
   {
@@ -62,8 +68,20 @@ export const LIES: Lie[] = [
     byteOffset: thrower("byteOffset"),
     buffer: thrower("buffer"),
   },
-  { name: "another buffer", length: () => FOREIGN.length, byteLength: () => FOREIGN.byteLength, byteOffset: () => 0, buffer: () => FOREIGN.buffer },
-  { name: "odd offset and fractional length", length: () => 2.5, byteLength: () => 10, byteOffset: () => 1, buffer: () => new SharedArrayBuffer(16) },
+  {
+    name: "another buffer",
+    length: () => FOREIGN.length,
+    byteLength: () => FOREIGN.byteLength,
+    byteOffset: () => 0,
+    buffer: () => FOREIGN.buffer,
+  },
+  {
+    name: "odd offset and fractional length",
+    length: () => 2.5,
+    byteLength: () => 10,
+    byteOffset: () => 1,
+    buffer: () => new SharedArrayBuffer(16),
+  },
 ];
 
 /**
@@ -98,7 +116,12 @@ export function liar(memory: ArrayBufferLike, byteOffset: number, length: number
  * `count` samples at sample `offset` in a buffer of `total` samples filled with `sentinel`: the
  * memory around the view shows any read or write past it.
  */
-export function island(total: number, offset: number, count: number, sentinel = 7): { memory: ArrayBuffer; whole: Float32Array; view: Float32Array } {
+export function island(
+  total: number,
+  offset: number,
+  count: number,
+  sentinel = 7,
+): { memory: ArrayBuffer; whole: Float32Array; view: Float32Array } {
   const memory = new ArrayBuffer(total * 4);
   const whole = new Float32Array(memory).fill(sentinel);
   return { memory, whole, view: new Float32Array(memory, offset * 4, count) };
@@ -164,14 +187,19 @@ export function trapsThrow(target: object): object {
 
 /** A resizable ArrayBuffer (ES2024), or undefined where the runtime has none. */
 export function resizable(bytes: number, max: number): ArrayBuffer {
-  return new (ArrayBuffer as unknown as new (n: number, o: { maxByteLength: number }) => ArrayBuffer)(bytes, { maxByteLength: max });
+  return new (ArrayBuffer as unknown as new (n: number, o: { maxByteLength: number }) => ArrayBuffer)(bytes, {
+    maxByteLength: max,
+  });
 }
 
 /** A growable SharedArrayBuffer (ES2024). */
 export function growable(bytes: number, max: number): SharedArrayBuffer {
-  return new (SharedArrayBuffer as unknown as new (n: number, o: { maxByteLength: number }) => SharedArrayBuffer)(bytes, {
-    maxByteLength: max,
-  });
+  return new (SharedArrayBuffer as unknown as new (n: number, o: { maxByteLength: number }) => SharedArrayBuffer)(
+    bytes,
+    {
+      maxByteLength: max,
+    },
+  );
 }
 
 /** A Float32Array whose ArrayBuffer has been transferred away (detached). */
