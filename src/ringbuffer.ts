@@ -102,14 +102,21 @@ export class RingBuffer {
     }
     const lib = native();
     const header = lib.rtm_ringbuffer_create(this.#elementSize, this.#size, lent?.view ?? null, lent?.byteLength ?? 0);
-    if (header === null) throw new RangeError(`RingBuffer of ${this.#size} × ${this.#elementSize} bytes could not be created`);
-    this.#headerU32 = new Uint32Array(runtime.view(header, RING.bytes));
+    const tooLarge = () => new RangeError(`size: a RingBuffer of ${this.#size} elements of ${this.#elementSize} bytes could not be created (out of memory)`);
+    if (header === null) throw tooLarge();
     let memory: ArrayBuffer | null = null;
-    if (lent) {
-      this.#data = new Uint8Array(lent.buffer, lent.byteOffset, lent.byteLength);
-    } else {
-      memory = runtime.view(lib.rtm_ringbuffer_data(header)!, this.#size * this.#elementSize);
-      this.#data = new Uint8Array(memory);
+    try {
+      this.#headerU32 = new Uint32Array(runtime.view(header, RING.bytes));
+      if (lent) {
+        this.#data = new Uint8Array(lent.buffer, lent.byteOffset, lent.byteLength);
+      } else {
+        memory = runtime.view(lib.rtm_ringbuffer_data(header)!, this.#size * this.#elementSize);
+        this.#data = new Uint8Array(memory);
+      }
+    } catch (cause) {
+      // The runtime could not map that much native memory: give it back.
+      lib.rtm_ringbuffer_unref(header);
+      throw Object.assign(tooLarge(), { cause });
     }
     this.#native = { header, memory };
     registry.register(this, this.#native, this);

@@ -226,7 +226,7 @@ export function describe(value: unknown): string {
     if (typeof ctorName !== "string" || ctorName === "") return "an object";
     // Real typed arrays and buffers were recognised above: this only looks like one.
     if (/^(?:(?:Big)?(?:Int|Uint|Float)\d+(?:Clamped)?Array|ArrayBuffer|SharedArrayBuffer|DataView)$/.test(ctorName)) {
-      return `an imitation of a ${ctorName} (a Proxy, or an object made from its prototype), not a real one`;
+      return `an imitation of ${/^[AEIOU]/.test(ctorName) ? "an" : "a"} ${ctorName} (a Proxy, or an object made from its prototype), not a real one`;
     }
     return `a ${ctorName}`;
   } catch {

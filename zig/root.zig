@@ -181,9 +181,10 @@ pub export fn rtm_mixer_process(m: *Mixer, input: ?[*]const f32, input_bytes: f6
     const h = m.header;
     const in_bytes = length(input_bytes) orelse return -1;
     const out_bytes = length(output_bytes) orelse return -1;
-    // The callback always gets a buffer for each direction that has channels.
-    if (h.input_channels > 0 and (input == null or in_bytes < @as(usize, frames) * h.input_channels * 4)) return -1;
-    if (h.output_channels > 0 and (output == null or out_bytes < @as(usize, frames) * h.output_channels * 4)) return -1;
+    // The callback always gets a buffer for each direction that has channels (an empty block may
+    // come without: Deno passes null for an empty typed array).
+    if (h.input_channels > 0 and frames > 0 and (input == null or in_bytes < @as(usize, frames) * h.input_channels * 4)) return -1;
+    if (h.output_channels > 0 and frames > 0 and (output == null or out_bytes < @as(usize, frames) * h.output_channels * 4)) return -1;
     if (@intFromPtr(input) % 4 != 0 or @intFromPtr(output) % 4 != 0) return -1;
     m.process(input, output, frames, .{ .current = current_time, .input_adc = input_adc_time, .output_dac = output_dac_time }, status_flags);
     return 0;
