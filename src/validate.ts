@@ -67,33 +67,20 @@ export interface Memory {
   readonly shared: boolean;
 }
 
+/** A test for a kind of object by a getter that throws for anything else (Proxies included). */
+const recognisedBy = <T>(getter: (self: unknown) => unknown) => (value: unknown): value is T => {
+  try {
+    getter(value);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
 /** Whether `value` is an ArrayBuffer (not shared), without touching its own properties. */
-function isArrayBuffer(value: unknown): value is ArrayBuffer {
-  try {
-    arrayBufferByteLength(value);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-function isSharedArrayBuffer(value: unknown): value is SharedArrayBuffer {
-  try {
-    sharedByteLength(value);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-function isDataView(value: unknown): value is DataView {
-  try {
-    dataViewByteLength(value);
-    return true;
-  } catch {
-    return false;
-  }
-}
+const isArrayBuffer = recognisedBy<ArrayBuffer>(arrayBufferByteLength);
+const isSharedArrayBuffer = recognisedBy<SharedArrayBuffer>(sharedByteLength);
+const isDataView = recognisedBy<DataView>(dataViewByteLength);
 
 /** Whether an ArrayBuffer (not shared) is detached: transferred, or taken back. */
 export function isDetached(buffer: ArrayBufferLike): boolean {

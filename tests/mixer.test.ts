@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { spawn } from "node:child_process";
 import { MOD, runScript } from "./helpers/child.ts";
 import { Action, Mixer, MixerAndRecorder, Recorder, RingBuffer } from "../mod.ts";
-import { loopback, requireJack, sleep } from "./helpers/jack.ts";
+import { loopback, noise, requireJack, sleep } from "./helpers/jack.ts";
 import { forceGc } from "./helpers/gc.ts";
 
 const FS = 48000;
@@ -30,16 +30,6 @@ function capture(m: MixerAndRecorder, from: number, frames: number): { data: Flo
 /** A frame well ahead of the callback, so that nothing scheduled there is belated. */
 const ahead = (m: MixerAndRecorder, seconds = 0.2) => Math.ceil(m.frameTime + seconds * FS);
 
-/** Deterministic noise that never contains 0, so onsets are unambiguous. */
-function noise(frames: number, channels: number, seed: number): Float32Array {
-  let x = seed >>> 0 || 1;
-  return Float32Array.from({ length: frames * channels }, () => {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    return ((x >>> 0) % 65535 + 1) / 65536 * ((x & 1) ? 1 : -1);
-  });
-}
 
 describe("Mixer end to end (JACK loopback)", () => {
   let m: MixerAndRecorder;

@@ -17,7 +17,7 @@ import {
   StreamClosedError,
 } from "../mod.ts";
 import { MOD, runScript, startScript } from "./helpers/child.ts";
-import { loopback, requireJack, sleep } from "./helpers/jack.ts";
+import { loopback, noise, requireJack, sleep } from "./helpers/jack.ts";
 import * as h from "./helpers/hostile.ts";
 
 const FS = 48000;
@@ -740,16 +740,6 @@ describe("2. re-entrancy: option getters and Proxy traps that run code during th
 
 // ------------------------------------------------------------------------------------------------
 
-/** Deterministic noise that never contains 0 (see mixer.test.ts). */
-function noise(frames: number, channels: number, seed: number): Float32Array {
-  let x = seed >>> 0 || 1;
-  return Float32Array.from({ length: frames * channels }, () => {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    return ((x >>> 0) % 65535 + 1) / 65536 * ((x & 1) ? 1 : -1);
-  });
-}
 
 describe("2b/4. a running MixerAndRecorder on JACK (loopback)", () => {
   let m: MixerAndRecorder;

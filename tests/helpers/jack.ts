@@ -97,3 +97,14 @@ export class Probe {
 }
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Deterministic noise that never contains 0, so onsets in a recording are unambiguous. */
+export function noise(frames: number, channels: number, seed: number): Float32Array {
+  let x = seed >>> 0 || 1;
+  return Float32Array.from({ length: frames * channels }, () => {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    return ((x >>> 0) % 65535 + 1) / 65536 * ((x & 1) ? 1 : -1);
+  });
+}
