@@ -86,6 +86,8 @@ export interface ReportView {
   u32: Uint32Array;
   /** The report's first f64 (its first u32 is at twice that). */
   at: number;
+  /** The action's slot in the pool. */
+  slot: number;
 }
 
 /** The owner of an action's native memory: keeping it referenced keeps that memory alive. */
@@ -121,6 +123,8 @@ export let actionInternals: {
   isOwnedBy(a: Action, owner: ActionOwner): boolean;
   /** Its serial while in flight (for a cancel of it), 0 once finished. */
   serial(a: Action): number;
+  /** Its slot in the pool (meaningful while in flight). */
+  slot(a: Action): number;
   /** The callback returned it (or the stream closed): freeze its fields. */
   finish(a: Action, ending: Ending): void;
   /** How it ended (after collecting what has finished), or undefined while pending. */
@@ -139,8 +143,7 @@ export class Action {
   readonly allowBelated: boolean;
   /** Frames to play/record; Infinity for ring buffers. */
   readonly totalFrames: number;
-  /** 1-based channel numbers, one per buffer channel. */
-  readonly mapping: readonly number[];
+
   /** The buffer played or recorded into, if any. */
   readonly buffer?: Float32Array;
   /** The Sample played, if any. */
@@ -152,6 +155,10 @@ export class Action {
 
   /** Keeps the native memory of the report (and of the mixer) alive as long as this action. */
   readonly #owner: ActionOwner;
+  readonly #mapping: Int32Array;
+  readonly #channels: number;
+  readonly #slot: number;
+  #mappingList: readonly number[] | undefined;
   #report: ReportView | null;
   #final: Final | null = null;
 
@@ -165,17 +172,20 @@ export class Action {
       requestedFrame?: number;
       allowBelated: boolean;
       totalFrames: number;
-      mapping: readonly number[];
+      /** 1-based channel numbers (the action's own copy, or a shared read-only one), and how many. */
+      mapping: { channels: Int32Array; count: number };
     } & ActionPayload,
   ) {
     this.#owner = owner;
     this.#report = report;
+    this.#slot = report.slot;
     this.type = fields.type;
     this.requestedTime = fields.requestedTime;
     this.requestedFrame = fields.requestedFrame;
     this.allowBelated = fields.allowBelated;
     this.totalFrames = fields.totalFrames;
-    this.mapping = Object.freeze([...fields.mapping]);
+    this.#mapping = fields.mapping.channels;
+    this.#channels = fields.mapping.count;
     this.buffer = fields.buffer;
     this.sample = fields.sample;
     this.ringBuffer = fields.ringBuffer;
@@ -193,6 +203,7 @@ export class Action {
     isAction = (value) => typeof value === "object" && value !== null && #final in value;
     actionInternals = {
       isOwnedBy: (a, owner) => a.#owner === owner,
+      slot: (a) => a.#slot,
       serial(a) {
         const r = a.#report;
         return a.#final !== null || r === null ? 0 : r.u32[2 * r.at + REPORT.serialU32];
@@ -202,9 +213,18 @@ export class Action {
     };
   }
 
+  /** 1-based channel numbers, one per buffer channel. */
+  get mapping(): readonly number[] {
+    if (this.#mappingList === undefined) {
+      const m = this.#mapping;
+      this.#mappingList = Object.freeze(Array.from({ length: this.#channels }, (_, i) => m[i]));
+    }
+    return this.#mappingList;
+  }
+
   /** Number of channels (the mapping's length). */
   get channels(): number {
-    return this.mapping.length;
+    return this.#channels;
   }
 
   /** How the action ended, or "pending". Up to date without any other call. */

@@ -65,7 +65,7 @@ function deviceCount(): number {
 function deviceAt(index: number): DeviceInfo {
   const lib = portAudio();
   const out = new Float64Array(DEVICE.count);
-  check(lib.rtm_pa_device_info(index, out, out.byteLength), `Error querying device ${index}`);
+  check(lib.rtm_pa_device_info(index, out, DEVICE.count * 8), `Error querying device ${index}`);
   return {
     index,
     name: readString((buf, cap) => lib.rtm_pa_device_name(index, buf, cap), `Error querying device ${index}`),
@@ -119,7 +119,7 @@ export function queryHostApis(index?: number): HostApiInfo[] | HostApiInfo {
   const devices = allDevices();
   const one = (i: number): HostApiInfo => {
     const out = new Float64Array(HOST_API.count);
-    check(lib.rtm_pa_host_api_info(i, out, out.byteLength), `Error querying host API ${i}`);
+    check(lib.rtm_pa_host_api_info(i, out, HOST_API.count * 8), `Error querying host API ${i}`);
     return {
       index: i,
       name: readString((buf, cap) => lib.rtm_pa_host_api_name(i, buf, cap), `Error querying host API ${i}`),
@@ -500,5 +500,5 @@ function checkSettings(kind: Kind, options: SettingsOptions): void {
   const d = resolveDirection(kind, device, channels, latency);
   const sampleRate = rate ?? defaults.sampleRate ?? d.info.defaultSampleRate;
   const p = kind === "input" ? paramsBlock(d, undefined, sampleRate) : paramsBlock(undefined, d, sampleRate);
-  check(portAudio().rtm_pa_check_settings(p, p.byteLength), `Unsupported ${kind} settings`);
+  check(portAudio().rtm_pa_check_settings(p, PARAMS.count * 8), `Unsupported ${kind} settings`);
 }

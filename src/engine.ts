@@ -84,6 +84,36 @@ function viewsOf(pointer: Pointer, bytes: number): Views {
   return { f64: new Float64Array(buffer), u32: new Uint32Array(buffer), buffer };
 }
 
+/** A page of the action pool: its reports' views, and what is in flight in each of its slots. */
+interface Page extends Views {
+  /** By slot within the page; own properties from the start (see #pages). */
+  entries: (InFlight | null)[];
+}
+
+/** The mapping of cancels and stats fetches. */
+const NO_CHANNELS: Mapping = { channels: new Int32Array(0), count: 0 };
+
+/**
+ * A channel mapping: 1-based channel numbers in a typed array (which nothing on Array.prototype
+ * reaches), and how many, kept beside it (a replaced %TypedArray%.prototype.length could lie).
+ */
+export interface Mapping {
+  channels: Int32Array;
+  count: number;
+}
+
+/** 1..n as a mapping, shared (nothing writes to it). */
+const identities = new Map<number, Mapping>();
+function identity(n: number): Mapping {
+  let m = identities.get(n);
+  if (m === undefined) {
+    const channels = new Int32Array(n);
+    for (let i = 0; i < n; i++) channels[i] = i + 1;
+    identities.set(n, m = { channels, count: n });
+  }
+  return m;
+}
+
 const START_KEYS = ["start", "startFrame", "allowBelated"];
 const TIME_KEYS = ["time", "frame", "allowBelated"];
 
@@ -98,12 +128,11 @@ export class Engine implements ActionOwner {
   readonly #keepAlive: object;
   readonly #header: Views;
   readonly #request: Views;
-  // Bookkeeping in Maps and a typed array, not in growing plain arrays: an index accessor that
-  // someone put on Array.prototype would intercept stores into an array's holes.
-  readonly #pages = new Map<number, Views>();
+  // Bookkeeping in a Map, typed arrays and arrays created whole, never in growing plain arrays:
+  // an index accessor that someone put on Array.prototype would intercept stores into holes.
+  readonly #pages = new Map<number, Page>();
   readonly #free = new SlotStack();
-  readonly #inFlight = new Map<number, InFlight>();
-  readonly #active = new Set<Action>();
+  #inFlight = 0;
   #closed = false;
   /** Why the callback will never run again although the stream is open (its host ended it). */
   #failed: string | undefined;
@@ -159,7 +188,9 @@ export class Engine implements ActionOwner {
   /** The actions in flight, as a new Set; finished ones are collected first. */
   get actions(): ReadonlySet<Action> {
     this.collect();
-    return new Set(this.#active);
+    const set = new Set<Action>();
+    if (this.#inFlight > 0) for (const page of this.#pages.values()) for (const e of page.entries) if (e) set.add(e.action);
+    return set;
   }
 
   /** Whether close() has run. */
@@ -188,11 +219,11 @@ export class Engine implements ActionOwner {
     const timing = startTiming(options);
     const mapping = this.#mapping("channels", channels, this.outputChannels, "output");
     if (isSample(buffer)) {
-      const frames = framesOf("buffer", sampleInternals.length(buffer), mapping.length, "samples of the Sample");
+      const frames = framesOf("buffer", sampleInternals.length(buffer), mapping.count, "samples of the Sample");
       return this.#submit(ActionType.PLAY_BUFFER, timing, frames, mapping, { sample: buffer });
     }
     const samples = v.float32("buffer", buffer, "a Float32Array of interleaved float32 samples, or a Sample");
-    const frames = framesOf("buffer", samples.length, mapping.length, "buffer length");
+    const frames = framesOf("buffer", samples.length, mapping.count, "buffer length");
     return this.#submit(ActionType.PLAY_BUFFER, timing, frames, mapping, { buffer: samples.view as Float32Array }, samples);
   }
 
@@ -200,7 +231,7 @@ export class Engine implements ActionOwner {
     const timing = startTiming(options);
     const mapping = this.#mapping("channels", channels, this.inputChannels, "input");
     const destination = v.float32("buffer", buffer, "a Float32Array to record interleaved float32 samples into");
-    const frames = framesOf("buffer", destination.length, mapping.length, "buffer length");
+    const frames = framesOf("buffer", destination.length, mapping.count, "buffer length");
     return this.#submit(ActionType.RECORD_BUFFER, timing, frames, mapping, { buffer: destination.view as Float32Array }, null, destination);
   }
 
@@ -215,11 +246,11 @@ export class Engine implements ActionOwner {
   cancel(action: unknown, options?: unknown): Action {
     const timing = timeTiming(options);
     this.#checkAction(action);
-    return this.#submit(ActionType.CANCEL, timing, 0, [], { target: action as Action });
+    return this.#submit(ActionType.CANCEL, timing, 0, NO_CHANNELS, { target: action as Action });
   }
 
   fetchAndResetStats(options?: unknown): Action {
-    return this.#submit(ActionType.FETCH_AND_RESET_STATS, timeTiming(options), 0, [], {});
+    return this.#submit(ActionType.FETCH_AND_RESET_STATS, timeTiming(options), 0, NO_CHANNELS, {});
   }
 
   /**
@@ -243,7 +274,7 @@ export class Engine implements ActionOwner {
         ? `the stream stopped before the action finished: ${this.#failed}`
         : undefined;
       // The Actions' own state, not their properties (which the caller could shadow).
-      const pending = action !== undefined ? [action as Action] : [...this.#active];
+      const pending = action !== undefined ? [action as Action] : [...this.actions];
       const outcomes = pending.map((a) => actionInternals.outcome(a));
       if (!outcomes.includes(undefined)) {
         // Waiting for everything on a closed or failed stream: it cannot have finished normally.
@@ -287,9 +318,13 @@ export class Engine implements ActionOwner {
    */
   abandon(): void {
     if (this.#closed) return;
-    for (const entry of this.#inFlight.values()) actionInternals.finish(entry.action, { aborted: true });
-    this.#inFlight.clear();
-    this.#active.clear();
+    for (const page of this.#pages.values()) {
+      for (const [i, entry] of page.entries.entries()) {
+        if (entry) actionInternals.finish(entry.action, { aborted: true });
+        page.entries[i] = null;
+      }
+    }
+    this.#inFlight = 0;
     this.#closed = true;
   }
 
@@ -354,8 +389,9 @@ export class Engine implements ActionOwner {
   }
 
   #release(slot: number, aborted: boolean): void {
-    const entry = this.#inFlight.get(slot)!;
-    const { action, destination, channels } = entry;
+    const page = this.#pages.get(Math.floor(slot / LIMIT.pageSlots))!;
+    const index = slot % LIMIT.pageSlots;
+    const { action, destination, channels } = page.entries[index]!;
     const lib = native();
     const ending: Ending = { aborted };
     let status: number;
@@ -366,8 +402,7 @@ export class Engine implements ActionOwner {
         status = lib.rtm_mixer_release(this.#mixer, slot, destination.view, destination.byteLength);
         ending.recording = destination.view as Float32Array;
       } else {
-        const page = this.#pages.get(Math.floor(slot / LIMIT.pageSlots))!;
-        const done = page.f64[(slot % LIMIT.pageSlots) * (REPORT.bytes / 8) + REPORT.doneFramesF64];
+        const done = page.f64[index * (REPORT.bytes / 8) + REPORT.doneFramesF64];
         const recording = new Float32Array(done * channels);
         status = lib.rtm_mixer_release(this.#mixer, slot, recording, recording.byteLength);
         ending.recording = recording;
@@ -381,9 +416,9 @@ export class Engine implements ActionOwner {
     }
     if (status !== RELEASE.ok) throw new Error(`internal error: the mixer refused to release slot ${slot} (${status})`);
     actionInternals.finish(action, ending);
-    this.#inFlight.delete(slot);
+    page.entries[index] = null;
+    this.#inFlight--;
     this.#free.push(slot);
-    this.#active.delete(action);
   }
 
   #ring(type: ActionType, ringBuffer: unknown, options: unknown, streamChannels: number, direction: string): Action {
@@ -402,32 +437,30 @@ export class Engine implements ActionOwner {
       channels = elementSize / 4;
     }
     const mapping = this.#mapping("channels", channels, streamChannels, direction);
-    if (elementSize !== mapping.length * 4) {
+    if (elementSize !== mapping.count * 4) {
       throw new RangeError(
-        `ringBuffer.elementSize (${elementSize}) must be 4 × channels (${mapping.length} channels: ${mapping.length * 4})`,
+        `ringBuffer.elementSize (${elementSize}) must be 4 × channels (${mapping.count} channels: ${mapping.count * 4})`,
       );
     }
     ringInternals.checkPlayable(ringBuffer, "ringBuffer", type === ActionType.PLAY_RINGBUFFER ? "reader" : "writer");
     return this.#submit(type, timing, Infinity, mapping, { ringBuffer });
   }
 
-  #mapping(name: string, channels: unknown, streamChannels: number, direction: string): number[] {
+  /** The 1-based channel numbers of `channels` (a count or a list), as the action's own copy. */
+  #mapping(name: string, channels: unknown, streamChannels: number, direction: string): Mapping {
     if (typeof channels === "number") {
       v.integer(name, channels, 1, LIMIT.mappingMax);
       if (streamChannels === 0) throw new TypeError(`this stream has no ${direction} channels`);
       if (channels > streamChannels) {
         throw new RangeError(`${name} (${channels}) exceeds the stream's ${streamChannels} ${direction} channels`);
       }
-      return Array.from({ length: channels }, (_, i) => i + 1);
+      return identity(channels);
     }
     if (typeof channels !== "object" || channels === null) {
       throw new TypeError(`${name} must be a channel count or an array of 1-based channel numbers, got ${v.describe(channels)}`);
     }
-    const list = v.list(name, channels, LIMIT.mappingMax);
     if (streamChannels === 0) throw new TypeError(`this stream has no ${direction} channels`);
-    if (list.length === 0) throw new RangeError(`${name} must list 1 to ${LIMIT.mappingMax} channels, got none`);
-    for (let i = 0; i < list.length; i++) v.integer(`${name}[${i}] (1-based channel number)`, list[i], 1, streamChannels);
-    return list as number[];
+    return v.integers(name, channels, LIMIT.mappingMax, 1, streamChannels, "1-based channel number");
   }
 
   /** Writes the request, submits it, and returns its Action. Only native code runs in here. */
@@ -435,7 +468,7 @@ export class Engine implements ActionOwner {
     type: ActionType,
     timing: Timing,
     frames: number,
-    mapping: readonly number[],
+    mapping: Mapping,
     payload: ActionPayload,
     samples: v.Memory | null = null,
     destination?: v.Memory,
@@ -449,28 +482,28 @@ export class Engine implements ActionOwner {
     u32[REQUEST.flagsU32] = timing.flags;
     f64[REQUEST.requestedF64] = timing.requested;
     f64[REQUEST.totalFramesF64] = frames === Infinity ? 0 : frames;
-    u32[REQUEST.channelCountU32] = mapping.length;
-    for (let i = 0; i < mapping.length; i++) u32[REQUEST.mappingU32 + i] = mapping[i] - 1;
+    const { channels, count } = mapping;
+    u32[REQUEST.channelCountU32] = count;
+    for (let i = 0; i < count; i++) u32[REQUEST.mappingU32 + i] = channels[i] - 1;
     if (payload.target) {
       // A finished target's slot may hold another action by now: the serial tells them apart
       // (0 for a target known to have finished matches nothing).
       u32[REQUEST.targetSlotU32] = 0;
       u32[REQUEST.targetSerialU32] = 0;
-      for (const [targetSlot, entry] of this.#inFlight) {
-        if (entry.action === payload.target) {
-          u32[REQUEST.targetSlotU32] = targetSlot;
-          u32[REQUEST.targetSerialU32] = actionInternals.serial(payload.target);
-          break;
-        }
+      const targetSlot = actionInternals.slot(payload.target);
+      const page = this.#pages.get(Math.floor(targetSlot / LIMIT.pageSlots));
+      if (page?.entries[targetSlot % LIMIT.pageSlots]?.action === payload.target) {
+        u32[REQUEST.targetSlotU32] = targetSlot;
+        u32[REQUEST.targetSerialU32] = actionInternals.serial(payload.target);
       }
     }
     const status = native().rtm_mixer_submit(this.#mixer, slot, samples?.view ?? null, samples?.byteLength ?? 0, ring, shared);
     if (status !== SUBMIT.ok) {
       this.#free.push(slot);
-      throw submitError(status, frames, mapping.length);
+      throw submitError(status, frames, count);
     }
     const page = this.#pages.get(Math.floor(slot / LIMIT.pageSlots))!;
-    const report: ReportView = { f64: page.f64, u32: page.u32, at: (slot % LIMIT.pageSlots) * (REPORT.bytes / 8) };
+    const report: ReportView = { f64: page.f64, u32: page.u32, at: (slot % LIMIT.pageSlots) * (REPORT.bytes / 8), slot };
     const action = new Action(this, report, {
       type,
       requestedTime: timing.requestedTime,
@@ -480,8 +513,8 @@ export class Engine implements ActionOwner {
       mapping,
       ...payload,
     });
-    this.#inFlight.set(slot, { action, payload, destination, channels: mapping.length });
-    this.#active.add(action);
+    page.entries[slot % LIMIT.pageSlots] = { action, payload, destination, channels: count };
+    this.#inFlight++;
     return action;
   }
 
@@ -499,7 +532,10 @@ export class Engine implements ActionOwner {
 
   #mapPage(pointer: Pointer): void {
     const page = this.#pages.size;
-    this.#pages.set(page, viewsOf(pointer, LIMIT.pageSlots * REPORT.bytes));
+    // Array.from defines each element (no setter on Array.prototype runs), so stores later hit
+    // own properties.
+    const entries = Array.from({ length: LIMIT.pageSlots }, () => null as InFlight | null);
+    this.#pages.set(page, { ...viewsOf(pointer, LIMIT.pageSlots * REPORT.bytes), entries });
     // Lowest slots first out of the stack.
     for (let i = LIMIT.pageSlots - 1; i >= 0; i--) this.#free.push(page * LIMIT.pageSlots + i);
   }

@@ -21,6 +21,6 @@ export interface MemoryUsage {
  */
 export function memoryUsage(): MemoryUsage {
   const out = new Float64Array(MEMORY.count);
-  if (native().rtm_memory_usage(out, out.byteLength) !== 0) throw new Error("internal error: memory usage not reported");
+  if (native().rtm_memory_usage(out, MEMORY.count * 8) !== 0) throw new Error("internal error: memory usage not reported");
   return { allocations: out[MEMORY.allocations], bytes: out[MEMORY.bytes] };
 }

@@ -89,7 +89,7 @@ export function setVerbose(on: boolean): void {
 export function setJackClientName(name: string): void {
   const bytes = jackClientNameBytes("name", name);
   const lib = native();
-  check(lib.rtm_pa_set_jack_client_name(bytes, bytes.length), "Error setting the JACK client name");
+  check(lib.rtm_pa_set_jack_client_name(bytes.view, bytes.byteLength), "Error setting the JACK client name");
 }
 
 /** The JACK client name PortAudio uses now (JACK appends a suffix when the name is taken). */
@@ -98,11 +98,11 @@ export function jackClientName(): string {
   return readString((buf, cap) => lib.rtm_pa_jack_client_name(buf, cap), "Error reading the JACK client name");
 }
 
-/** Checks a JACK client name: a non-empty string of at most 63 UTF-8 bytes. */
-export function jackClientNameBytes(name: string, value: unknown): Uint8Array {
+/** Checks a JACK client name: a non-empty string of at most 63 UTF-8 bytes (its bytes, as read). */
+export function jackClientNameBytes(name: string, value: unknown): v.Memory {
   if (typeof value !== "string") throw new TypeError(`${name} must be a string, got ${v.describe(value)}`);
-  const bytes = encoder.encode(value);
-  if (bytes.length === 0 || bytes.length > 63 || bytes.includes(0)) {
+  const bytes = v.memory(name, encoder.encode(value));
+  if (bytes.byteLength === 0 || bytes.byteLength > 63 || value.includes("\0")) {
     throw new RangeError(`${name} must be 1 to 63 UTF-8 bytes without NUL, got ${v.describe(value)}`);
   }
   return bytes;
@@ -125,14 +125,17 @@ export function portAudioError(code: number, context: string): PortAudioError {
 
 /** Reads a string that native code copies into a buffer and whose full length it returns. */
 export function readString(copy: (buffer: Uint8Array, capacity: number) => number, context?: string): string {
-  let buffer = new Uint8Array(256);
+  // The capacity is what was allocated, kept here: never the array's length as it reports it.
+  let capacity = 256;
+  let buffer = new Uint8Array(capacity);
   for (;;) {
-    const length = copy(buffer, buffer.length);
+    const length = copy(buffer, capacity);
     if (length < 0) {
       if (context) throw portAudioError(length, context);
       return "";
     }
-    if (length <= buffer.length) return decoder.decode(buffer.subarray(0, length));
-    buffer = new Uint8Array(length);
+    if (length <= capacity) return decoder.decode(buffer.subarray(0, length));
+    capacity = length;
+    buffer = new Uint8Array(capacity);
   }
 }

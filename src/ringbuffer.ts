@@ -191,8 +191,9 @@ export class RingBuffer {
     const lib = native();
     const available = lib.rtm_ringbuffer_read_available(header);
     const count = wanted === undefined ? available : Math.min(wanted, available);
-    const out = new Uint8Array(count * this.#elementSize);
-    const read = this.#status(lib.rtm_ringbuffer_read(header, out, out.byteLength, count), "read", "reader");
+    const bytes = count * this.#elementSize;
+    const out = new Uint8Array(bytes);
+    const read = this.#status(lib.rtm_ringbuffer_read(header, out, bytes, count), "read", "reader");
     return read === count ? out : out.subarray(0, read * this.#elementSize);
   }
 

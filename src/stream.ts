@@ -3,7 +3,7 @@
  * librtmixer's (zig/stream.zig), with sounddevice's options, properties and methods.
  */
 import { native, type Pointer, runtime } from "./ffi/mod.ts";
-import { STATS, STREAM_INFO } from "./ffi/layout.ts";
+import { PARAMS, STATS, STREAM_INFO } from "./ffi/layout.ts";
 import { readStats, type Stats } from "./action.ts";
 import {
   checkBlockSize,
@@ -159,7 +159,7 @@ export class Stream {
     const lib = portAudio();
     if (o.jackClientName !== undefined) {
       const bytes = jackClientNameBytes("jackClientName", o.jackClientName);
-      check(lib.rtm_pa_set_jack_client_name(bytes, bytes.length), "Error setting the JACK client name");
+      check(lib.rtm_pa_set_jack_client_name(bytes.view, bytes.byteLength), "Error setting the JACK client name");
     }
     const direction = (k: Kind): Direction | undefined => {
       const i = k === "input" ? 0 : 1;
@@ -193,7 +193,7 @@ export class Stream {
 
     const handle = lib.rtm_stream_create();
     if (handle === null) throw new RangeError("out of memory creating a stream");
-    const code = lib.rtm_stream_open(handle, params, params.byteLength);
+    const code = lib.rtm_stream_open(handle, params, PARAMS.count * 8);
     if (code < 0) {
       lib.rtm_stream_destroy(handle);
       throw portAudioError(code, `Error opening ${kind} stream`);
@@ -205,7 +205,7 @@ export class Stream {
     this.#blockSize = blockSize;
     this.#device = [input?.device ?? -1, output?.device ?? -1];
     this.#channels = [input?.channels ?? 0, output?.channels ?? 0];
-    check(lib.rtm_stream_info(handle, this.#info, this.#info.byteLength), "Error querying the stream");
+    check(lib.rtm_stream_info(handle, this.#info, STREAM_INFO.count * 8), "Error querying the stream");
     this.#sampleRate = this.#info[STREAM_INFO.sampleRate];
   }
 
@@ -282,7 +282,7 @@ export class Stream {
 
   /** Latency in seconds as PortAudio reports it (`[input, output]` for duplex streams). */
   get latency(): number | [number, number] {
-    check(native().rtm_stream_info(this.#live(), this.#info, this.#info.byteLength), "Error querying the stream");
+    check(native().rtm_stream_info(this.#live(), this.#info, STREAM_INFO.count * 8), "Error querying the stream");
     return this.#pick([this.#info[STREAM_INFO.inputLatency], this.#info[STREAM_INFO.outputLatency]]);
   }
 

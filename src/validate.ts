@@ -11,9 +11,18 @@
  */
 
 const TypedArrayPrototype = Object.getPrototypeOf(Uint8Array.prototype) as object;
-const call = Function.prototype.call;
-/** `fn` as a plain function of its receiver, immune to later changes of `Function.prototype.call`. */
-const uncurry = <T>(fn: (this: unknown) => T): (self: unknown) => T => call.bind(fn) as (self: unknown) => T;
+const functionCall = Function.prototype.call;
+/**
+ * `fn` as a plain function of its receiver, immune to a later replacement of
+ * `Function.prototype.call`: `fn` gets a `call` of its own, the original, fixed. (Not a bound
+ * function: JavaScriptCore calls those several times slower, and these run on every action.)
+ */
+const uncurry = <T>(fn: (this: unknown) => T): (self: unknown) => T => {
+  if (Object.getOwnPropertyDescriptor(fn, "call")?.value !== functionCall) {
+    Object.defineProperty(fn, "call", { value: functionCall, writable: false, enumerable: false, configurable: false });
+  }
+  return (self) => fn.call(self);
+};
 const getter = <T>(proto: object, key: PropertyKey): (self: unknown) => T =>
   uncurry(Object.getOwnPropertyDescriptor(proto, key)!.get as (this: unknown) => T);
 
@@ -30,10 +39,9 @@ const arrayBufferDetached = getter<boolean>(ArrayBuffer.prototype, "detached");
 const arrayBufferResizable = getter<boolean>(ArrayBuffer.prototype, "resizable");
 const sharedByteLength = getter<number>(SharedArrayBuffer.prototype, "byteLength");
 const sharedGrowable = getter<boolean>(SharedArrayBuffer.prototype, "growable");
-const transferArrayBuffer = uncurry(ArrayBuffer.prototype.transfer as (this: unknown) => ArrayBuffer) as (
-  self: ArrayBuffer,
-  length: number,
-) => ArrayBuffer;
+const transfer = ArrayBuffer.prototype.transfer;
+uncurry(transfer as (this: unknown) => unknown); // pins its `call`
+const transferArrayBuffer = (self: ArrayBuffer, length: number): ArrayBuffer => transfer.call(self, length);
 const arrayIsArray = Array.isArray;
 const defineProperty = Object.defineProperty;
 
@@ -107,6 +115,8 @@ export function takeBack(buffer: ArrayBuffer): boolean {
 export function memory(name: string, value: unknown, type?: string, expected?: string): Memory {
   const tag = typedArrayTag(value);
   let m: Memory;
+  // (A view's buffer, from the intrinsic getter, is a real ArrayBuffer or SharedArrayBuffer: the
+  // first test tells them apart without an exception in the common case.)
   if (tag !== undefined) {
     const buffer = typedArrayBuffer(value); // in Bun this also moves a small array's storage out of the GC heap
     m = {
@@ -116,7 +126,7 @@ export function memory(name: string, value: unknown, type?: string, expected?: s
       byteOffset: typedArrayByteOffset(value),
       byteLength: typedArrayByteLength(value),
       length: typedArrayLength(value),
-      shared: isSharedArrayBuffer(buffer),
+      shared: !isArrayBuffer(buffer),
     };
   } else if (type === undefined && isDataView(value)) {
     const buffer = dataViewBuffer(value);
@@ -128,12 +138,12 @@ export function memory(name: string, value: unknown, type?: string, expected?: s
       byteOffset: dataViewByteOffset(value),
       byteLength,
       length: byteLength,
-      shared: isSharedArrayBuffer(buffer),
+      shared: !isArrayBuffer(buffer),
     };
   } else if (type === undefined && (isArrayBuffer(value) || isSharedArrayBuffer(value))) {
-    checkBuffer(name, value);
+    checkBuffer(name, value, !isArrayBuffer(value));
     const view = new Uint8Array(value);
-    m = { view, type: "Uint8Array", buffer: value, byteOffset: 0, byteLength: view.byteLength, length: view.byteLength, shared: isSharedArrayBuffer(value) };
+    m = { view, type: "Uint8Array", buffer: value, byteOffset: 0, byteLength: view.byteLength, length: view.byteLength, shared: !isArrayBuffer(value) };
   } else {
     throw new TypeError(
       `${name} must be ${expected ?? (type ? `a ${type}` : "an ArrayBuffer, a SharedArrayBuffer or a view of one (typed array, DataView)")}, got ${describe(value)}`,
@@ -142,12 +152,12 @@ export function memory(name: string, value: unknown, type?: string, expected?: s
   if (type !== undefined && m.type !== type) {
     throw new TypeError(`${name} must be ${expected ?? `a ${type}`}, got ${describe(value)}`);
   }
-  checkBuffer(name, m.buffer);
+  checkBuffer(name, m.buffer, m.shared);
   return m;
 }
 
-function checkBuffer(name: string, buffer: ArrayBufferLike): void {
-  if (isSharedArrayBuffer(buffer)) {
+function checkBuffer(name: string, buffer: ArrayBufferLike, shared: boolean): void {
+  if (shared) {
     if (sharedGrowable(buffer)) throw new TypeError(`${name} must not use a growable SharedArrayBuffer`);
     return;
   }
@@ -247,6 +257,29 @@ export function options(
   }
   for (const key of allowed) copy[key] = (value as Record<string, unknown>)[key];
   return copy;
+}
+
+/**
+ * A list of integers from `min` to `max` (an array, or anything `Array.isArray` accepts), read
+ * once: its length, then each element, each checked as it is read, into a typed array (which no
+ * accessor on Array.prototype can reach). At most `maxLength` elements, at least one.
+ */
+export function integers(
+  name: string,
+  value: unknown,
+  maxLength: number,
+  min: number,
+  max: number,
+  what: string,
+): { channels: Int32Array; count: number } {
+  if (!isArray(name, value)) throw new TypeError(`${name} must be an array, got ${describe(value)}`);
+  const length = (value as unknown[]).length;
+  if (typeof length !== "number" || !numberIsInteger(length) || length < 1 || length > maxLength) {
+    throw new RangeError(`${name} must list 1 to ${maxLength} ${what}s, got ${typeof length === "number" ? length : describe(length)}`);
+  }
+  const out = new Int32Array(length);
+  for (let i = 0; i < length; i++) out[i] = integer(`${name}[${i}] (${what})`, (value as unknown[])[i], min, max);
+  return { channels: out, count: length };
 }
 
 /**
