@@ -222,7 +222,8 @@ export class Engine implements ActionOwner {
       const frames = framesOf("buffer", sampleInternals.length(buffer), mapping.count, "samples of the Sample");
       return this.#submit(ActionType.PLAY_BUFFER, timing, frames, mapping, { sample: buffer });
     }
-    const samples = v.float32("buffer", buffer, "a Float32Array of interleaved float32 samples, or a Sample");
+    // Copied into native memory during the submit call: read as transient memory.
+    const samples = v.transient("buffer", buffer, "Float32Array", "a Float32Array of interleaved float32 samples, or a Sample");
     const frames = framesOf("buffer", samples.length, mapping.count, "buffer length");
     return this.#submit(ActionType.PLAY_BUFFER, timing, frames, mapping, { buffer: samples.view as Float32Array }, samples);
   }
@@ -355,8 +356,8 @@ export class Engine implements ActionOwner {
   process(input: Float32Array | null, output: Float32Array | null, frames: number, time: number, statusFlags: number): void {
     this.#assertUsable();
     // Read here, not taken as read: nothing the caller hands over is trusted.
-    const inMemory = input === null ? null : v.float32("buffers.input", input);
-    const outMemory = output === null ? null : v.float32("buffers.output", output);
+    const inMemory = input === null ? null : v.transient("buffers.input", input, "Float32Array");
+    const outMemory = output === null ? null : v.transient("buffers.output", output, "Float32Array");
     const status = native().rtm_mixer_process(
       this.#mixer,
       inMemory?.view ?? null,
@@ -470,7 +471,7 @@ export class Engine implements ActionOwner {
     frames: number,
     mapping: Mapping,
     payload: ActionPayload,
-    samples: v.Memory | null = null,
+    samples: v.Transient | null = null,
     destination?: v.Memory,
   ): Action {
     this.#assertUsable();

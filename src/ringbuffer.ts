@@ -280,8 +280,8 @@ export class RingBuffer {
     throw new RangeError(`RingBuffer.${call}: refused (status ${value})`);
   }
 
-  #elements(name: string, data: unknown): v.Memory {
-    const bytes = v.memory(name, data);
+  #elements(name: string, data: unknown): v.Transient {
+    const bytes = v.transient(name, data);
     if (bytes.byteLength % this.#elementSize !== 0) {
       throw new RangeError(
         `${name} length (${bytes.byteLength} bytes) must be a multiple of elementSize (${this.#elementSize})`,

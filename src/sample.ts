@@ -34,7 +34,7 @@ export class Sample {
 
   /** Copies `data` (interleaved float32 samples) into native memory. */
   constructor(data: Float32Array) {
-    const samples = v.float32("data", data, "a Float32Array of interleaved float32 samples");
+    const samples = v.transient("data", data, "Float32Array", "a Float32Array of interleaved float32 samples");
     const pointer = native().rtm_sample_create(samples.view, samples.byteLength);
     if (pointer === null) throw new RangeError(`data: no native memory for ${samples.length} samples`);
     this.#length = samples.length;

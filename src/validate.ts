@@ -170,6 +170,35 @@ export function float32(name: string, value: unknown, expected?: string): Memory
   return memory(name, value, "Float32Array", expected);
 }
 
+/** Memory that native code uses during one call only (it keeps no pointer to it). */
+export interface Transient {
+  /** The typed array passed (or a Uint8Array over a passed ArrayBuffer or DataView). */
+  readonly view: ArrayBufferView;
+  readonly byteLength: number;
+  /** Elements (bytes for a DataView or ArrayBuffer). */
+  readonly length: number;
+}
+
+/**
+ * The memory of a value that native code reads or writes during this call only: the same checks
+ * as {@link memory}, on the fast path of a typed array. Such memory may be resizable (its size is
+ * read now, and no code runs before the call), and it is detached only if it reports no bytes, so
+ * only then is the buffer looked at.
+ */
+export function transient(name: string, value: unknown, type?: string, expected?: string): Transient {
+  const tag = typedArrayTag(value);
+  if (tag === undefined || (type !== undefined && tag !== type)) {
+    const m = memory(name, value, type, expected); // a DataView or buffer, or the error
+    return { view: m.view, byteLength: m.byteLength, length: m.length };
+  }
+  const byteLength = typedArrayByteLength(value);
+  if (byteLength === 0 && isDetached(typedArrayBuffer(value))) {
+    throw new TypeError(`${name} uses a detached ArrayBuffer (it was transferred)`);
+  }
+  // (Not byteLength / a table lookup by tag: JavaScriptCore hashes the tag string each time.)
+  return { view: value as ArrayBufferView, byteLength, length: tag === "Float32Array" ? byteLength / 4 : typedArrayLength(value) };
+}
+
 /** Whether `m` still has the memory it had when read: not detached since (user code may have run). */
 export function stillAttached(m: Memory): boolean {
   return m.shared || !arrayBufferDetached(m.buffer);
