@@ -129,6 +129,8 @@ export let actionInternals: {
   finish(a: Action, ending: Ending): void;
   /** How it ended (after collecting what has finished), or undefined while pending. */
   outcome(a: Action): ActionOutcome | undefined;
+  /** How it ended, without collecting; undefined while pending. */
+  finalOutcome(a: Action): ActionOutcome | undefined;
 };
 
 /** One request to the callback. Returned by `playBuffer`, `recordBuffer`, `cancel`, ... */
@@ -210,6 +212,7 @@ export class Action {
       },
       finish: (a, ending) => a.#finish(ending),
       outcome: (a) => a.#settled()?.outcome,
+      finalOutcome: (a) => a.#final?.outcome,
     };
   }
 

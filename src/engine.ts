@@ -11,7 +11,7 @@
  * with memory read through the engine's intrinsics (validate.ts) and its byte length.
  */
 import { native, type Pointer, runtime } from "./ffi/mod.ts";
-import { FLAG, frameOf, HEADER, LIMIT, RELEASE, REPORT, REQUEST, SUBMIT } from "./ffi/layout.ts";
+import { FLAG, frameOf, HEADER, LIMIT, RELEASE, REPORT, REQUEST, STATS, SUBMIT } from "./ffi/layout.ts";
 import {
   Action,
   actionInternals,
@@ -25,6 +25,9 @@ import {
   type Stats,
 } from "./action.ts";
 import { StreamClosedError } from "./errors.ts";
+import { type WaitOptions, Waits } from "./waits.ts";
+
+export type { WaitOptions };
 import { isRingBuffer, ringInternals } from "./ringbuffer.ts";
 import { isSample, sampleInternals } from "./sample.ts";
 import * as v from "./validate.ts";
@@ -49,12 +52,6 @@ export interface TimeOptions {
   allowBelated?: boolean;
 }
 
-/** Options of `wait()`. */
-export interface WaitOptions {
-  /** Milliseconds between checks (default 10). */
-  sleepTime?: number;
-}
-
 interface Timing {
   requested: number;
   requestedTime: number;
@@ -70,6 +67,8 @@ interface InFlight {
   /** A record action's destination, as read when it was submitted. */
   destination?: v.Memory;
   channels: number;
+  /** Frames it plays or records; Infinity for a ring buffer. */
+  frames: number;
 }
 
 /** Native memory the engine reads through views, detached when the mixer goes. */
@@ -137,11 +136,15 @@ export class Engine implements ActionOwner {
   /** Why the callback will never run again although the stream is open (its host ended it). */
   #failed: string | undefined;
   #hostEnded: () => string | undefined;
+  /** Frames per block as the stream was opened with (0: the host chooses). */
+  readonly #blockFrames: number;
+  readonly #waits: Waits;
 
   /**
    * @param keepAlive the object whose finalizer frees `mixer` (held for as long as the engine)
    * @param hostEnded returns why the callback stopped for good on its own (the host ended the
    *   stream), after making sure it cannot run again; undefined while it may still run.
+   * @param blockFrames frames per block, if fixed (0: the host chooses)
    */
   constructor(
     mixer: Pointer,
@@ -149,9 +152,23 @@ export class Engine implements ActionOwner {
     outputChannels: number,
     keepAlive: object,
     hostEnded = (): string | undefined => undefined,
+    blockFrames = 0,
   ) {
     const lib = native();
     this.#mixer = mixer;
+    this.#blockFrames = blockFrames;
+    this.#waits = new Waits({
+      collect: () => this.collect(),
+      outcome: (a) => actionInternals.finalOutcome(a),
+      nextEndMs: () => this.#nextEndMs(),
+      blockMs: () => this.#blockMs(),
+      busy: () => this.#inFlight > 0,
+      look: () => {
+        if (this.#closed || this.#failed !== undefined) return;
+        const ended = this.#hostEnded();
+        if (ended !== undefined) this.fail(ended);
+      },
+    });
     this.#keepAlive = keepAlive;
     this.#hostEnded = hostEnded;
     this.inputChannels = inputChannels;
@@ -255,47 +272,83 @@ export class Engine implements ActionOwner {
   }
 
   /**
-   * Resolves when `action` (default: every action in flight) has finished. Rejects with
-   * StreamClosedError if the stream closed first.
+   * Resolves when `action` has finished (to the action), or without one when every action sent so
+   * far has. Rejects with StreamClosedError if the stream is closed, aborted or ended by its host
+   * first, with a TimeoutError after `timeout` ms, or with the reason of an aborted `signal`.
    */
-  async wait(action?: unknown, options?: unknown): Promise<void> {
-    const opts = v.options("options", options, ["sleepTime"]);
-    const sleepTime = opts.sleepTime === undefined ? 10 : v.finite("sleepTime", opts.sleepTime, 0, 60_000);
-    if (action !== undefined) this.#checkAction(action);
-    for (;;) {
+  wait(action?: unknown, options?: unknown): Promise<Action | void> {
+    try {
+      const opts = v.options("options", options, ["sleepTime", "timeout", "signal"]);
+      const sleepTime = opts.sleepTime === undefined ? Infinity : v.finite("sleepTime", opts.sleepTime, 0, 60_000);
+      const timeout = opts.timeout === undefined ? undefined : v.finite("timeout", opts.timeout, 0, 2 ** 31 - 1);
+      const signal = opts.signal === undefined ? undefined : checkSignal("signal", opts.signal);
+      if (action !== undefined) this.#checkAction(action);
+      // Closed meanwhile (by a getter of the options): what a wait on a closing stream gets.
+      if (this.#closed) throw new StreamClosedError("the stream was closed before the action finished");
       this.collect();
-      // A stream whose host ended it (a JACK server that quit) never returns its actions.
-      if (!this.#closed && this.#failed === undefined) {
-        const ended = this.#hostEnded();
-        if (ended !== undefined) this.fail(ended);
-      }
-      const ended = this.#closed
-        ? "the stream was closed before the action finished"
-        : this.#failed !== undefined
-        ? `the stream stopped before the action finished: ${this.#failed}`
-        : undefined;
-      // The Actions' own state, not their properties (which the caller could shadow).
-      const pending = action !== undefined ? [action as Action] : [...this.actions];
-      const outcomes = pending.map((a) => actionInternals.outcome(a));
-      if (!outcomes.includes(undefined)) {
-        // Waiting for everything on a closed or failed stream: it cannot have finished normally.
-        if (outcomes.includes("aborted") || (action === undefined && ended !== undefined)) {
-          throw new StreamClosedError(ended ?? "the stream was closed before the action finished");
-        }
-        return;
-      }
-      if (ended !== undefined) throw new StreamClosedError(ended);
-      await new Promise((resolve) => setTimeout(resolve, sleepTime));
+      if (action !== undefined) return this.#waits.wait([action as Action], action as Action, timeout, signal, sleepTime);
+      return this.#waits.wait<void>(this.#inFlightActions(), undefined, timeout, signal, sleepTime);
+    } catch (e) {
+      return Promise.reject(e);
     }
   }
 
-  /** Takes back every finished action from the callback. */
+  /** Whether the callback runs (the stream says so): the wait timer looks only then. */
+  setRunning(running: boolean): void {
+    this.#waits.setRunning(running);
+  }
+
+  /** Whether the wait timer keeps the process alive. */
+  setRef(ref: boolean): void {
+    this.#waits.setRef(ref);
+  }
+
+  /**
+   * The stream was aborted (the callback has stopped): every action in flight ends as aborted,
+   * and every wait settles.
+   */
+  abortActions(): void {
+    if (this.#closed) return;
+    this.#drain();
+    this.#waits.end("the stream was aborted before the action finished");
+  }
+
+  #inFlightActions(): Action[] {
+    const list: Action[] = [];
+    if (this.#inFlight > 0) for (const page of this.#pages.values()) for (const e of page.entries) if (e) list.push(e.action);
+    return list;
+  }
+
+  /** Milliseconds until the earliest predicted end in flight; undefined if one is unknown. */
+  #nextEndMs(): number | undefined {
+    if (this.#inFlight > 1024) return undefined; // not worth the scan: look each block
+    let end = Infinity;
+    for (const page of this.#pages.values()) {
+      for (const [i, e] of page.entries.entries()) {
+        if (!e) continue;
+        const start = page.f64[i * (REPORT.bytes / 8) + REPORT.startFrameF64];
+        if (start < 0 || e.frames === Infinity) return undefined;
+        end = Math.min(end, start + e.frames);
+      }
+    }
+    return end === Infinity ? undefined : ((end - this.frameTime) / this.sampleRate) * 1000;
+  }
+
+  #blockMs(): number {
+    const frames = this.#blockFrames || this.#header.f64[HEADER.statsF64 + STATS.maxBlocksize] || 256;
+    return Math.max(1, (frames / this.sampleRate) * 1000);
+  }
+
+  /** Takes back every finished action from the callback, and settles the waits they complete. */
   collect(): void {
     if (this.#closed) return;
     const lib = native();
+    let any = false;
     for (let slot = lib.rtm_mixer_collect(this.#mixer); slot >= 0; slot = lib.rtm_mixer_collect(this.#mixer)) {
       this.#release(slot, false);
+      any = true;
     }
+    if (any) this.#waits.settle();
   }
 
   /**
@@ -307,6 +360,7 @@ export class Engine implements ActionOwner {
     if (this.#closed) return;
     this.#drain();
     this.#closed = true;
+    this.#waits.end("the stream was closed before the action finished");
     v.takeBack(this.#header.buffer);
     v.takeBack(this.#request.buffer);
     for (const views of this.#pages.values()) v.takeBack(views.buffer);
@@ -327,6 +381,7 @@ export class Engine implements ActionOwner {
     }
     this.#inFlight = 0;
     this.#closed = true;
+    this.#waits.end("the stream was closed before the action finished");
   }
 
   /**
@@ -337,6 +392,7 @@ export class Engine implements ActionOwner {
     if (this.#failed !== undefined || this.#closed) return;
     this.#drain();
     this.#failed = reason;
+    this.#waits.end(`the stream stopped before the action finished: ${reason}`);
   }
 
   /** Hands back everything the callback holds and takes it all: pending ones end as aborted. */
@@ -514,8 +570,9 @@ export class Engine implements ActionOwner {
       mapping,
       ...payload,
     });
-    page.entries[slot % LIMIT.pageSlots] = { action, payload, destination, channels: count };
+    page.entries[slot % LIMIT.pageSlots] = { action, payload, destination, channels: count, frames };
     this.#inFlight++;
+    this.#waits.schedule();
     return action;
   }
 
@@ -564,6 +621,17 @@ class SlotStack {
   pop(): number {
     return this.#items[--this.#length];
   }
+}
+
+/** An AbortSignal, recognised by its own getter (a look-alike or a Proxy is refused). */
+const abortedGetter = Object.getOwnPropertyDescriptor(AbortSignal.prototype, "aborted")!.get!;
+function checkSignal(name: string, value: unknown): AbortSignal {
+  try {
+    abortedGetter.call(value);
+  } catch {
+    throw new TypeError(`${name} must be an AbortSignal, got ${v.describe(value)}`);
+  }
+  return value as AbortSignal;
 }
 
 /** A refused submission, as the error its argument deserves. */

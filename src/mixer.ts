@@ -32,13 +32,60 @@ export abstract class ActionStream extends Stream {
   constructor(kind: StreamKind, options: StreamOptions | undefined) {
     super(kind, options);
     const [inputs, outputs] = streamInternals.channels(this);
-    const engine = new Engine(streamInternals.mixer(this), inputs, outputs, streamInternals.owner(this), () => this.#hostEnded());
+    const engine = new Engine(
+      streamInternals.mixer(this),
+      inputs,
+      outputs,
+      streamInternals.owner(this),
+      () => this.#hostEnded(),
+      this.blockSize,
+    );
     this.#engine = engine;
     streamInternals.onClose(this, (stopped) => (stopped ? engine.close() : engine.abandon()));
   }
 
   static {
     engineOf = (s) => s.#engine;
+  }
+
+  /**
+   * Starts the callback. While it runs with actions in flight, the stream keeps the process
+   * alive (as a timer does), so that a script ending with sounds scheduled exits once they have
+   * played; see {@link unref}.
+   */
+  override start(): void {
+    super.start();
+    this.#engine.setRunning(true);
+  }
+
+  /**
+   * Stops after the buffers already queued have played. Actions in flight stay pending (and
+   * their waits too) until the stream starts again.
+   */
+  override stop(): void {
+    super.stop();
+    this.#engine.setRunning(false);
+  }
+
+  /** Stops at once: every action in flight ends as "aborted", and every wait settles. */
+  override abort(): void {
+    super.abort();
+    this.#engine.setRunning(false);
+    this.#engine.abortActions();
+  }
+
+  /** The stream no longer keeps the process alive while it plays (Node's and Deno's `unref`). */
+  unref(): this {
+    this.assertOpen();
+    this.#engine.setRef(false);
+    return this;
+  }
+
+  /** Undoes {@link unref}. */
+  ref(): this {
+    this.assertOpen();
+    this.#engine.setRef(true);
+    return this;
   }
 
 
@@ -103,10 +150,21 @@ export abstract class ActionStream extends Stream {
   }
 
   /**
-   * Resolves once `action` (default: every action in flight) has finished; checks every
-   * `sleepTime` ms. Rejects with StreamClosedError if the stream is closed first.
+   * Resolves to `action` once it has finished, within about a block of its end and with no call
+   * of yours in between. Rejects with StreamClosedError if the stream is closed or aborted, or its
+   * host ends it, first; with a TimeoutError after `options.timeout` ms; with the reason of
+   * `options.signal` when it aborts. A stopped stream keeps its actions pending until it starts
+   * again: bound such a wait with `timeout` or `signal`.
+   *
+   * ```ts
+   * const play = mixer.playBuffer(tone, 2, { start: mixer.time + 0.5 });
+   * await mixer.wait(play, { timeout: 5000 });
+   * ```
    */
-  wait(action?: Action, options?: WaitOptions): Promise<void> {
+  wait(action: Action, options?: WaitOptions): Promise<Action>;
+  /** Resolves once every action sent so far has finished (see above). */
+  wait(action?: undefined, options?: WaitOptions): Promise<void>;
+  wait(action?: Action, options?: WaitOptions): Promise<Action | void> {
     this.assertOpen();
     return this.#engine.wait(action, options);
   }
@@ -129,10 +187,11 @@ export abstract class ActionStream extends Stream {
     this.#endedSince ??= now;
     if (now - this.#endedSince < ENDED_AFTER_MS) return undefined;
     try {
-      this.abort();
+      super.abort(); // the stream's abort only: the engine ends the actions itself, saying why
     } catch {
       return undefined; // not surely stopped: its actions stay where they are
     }
+    this.#engine.setRunning(false);
     return "the audio host ended it (for JACK: the server quit)";
   }
 

@@ -135,8 +135,14 @@ export class OfflineMixer {
   fetchAndResetStats(options?: TimeOptions): Action {
     return this.#live.fetchAndResetStats(options);
   }
-  /** Resolves when `action` (default: every action in flight) has finished. */
-  wait(action?: Action, options?: WaitOptions): Promise<void> {
+  /**
+   * Resolves to `action` once it has finished; `process()` is what makes actions finish here.
+   * Options as for streams (`timeout`, `signal`).
+   */
+  wait(action: Action, options?: WaitOptions): Promise<Action>;
+  /** Resolves once every action sent so far has finished. */
+  wait(action?: undefined, options?: WaitOptions): Promise<void>;
+  wait(action?: Action, options?: WaitOptions): Promise<Action | void> {
     return this.#live.wait(action, options);
   }
 
@@ -153,7 +159,7 @@ export class OfflineMixer {
     const engine = this.#live;
     const memory = (name: string, x: unknown, channels: number): v.Memory | null => {
       if (x === undefined) return null;
-      const m = v.float32(`buffers.${name}`, x);
+      const m = v.memory(`buffers.${name}`, x, "Float32Array", undefined, true); // used during this call only
       if (m.length < frames * channels) {
         throw new RangeError(`buffers.${name} holds ${m.length} samples, fewer than ${frames} frames × ${channels} channels`);
       }

@@ -112,7 +112,7 @@ export function takeBack(buffer: ArrayBuffer): boolean {
  * buffers (native code keeps addresses; memory that can grow, shrink or move cannot be lent).
  * With `type`, only typed arrays of that type are accepted.
  */
-export function memory(name: string, value: unknown, type?: string, expected?: string): Memory {
+export function memory(name: string, value: unknown, type?: string, expected?: string, mayResize = false): Memory {
   const tag = typedArrayTag(value);
   let m: Memory;
   // (A view's buffer, from the intrinsic getter, is a real ArrayBuffer or SharedArrayBuffer: the
@@ -141,7 +141,7 @@ export function memory(name: string, value: unknown, type?: string, expected?: s
       shared: !isArrayBuffer(buffer),
     };
   } else if (type === undefined && (isArrayBuffer(value) || isSharedArrayBuffer(value))) {
-    checkBuffer(name, value, !isArrayBuffer(value));
+    checkBuffer(name, value, !isArrayBuffer(value), mayResize);
     const view = new Uint8Array(value);
     m = { view, type: "Uint8Array", buffer: value, byteOffset: 0, byteLength: view.byteLength, length: view.byteLength, shared: !isArrayBuffer(value) };
   } else {
@@ -152,17 +152,18 @@ export function memory(name: string, value: unknown, type?: string, expected?: s
   if (type !== undefined && m.type !== type) {
     throw new TypeError(`${name} must be ${expected ?? `a ${type}`}, got ${describe(value)}`);
   }
-  checkBuffer(name, m.buffer, m.shared);
+  checkBuffer(name, m.buffer, m.shared, mayResize);
   return m;
 }
 
-function checkBuffer(name: string, buffer: ArrayBufferLike, shared: boolean): void {
+/** Refuses detached memory, and (unless `mayResize`) memory that may grow or shrink later. */
+function checkBuffer(name: string, buffer: ArrayBufferLike, shared: boolean, mayResize: boolean): void {
   if (shared) {
-    if (sharedGrowable(buffer)) throw new TypeError(`${name} must not use a growable SharedArrayBuffer`);
+    if (!mayResize && sharedGrowable(buffer)) throw new TypeError(`${name} must not use a growable SharedArrayBuffer (it is kept beyond the call)`);
     return;
   }
   if (arrayBufferDetached(buffer)) throw new TypeError(`${name} uses a detached ArrayBuffer (it was transferred)`);
-  if (arrayBufferResizable(buffer)) throw new TypeError(`${name} must not use a resizable ArrayBuffer`);
+  if (!mayResize && arrayBufferResizable(buffer)) throw new TypeError(`${name} must not use a resizable ArrayBuffer (it is kept beyond the call)`);
 }
 
 /** A Float32Array's memory (see {@link memory}). */
@@ -181,14 +182,14 @@ export interface Transient {
 
 /**
  * The memory of a value that native code reads or writes during this call only: the same checks
- * as {@link memory}, on the fast path of a typed array. Such memory may be resizable (its size is
- * read now, and no code runs before the call), and it is detached only if it reports no bytes, so
- * only then is the buffer looked at.
+ * as {@link memory}, on the fast path of a typed array. Such memory may be resizable or growable
+ * (its size is read now, and no code runs before the call), and it is detached only if it reports
+ * no bytes, so only then is the buffer looked at.
  */
 export function transient(name: string, value: unknown, type?: string, expected?: string): Transient {
   const tag = typedArrayTag(value);
   if (tag === undefined || (type !== undefined && tag !== type)) {
-    const m = memory(name, value, type, expected); // a DataView or buffer, or the error
+    const m = memory(name, value, type, expected, true); // a DataView or buffer, or the error
     return { view: m.view, byteLength: m.byteLength, length: m.length };
   }
   const byteLength = typedArrayByteLength(value);

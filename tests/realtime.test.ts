@@ -48,6 +48,7 @@ const workload = `
   const mixer = native().rtm_mixer_create(2, 2, 48000, 16);
   const m = new Engine(mixer, 2, 2, {});
   const driver = startDriver(mixer, 256);
+  m.setRunning(true); // the driver thread is its callback: waits look while it runs
   const outcomes = {};
   const all = [];
   const add = (a) => (all.push(a), a);
@@ -80,6 +81,7 @@ const workload = `
   await m.wait(undefined, { sleepTime: 1 });
   for (const a of all) outcomes[a.outcome] = (outcomes[a.outcome] ?? 0) + 1;
   const blocks = lib.rtm_test_mixer_driver_stop(driver);
+  m.setRunning(false);
   console.log("BLOCKS " + blocks);
   console.log("ENTERS " + lib.rtm_test_rtcheck(1));
   console.log("COUNT " + lib.rtm_test_rtcheck(4)); // also prints each function's count to stderr

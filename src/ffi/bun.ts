@@ -34,6 +34,7 @@ export async function bunRuntime(): Promise<Runtime> {
     address: (pointer) => (pointer as unknown as number) ?? 0,
     env: (name) => proc.env[name],
     exists: (path) => existsSync(path),
+    unrefTimer: (timer) => (timer as unknown as { unref(): void }).unref(),
     onExit: (fn) => proc.once("exit", fn),
     os: proc.platform === "win32" ? "windows" : proc.platform,
     arch: proc.arch,

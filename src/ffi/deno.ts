@@ -35,6 +35,7 @@ export function denoRuntime(): Runtime {
         return false;
       }
     },
+    unrefTimer: (timer) => Deno.unrefTimer(timer as unknown as number),
     onExit: (fn) => globalThis.addEventListener("unload", fn, { once: true }),
     os: Deno.build.os === "windows" ? "windows" : Deno.build.os === "darwin" ? "darwin" : "linux",
     arch: Deno.build.arch === "aarch64" ? "arm64" : "x64",

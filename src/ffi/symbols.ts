@@ -132,6 +132,8 @@ export interface Runtime {
   address(pointer: Pointer | null): number;
   env(name: string): string | undefined;
   exists(path: string): boolean;
+  /** Lets a timer not keep the process alive. */
+  unrefTimer(timer: unknown): void;
   /** Runs `fn` once when the process (or, in Deno, the worker) exits normally. */
   onExit(fn: () => void): void;
   readonly os: "linux" | "darwin" | "windows";
