@@ -240,12 +240,17 @@ export class Action {
     return this.#settled() !== null;
   }
 
-  /** The stream time of its first frame (0 if it never started). */
+  /**
+   * The stream time of its first frame, by the clock model that placed it (0 until it starts):
+   * for a start given in seconds, exactly that time rounded to the sample; for a belated start,
+   * the time of the block it started in. `startFrame` is the frame itself, on the stream's sample
+   * clock, and what plays there.
+   */
   get actualTime(): number {
     return this.#final?.actualTime ?? this.#f64(REPORT.actualTimeF64);
   }
 
-  /** Where it started on the stream's frame clock (-1 until placed). */
+  /** The frame, on the stream's sample clock, where its first sample plays (-1 until placed). */
   get startFrame(): number {
     return this.#final?.startFrame ?? this.#f64(REPORT.startFrameF64);
   }

@@ -191,6 +191,10 @@ pub const Action = struct {
     held_serial: u32 = 0,
     contiguous: bool = false,
     clock: *Clock = undefined,
+    /// The stream time of the start frame by the clock offset that placed it: what `actual_time`
+    /// reports once the action starts. (The offset may move before the start; the frame does not,
+    /// and the time must name the same moment the placement meant.)
+    placed_time: f64 = 0,
     stop_frame: f64 = std.math.inf(f64),
     node: heap.Node = .{},
     /// The link of `incoming`, `finished` and the collected list (one at a time).
@@ -582,6 +586,10 @@ pub const Mixer = struct {
             start = block_start;
         }
         store(f64, &a.report.start_frame, start);
+        // By the offset that placed it: for a start asked for in seconds, exactly that time
+        // rounded to the sample. (Computed later, when the action starts, the offset may have
+        // moved, and the time would no longer name the frame that plays.)
+        a.placed_time = a.clock.timeAt(start);
         return true;
     }
 
@@ -639,7 +647,7 @@ pub const Mixer = struct {
                 continue;
             }
             // A cancel takes effect at its start: its actual time is known now.
-            if (a.kind == .cancel) store(f64, &a.report.actual_time, a.clock.timeAt(a.report.start_frame));
+            if (a.kind == .cancel) store(f64, &a.report.actual_time, a.placed_time);
             a.contiguous = mix.isContiguous(a.mapping());
             a.node.key = a.report.start_frame;
             a.node.seq = m.taken;
@@ -660,7 +668,7 @@ pub const Mixer = struct {
             switch (a.kind) {
                 .cancel => m.applyCancel(a),
                 .fetch_and_reset_stats => {
-                    store(f64, &a.report.actual_time, a.clock.timeAt(a.report.start_frame));
+                    store(f64, &a.report.actual_time, a.placed_time);
                     a.report.stats.set(m.header.stats);
                     m.header.stats.set(.{});
                     m.finish(a, .done);
@@ -697,7 +705,7 @@ pub const Mixer = struct {
         const until = @min(block_end, a.stop_frame, start + a.total_frames);
         const offset: usize = @intFromFloat(from - block_start);
         const n: u32 = @intFromFloat(@max(until - from, 0));
-        if (done == 0 and r.actual_time == 0) store(f64, &r.actual_time, a.clock.timeAt(start));
+        if (done == 0 and r.actual_time == 0) store(f64, &r.actual_time, a.placed_time);
         r.stats.count(frames, flags);
         const h = m.header;
         const map = a.mapping();

@@ -451,3 +451,21 @@ test "empty play and record buffers finish at once and touch no memory" {
         try testing.expectEqual(mixer.ReleaseStatus.ok, r.m.release(1, null, 0));
     }
 }
+
+test "actual_time names the start frame by the offset that placed it, even if the offset moves before the start" {
+    var r = Rig.init(64);
+    defer r.deinit();
+    _ = r.step(0); // the clocks start: offset from this block
+    const t = r.at(48000 * 3) + 0.3 / fs; // 3 s ahead, off the sample grid
+    const a = r.submit(0, .play_buffer, t, belated, 1, &.{ 0, 1 }, &[_]f32{ 1, 1 }, null);
+    _ = r.step(0);
+    const placed = a.start_frame;
+    // The timestamps step by 40 samples and stay there: after the hold time the offset follows.
+    const applied = r.m.header.output_clock.applied;
+    while (r.m.header.frame_time <= placed) _ = r.step(40);
+    try testing.expect(r.m.header.output_clock.applied != applied);
+    try testing.expectEqual(mixer.Outcome.done, a.outcome);
+    try testing.expectEqual(placed, a.start_frame);
+    // The time of the frame that played, as placed: the request rounded to the sample.
+    try testing.expectEqual(@floor(t * fs + 0.5) / fs, a.actual_time);
+}
