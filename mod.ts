@@ -6,10 +6,10 @@
  */
 export { type ActionStream, Mixer, MixerAndRecorder, Recorder, type Channels, type RingBufferOptions } from "./src/mixer.ts";
 export { RingBuffer } from "./src/ringbuffer.ts";
-export { Sample } from "./src/sample.ts";
+export { Sample, type SampleOptions } from "./src/sample.ts";
 export { OfflineMixer, type OfflineMixerOptions, type ProcessBuffers } from "./src/offline.ts";
 export { type MemoryUsage, memoryUsage } from "./src/memory.ts";
-export { Action, type ActionOutcome, ActionType, type Stats } from "./src/action.ts";
+export { Action, type ActionOutcome, ActionType, type Recording, type Stats } from "./src/action.ts";
 export type { StartOptions, TimeOptions, WaitOptions } from "./src/engine.ts";
 export { PortAudioError, StreamClosedError } from "./src/errors.ts";
 export {

@@ -227,7 +227,7 @@ function cases(place: Case["place"], shared: Float32Array, big: Float32Array): C
         const ch = mapping.channels.length;
         if (place === "cache") {
           const src = shared.subarray(0, CACHE_FRAMES * ch);
-          const sample = new Sample(src);
+          const sample = new Sample(src, { channels: ch });
           const sources = Array.from({ length: voices }, () => sample);
           list.push({ place, mapping, voices, block, src, stride: 0, sources, segmentFrames: CACHE_FRAMES });
         } else {

@@ -72,9 +72,13 @@ export function readStats(f64: Float64Array, at = 0): Stats {
   };
 }
 
+/** What a record action records into: interleaved samples, or one Float32Array per channel. */
+export type Recording = Float32Array | readonly Float32Array[];
+
 /** What an action carries that the callback may touch: kept referenced while in flight. */
 export interface ActionPayload {
   buffer?: Float32Array;
+  buffers?: readonly Float32Array[];
   sample?: Sample;
   ringBuffer?: RingBuffer;
   target?: Action;
@@ -100,7 +104,7 @@ export interface ActionOwner {
 export interface Ending {
   aborted: boolean;
   error?: Error;
-  recording?: Float32Array;
+  recording?: Recording;
 }
 
 /** The frozen fields of a finished action. */
@@ -111,7 +115,7 @@ interface Final {
   doneFrames: number;
   stats: Stats;
   error?: Error;
-  recording?: Float32Array;
+  recording?: Recording;
 }
 
 /** Whether `value` is a real Action. */
@@ -134,7 +138,7 @@ export let actionInternals: {
 };
 
 /** One request to the callback. Returned by `playBuffer`, `recordBuffer`, `cancel`, ... */
-export class Action {
+export class Action<R extends Recording = Recording> {
   /** The action's kind, one of {@link ActionType}. */
   readonly type: ActionType;
   /** The start time asked for, in stream seconds (0: as soon as possible). NaN when started by frame. */
@@ -146,8 +150,10 @@ export class Action {
   /** Frames to play/record; Infinity for ring buffers. */
   readonly totalFrames: number;
 
-  /** The buffer played or recorded into, if any. */
+  /** The buffer played or recorded into (interleaved), if any. */
   readonly buffer?: Float32Array;
+  /** The buffers played or recorded into, one per channel (planar), if any. */
+  readonly buffers?: readonly Float32Array[];
   /** The Sample played, if any. */
   readonly sample?: Sample;
   /** The ring buffer played from or recorded into, if any. */
@@ -189,6 +195,7 @@ export class Action {
     this.#mapping = fields.mapping.channels;
     this.#channels = fields.mapping.count;
     this.buffer = fields.buffer;
+    this.buffers = fields.buffers;
     this.sample = fields.sample;
     this.ringBuffer = fields.ringBuffer;
     this.target = fields.target;
@@ -272,12 +279,13 @@ export class Action {
   }
 
   /**
-   * For a finished record action: the Float32Array that holds what it recorded. That is
-   * `buffer`, unless `buffer` could not take the frames (it was detached): then a new array
-   * with them, so that nothing recorded is lost. Undefined for other actions and while pending.
+   * For a finished record action: what holds what it recorded, in the form it was asked for (a
+   * Float32Array, or one per channel). That is `buffer` (or `buffers`), unless it could not take
+   * the frames (it was detached): then new arrays with them, so that nothing recorded is lost.
+   * Undefined for other actions and while pending.
    */
-  get recording(): Float32Array | undefined {
-    return this.#final?.recording;
+  get recording(): R | undefined {
+    return this.#final?.recording as R | undefined;
   }
 
   #f64(index: number): number {

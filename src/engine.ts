@@ -30,6 +30,7 @@ import { type WaitOptions, Waits } from "./waits.ts";
 export type { WaitOptions };
 import { isRingBuffer, ringInternals } from "./ringbuffer.ts";
 import { isSample, sampleInternals } from "./sample.ts";
+import { deinterleave, interleave, isPlanar, type Planes, readPlanes } from "./planar.ts";
 import * as v from "./validate.ts";
 
 /** When an action starts (play/record) or takes effect (cancel, stats). */
@@ -66,6 +67,8 @@ interface InFlight {
   payload: ActionPayload;
   /** A record action's destination, as read when it was submitted. */
   destination?: v.Memory;
+  /** A planar record action's destinations (one per channel), as read when it was submitted. */
+  planes?: v.Memory[];
   channels: number;
   /** Frames it plays or records; Infinity for a ring buffer. */
   frames: number;
@@ -232,25 +235,96 @@ export class Engine implements ActionOwner {
     return (frame + this.#header.f64[HEADER.inputAppliedF64]) / this.sampleRate;
   }
 
-  playBuffer(buffer: unknown, channels: unknown, options?: unknown): Action {
-    const timing = startTiming(options);
-    const mapping = this.#mapping("channels", channels, this.outputChannels, "output");
+  playBuffer(buffer: unknown, channels?: unknown, options?: unknown): Action {
+    if (isPlanar(buffer)) {
+      [channels, options] = planarArguments(channels, options);
+      const timing = startTiming(options);
+      const planes = readPlanes("buffer", buffer, LIMIT.mappingMax, false);
+      const mapping = this.#planarMapping(channels, planes, this.outputChannels, "output");
+      // Interleaved here and copied into native memory at once: nothing runs in between.
+      const interleaved = interleave(planes);
+      const samples = v.transient("buffer", interleaved, "Float32Array");
+      const buffers = planes.channels.map((m) => m.view as Float32Array);
+      return this.#submit(ActionType.PLAY_BUFFER, timing, planes.frames, mapping, { buffers }, samples);
+    }
     if (isSample(buffer)) {
+      [channels, options] = planarArguments(channels, options);
+      const timing = startTiming(options);
+      const known = sampleInternals.channels(buffer);
+      // Left out, the channels are the Sample's own: 1..n.
+      const mapping = channels === undefined
+        ? this.#defaultMapping(known, this.outputChannels, "the Sample has", "output")
+        : this.#mapping("channels", channels, this.outputChannels, "output");
+      if (mapping.count !== known) {
+        throw new RangeError(
+          `channels: the Sample has ${known} channel${known === 1 ? "" : "s"} and channels names ${mapping.count}; ` +
+            `give one channel number per channel of the Sample`,
+        );
+      }
+      const rate = sampleInternals.sampleRate(buffer);
+      if (rate !== undefined && rate !== this.sampleRate) {
+        throw new RangeError(
+          `buffer: the Sample's samples are at ${rate} Hz and the stream runs at ${this.sampleRate} Hz; ` +
+            `it would play at the wrong speed and pitch (make a Sample at the stream's rate)`,
+        );
+      }
       const frames = framesOf("buffer", sampleInternals.length(buffer), mapping.count, "samples of the Sample");
       return this.#submit(ActionType.PLAY_BUFFER, timing, frames, mapping, { sample: buffer });
     }
+    const timing = startTiming(options);
+    const mapping = this.#mapping("channels", channels, this.outputChannels, "output");
     // Copied into native memory during the submit call: read as transient memory.
-    const samples = v.transient("buffer", buffer, "Float32Array", "a Float32Array of interleaved float32 samples, or a Sample");
+    const samples = v.transient(
+      "buffer",
+      buffer,
+      "Float32Array",
+      "a Float32Array of interleaved float32 samples, a list of Float32Arrays (one per channel), or a Sample",
+    );
     const frames = framesOf("buffer", samples.length, mapping.count, "buffer length");
     return this.#submit(ActionType.PLAY_BUFFER, timing, frames, mapping, { buffer: samples.view as Float32Array }, samples);
   }
 
-  recordBuffer(buffer: unknown, channels: unknown, options?: unknown): Action {
+  recordBuffer(buffer: unknown, channels?: unknown, options?: unknown): Action {
+    if (isPlanar(buffer)) {
+      [channels, options] = planarArguments(channels, options);
+      const timing = startTiming(options);
+      const planes = readPlanes("buffer", buffer, LIMIT.mappingMax, true);
+      const mapping = this.#planarMapping(channels, planes, this.inputChannels, "input");
+      const buffers = planes.channels.map((m) => m.view as Float32Array);
+      return this.#submit(ActionType.RECORD_BUFFER, timing, planes.frames, mapping, { buffers }, null, undefined, planes.channels);
+    }
     const timing = startTiming(options);
     const mapping = this.#mapping("channels", channels, this.inputChannels, "input");
-    const destination = v.float32("buffer", buffer, "a Float32Array to record interleaved float32 samples into");
+    const destination = v.float32(
+      "buffer",
+      buffer,
+      "a Float32Array to record interleaved float32 samples into, or a list of Float32Arrays (one per channel)",
+    );
     const frames = framesOf("buffer", destination.length, mapping.count, "buffer length");
     return this.#submit(ActionType.RECORD_BUFFER, timing, frames, mapping, { buffer: destination.view as Float32Array }, null, destination);
+  }
+
+  /** Channels 1..n, for audio that knows it has n channels. */
+  #defaultMapping(n: number, streamChannels: number, what: string, direction: string, how = ""): Mapping {
+    if (streamChannels === 0) throw new TypeError(`this stream has no ${direction} channels`);
+    if (n > streamChannels) {
+      throw new RangeError(`buffer: ${what} ${n} channels${how}, more than the stream's ${streamChannels} ${direction} channels`);
+    }
+    return identity(n);
+  }
+
+  /** The mapping of planar audio: its channels 1..n by default, else one number per channel. */
+  #planarMapping(channels: unknown, planes: Planes, streamChannels: number, direction: string): Mapping {
+    const n = planes.channels.length;
+    if (channels === undefined) return this.#defaultMapping(n, streamChannels, "it has", direction, " (one Float32Array each)");
+    const mapping = this.#mapping("channels", channels, streamChannels, direction);
+    if (mapping.count !== n) {
+      throw new RangeError(
+        `channels names ${mapping.count} channel${mapping.count === 1 ? "" : "s"} and buffer has ${n} (one Float32Array each); ` +
+          `give one channel number per array`,
+      );
+    }
+    return mapping;
   }
 
   playRingBuffer(ringBuffer: unknown, options?: unknown): Action {
@@ -448,11 +522,27 @@ export class Engine implements ActionOwner {
   #release(slot: number, aborted: boolean): void {
     const page = this.#pages.get(Math.floor(slot / LIMIT.pageSlots))!;
     const index = slot % LIMIT.pageSlots;
-    const { action, destination, channels } = page.entries[index]!;
+    const { action, destination, channels, planes } = page.entries[index]!;
     const lib = native();
     const ending: Ending = { aborted };
     let status: number;
-    if (destination) {
+    if (planes) {
+      // Recorded interleaved: into each channel's array now (into new ones, and the action
+      // fails, if one was detached meanwhile).
+      const done = page.f64[index * (REPORT.bytes / 8) + REPORT.doneFramesF64];
+      const interleaved = new Float32Array(done * channels);
+      status = lib.rtm_mixer_release(this.#mixer, slot, interleaved, done * channels * 4);
+      const intact = planes.every((m) => v.stillAttached(m));
+      const targets = intact ? planes.map((m) => m.view as Float32Array) : planes.map(() => new Float32Array(done));
+      deinterleave(interleaved, done, targets);
+      ending.recording = targets;
+      if (!intact) {
+        ending.error = new TypeError(
+          `buffer: a channel's Float32Array was detached (transferred) before the recording could be copied into it; ` +
+            `the ${done} frames recorded are in action.recording`,
+        );
+      }
+    } else if (destination) {
       // A record action's frames come out of native memory now, into its buffer, unless the
       // buffer was detached meanwhile: then into a new one, and the action fails, naming it.
       if (v.stillAttached(destination)) {
@@ -529,6 +619,7 @@ export class Engine implements ActionOwner {
     payload: ActionPayload,
     samples: v.Transient | null = null,
     destination?: v.Memory,
+    planes?: v.Memory[],
   ): Action {
     this.#assertUsable();
     const ring = payload.ringBuffer ? ringInternals.header(payload.ringBuffer, "ringBuffer") : null;
@@ -570,7 +661,7 @@ export class Engine implements ActionOwner {
       mapping,
       ...payload,
     });
-    page.entries[slot % LIMIT.pageSlots] = { action, payload, destination, channels: count, frames };
+    page.entries[slot % LIMIT.pageSlots] = { action, payload, destination, planes, channels: count, frames };
     this.#inFlight++;
     this.#waits.schedule();
     return action;
@@ -621,6 +712,17 @@ class SlotStack {
   pop(): number {
     return this.#items[--this.#length];
   }
+}
+
+/**
+ * The channels and options of a planar play or record: `channels` may be left out
+ * (`playBuffer(planes, options)`): an object that is not a list is the options.
+ */
+function planarArguments(channels: unknown, options: unknown): [unknown, unknown] {
+  if (typeof channels === "object" && channels !== null && !v.isArray("channels", channels) && options === undefined) {
+    return [undefined, channels];
+  }
+  return [channels, options];
 }
 
 /** An AbortSignal, recognised by its own getter (a look-alike or a Proxy is refused). */

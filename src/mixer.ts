@@ -2,7 +2,7 @@
  * rtmixer's three stream classes: `Mixer` plays, `Recorder` records, `MixerAndRecorder` does
  * both, each through actions carried out by the native callback with sample-accurate starts.
  */
-import type { Action } from "./action.ts";
+import type { Action, Recording } from "./action.ts";
 import { Engine, type StartOptions, type TimeOptions, type WaitOptions } from "./engine.ts";
 import type { RingBuffer } from "./ringbuffer.ts";
 import type { Sample } from "./sample.ts";
@@ -161,7 +161,7 @@ export abstract class ActionStream extends Stream {
    * await mixer.wait(play, { timeout: 5000 });
    * ```
    */
-  wait(action: Action, options?: WaitOptions): Promise<Action>;
+  wait<A extends Action>(action: A, options?: WaitOptions): Promise<A>;
   /** Resolves once every action sent so far has finished (see above). */
   wait(action?: undefined, options?: WaitOptions): Promise<void>;
   wait(action?: Action, options?: WaitOptions): Promise<Action | void> {
@@ -219,11 +219,20 @@ export class Mixer extends ActionStream {
   }
 
   /**
-   * Plays `buffer` (interleaved float32, `channels` channels) starting at `start`. A
-   * Float32Array's samples are copied when the action is sent, so it may be reused at once; a
-   * {@link Sample} is played where it is, shared by every action that plays it.
+   * Plays `buffer` starting at `start` (default: as soon as possible):
+   * - a Float32Array of interleaved samples on `channels` (a count, 1..n, or a list of 1-based
+   *   channel numbers), copied when the action is sent, so it may be reused at once;
+   * - a list of Float32Arrays, one per channel (planar, as Web Audio's `getChannelData`), on
+   *   channels 1..n unless `channels` names others, also copied;
+   * - a {@link Sample}, played where it is and shared by every action that plays it, on
+   *   channels 1..sample.channels unless `channels` names others.
    */
-  playBuffer(buffer: Float32Array | Sample, channels: Channels, options?: StartOptions): Action {
+  playBuffer(buffer: Float32Array, channels: Channels, options?: StartOptions): Action;
+  /** Plays planar audio (one Float32Array per channel) or a Sample, on `channels` (default 1..n). */
+  playBuffer(buffer: readonly Float32Array[] | Sample, channels?: Channels, options?: StartOptions): Action;
+  /** Plays planar audio or a Sample on channels 1..n. */
+  playBuffer(buffer: readonly Float32Array[] | Sample, options?: StartOptions): Action;
+  playBuffer(buffer: unknown, channels?: unknown, options?: unknown): Action {
     this.assertOpen();
     return engineOf(this).playBuffer(buffer, channels, options);
   }
@@ -243,11 +252,18 @@ export class Recorder extends ActionStream {
   }
 
   /**
-   * Records into `buffer` (interleaved float32, `channels` channels) from `start` until full.
-   * The callback records into native memory; the frames appear in `buffer` when the action has
-   * finished (see `wait`), or when the stream closes with what was recorded until then.
+   * Records into `buffer` from `start` (default: as soon as possible) until full: a Float32Array
+   * of interleaved samples from `channels`, or a list of Float32Arrays, one per channel (planar),
+   * from channels 1..n unless `channels` names others. The callback records into native memory;
+   * the frames appear in `buffer` when the action has finished (see `wait`), or when the stream
+   * closes with what was recorded until then.
    */
-  recordBuffer(buffer: Float32Array, channels: Channels, options?: StartOptions): Action {
+  recordBuffer(buffer: Float32Array, channels: Channels, options?: StartOptions): Action<Float32Array>;
+  /** Records into one Float32Array per channel (planar), from `channels` (default 1..n). */
+  recordBuffer(buffer: readonly Float32Array[], channels?: Channels, options?: StartOptions): Action<readonly Float32Array[]>;
+  /** Records into one Float32Array per channel (planar), from channels 1..n. */
+  recordBuffer(buffer: readonly Float32Array[], options?: StartOptions): Action<readonly Float32Array[]>;
+  recordBuffer(buffer: unknown, channels?: unknown, options?: unknown): Action<Recording> {
     this.assertOpen();
     return engineOf(this).recordBuffer(buffer, channels, options);
   }
@@ -273,7 +289,12 @@ export class MixerAndRecorder extends Mixer {
   }
 
   /** See {@link Recorder.recordBuffer}. */
-  recordBuffer(buffer: Float32Array, channels: Channels, options?: StartOptions): Action {
+  recordBuffer(buffer: Float32Array, channels: Channels, options?: StartOptions): Action<Float32Array>;
+  /** Records into one Float32Array per channel (planar), from `channels` (default 1..n). */
+  recordBuffer(buffer: readonly Float32Array[], channels?: Channels, options?: StartOptions): Action<readonly Float32Array[]>;
+  /** Records into one Float32Array per channel (planar), from channels 1..n. */
+  recordBuffer(buffer: readonly Float32Array[], options?: StartOptions): Action<readonly Float32Array[]>;
+  recordBuffer(buffer: unknown, channels?: unknown, options?: unknown): Action<Recording> {
     this.assertOpen();
     return engineOf(this).recordBuffer(buffer, channels, options);
   }

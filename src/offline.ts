@@ -5,10 +5,11 @@
  */
 import { native, type Pointer } from "./ffi/mod.ts";
 import { LIMIT, STATUS_FLAGS_ALL } from "./ffi/layout.ts";
-import type { Action, Stats } from "./action.ts";
+import type { Action, Recording, Stats } from "./action.ts";
 import { Engine, type StartOptions, type TimeOptions, type WaitOptions } from "./engine.ts";
 import type { RingBuffer } from "./ringbuffer.ts";
 import type { Sample } from "./sample.ts";
+import type { Channels } from "./mixer.ts";
 import * as v from "./validate.ts";
 
 /** Options of {@link OfflineMixer}. */
@@ -111,20 +112,30 @@ export class OfflineMixer {
     return this.#engine === null;
   }
 
-  /** Plays `buffer` (interleaved, copied now) on `channels`; see `Mixer.playBuffer`. */
-  playBuffer(buffer: Float32Array | Sample, channels: number | readonly number[], options?: StartOptions): Action {
+  /** Plays `buffer` (interleaved, planar or a Sample); see `Mixer.playBuffer`. */
+  playBuffer(buffer: Float32Array, channels: Channels, options?: StartOptions): Action;
+  /** Plays planar audio (one Float32Array per channel) or a Sample, on `channels` (default 1..n). */
+  playBuffer(buffer: readonly Float32Array[] | Sample, channels?: Channels, options?: StartOptions): Action;
+  /** Plays planar audio or a Sample on channels 1..n. */
+  playBuffer(buffer: readonly Float32Array[] | Sample, options?: StartOptions): Action;
+  playBuffer(buffer: unknown, channels?: unknown, options?: unknown): Action {
     return this.#live.playBuffer(buffer, channels, options);
   }
-  /** Records into `buffer` (interleaved) from `channels`; see `Recorder.recordBuffer`. */
-  recordBuffer(buffer: Float32Array, channels: number | readonly number[], options?: StartOptions): Action {
+  /** Records into `buffer` (interleaved or planar); see `Recorder.recordBuffer`. */
+  recordBuffer(buffer: Float32Array, channels: Channels, options?: StartOptions): Action<Float32Array>;
+  /** Records into one Float32Array per channel (planar), from `channels` (default 1..n). */
+  recordBuffer(buffer: readonly Float32Array[], channels?: Channels, options?: StartOptions): Action<readonly Float32Array[]>;
+  /** Records into one Float32Array per channel (planar), from channels 1..n. */
+  recordBuffer(buffer: readonly Float32Array[], options?: StartOptions): Action<readonly Float32Array[]>;
+  recordBuffer(buffer: unknown, channels?: unknown, options?: unknown): Action<Recording> {
     return this.#live.recordBuffer(buffer, channels, options);
   }
   /** Plays what is written into `ringBuffer`; see `Mixer.playRingBuffer`. */
-  playRingBuffer(ringBuffer: RingBuffer, options?: StartOptions & { channels?: number | readonly number[] }): Action {
+  playRingBuffer(ringBuffer: RingBuffer, options?: StartOptions & { channels?: Channels }): Action {
     return this.#live.playRingBuffer(ringBuffer, options);
   }
   /** Records into `ringBuffer`; see `Recorder.recordRingBuffer`. */
-  recordRingBuffer(ringBuffer: RingBuffer, options?: StartOptions & { channels?: number | readonly number[] }): Action {
+  recordRingBuffer(ringBuffer: RingBuffer, options?: StartOptions & { channels?: Channels }): Action {
     return this.#live.recordRingBuffer(ringBuffer, options);
   }
   /** Cancels `action` at the given time (default: at once). */
@@ -139,7 +150,7 @@ export class OfflineMixer {
    * Resolves to `action` once it has finished; `process()` is what makes actions finish here.
    * Options as for streams (`timeout`, `signal`).
    */
-  wait(action: Action, options?: WaitOptions): Promise<Action>;
+  wait<A extends Action>(action: A, options?: WaitOptions): Promise<A>;
   /** Resolves once every action sent so far has finished. */
   wait(action?: undefined, options?: WaitOptions): Promise<void>;
   wait(action?: Action, options?: WaitOptions): Promise<Action | void> {

@@ -316,9 +316,14 @@ export function integers(
  * A copy of a list (an array, or anything `Array.isArray` accepts): its length read once, each
  * element once. At most `max` elements.
  */
-export function list(name: string, value: unknown, max: number): unknown[] {
+export function list(name: string, value: unknown, max: number, tooLong?: (first: unknown) => Error | undefined): unknown[] {
   if (!isArray(name, value)) throw new TypeError(`${name} must be an array, got ${describe(value)}`);
   const length = (value as unknown[]).length;
+  if (typeof length === "number" && length > max && tooLong !== undefined) {
+    // What the list holds may explain its length better (read once, as nothing else is read).
+    const error = tooLong((value as unknown[])[0]);
+    if (error !== undefined) throw error;
+  }
   if (typeof length !== "number" || !numberIsInteger(length) || length < 0 || length > max) {
     throw new RangeError(`${name} must list at most ${max} entries, got ${typeof length === "number" ? length : describe(length)}`);
   }

@@ -208,8 +208,9 @@ describe("OfflineMixer", () => {
     const baseline = memoryUsage().allocations;
     {
       using m = new OfflineMixer();
-      const sample = new Sample(new Float32Array([0.25, 0.5, 0.25, 0.5]));
+      const sample = new Sample(new Float32Array([0.25, 0.5, 0.25, 0.5]), { channels: 2 });
       expect(sample.length).toBe(4);
+      expect(sample.frames).toBe(2);
       const a = m.playBuffer(sample, 2, { startFrame: 0 });
       const b = m.playBuffer(sample, 2, { startFrame: 1 });
       expect(a.sample).toBe(sample);
@@ -221,8 +222,9 @@ describe("OfflineMixer", () => {
       expect([a.outcome, b.outcome]).toEqual(["done", "done"]);
       expect(() => m.playBuffer(sample, 2)).toThrow(/buffer: the Sample is disposed/);
       using mono = new Sample(new Float32Array(3));
-      expect(() => m.playBuffer(mono, 2)).toThrow(/multiple of the channel count/);
-      expect(() => new Sample([1, 2] as never)).toThrow(/data must be a Float32Array/);
+      expect(() => m.playBuffer(mono, 2)).toThrow(/channels: the Sample has 1 channel and channels names 2/);
+      expect(() => new Sample(new Float32Array(3), { channels: 2 })).toThrow(/multiple of/);
+      expect(() => new Sample([1, 2] as never)).toThrow(/data must be a Float32Array, got an Array of numbers/);
     }
     expect(memoryUsage().allocations).toBe(baseline);
   });

@@ -84,7 +84,7 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 describe("1. values that lie about their memory", () => {
   for (const lie of h.LIES) {
     test(`playBuffer plays exactly the true samples of a Float32Array whose accessors lie (${lie.name})`, async () => {
-      const before = memoryUsage();
+      const before = await h.baseline();
       {
         using m = new OfflineMixer({ outputChannels: 1 });
         const { memory, view } = h.island(32, 4, 8);
@@ -101,7 +101,7 @@ describe("1. values that lie about their memory", () => {
     });
 
     test(`recordBuffer records into exactly the true memory of a Float32Array whose accessors lie (${lie.name})`, async () => {
-      const before = memoryUsage();
+      const before = await h.baseline();
       {
         using m = new OfflineMixer({ inputChannels: 1, outputChannels: 0 });
         const { memory, whole } = h.island(32, 4, 8);
@@ -117,7 +117,7 @@ describe("1. values that lie about their memory", () => {
     });
 
     test(`new Sample copies exactly the true samples of a Float32Array whose accessors lie (${lie.name})`, async () => {
-      const before = memoryUsage();
+      const before = await h.baseline();
       {
         using m = new OfflineMixer({ outputChannels: 1 });
         const { memory, view } = h.island(32, 4, 8);
@@ -132,7 +132,7 @@ describe("1. values that lie about their memory", () => {
     });
 
     test(`OfflineMixer.process reads input from and writes output to the true memory of lying Float32Arrays (${lie.name})`, async () => {
-      const before = memoryUsage();
+      const before = await h.baseline();
       {
         using m = new OfflineMixer({ inputChannels: 1, outputChannels: 1 });
         const rec = m.recordBuffer(new Float32Array(8), 1);
@@ -150,7 +150,7 @@ describe("1. values that lie about their memory", () => {
     });
 
     test(`RingBuffer.write and readInto copy exactly the true memory of lying Float32Arrays (${lie.name})`, async () => {
-      const before = memoryUsage();
+      const before = await h.baseline();
       {
         using ring = new RingBuffer(4, 16);
         const src = h.island(32, 4, 8);
@@ -307,8 +307,8 @@ describe("1. values that lie about their memory", () => {
 
   describe("refused everywhere, with the argument's name first", () => {
     let before: MemoryUsage;
-    beforeAll(() => {
-      before = memoryUsage();
+    beforeAll(async () => {
+      before = await h.baseline();
     });
     for (const entry of ENTRIES) {
       for (const [what, make, floatsOnly, onlyWhereKept] of REFUSED) {
@@ -361,7 +361,7 @@ describe("1. values that lie about their memory", () => {
   });
 
   test("a Float32Array with a null prototype, or whose constructor getter throws, or on a SharedArrayBuffer, is real memory: used exactly", async () => {
-    const before = memoryUsage();
+    const before = await h.baseline();
     const variants: [string, (n: number) => { x: Float32Array; plain: Float32Array }][] = [
       ["null prototype", (n) => {
         const plain = new Float32Array(n);
@@ -568,7 +568,7 @@ describe("2. re-entrancy: option getters and Proxy traps that run code during th
   for (const r of REENTRIES) {
     for (const [label] of variants(r, () => {})) {
       test(`${r.call}: ${label} closes the mixer: TypeError, nothing native touched`, async () => {
-        const before = memoryUsage();
+        const before = await h.baseline();
         {
           const m = new OfflineMixer({ inputChannels: 1, outputChannels: 1 });
           const s = setupFor(r.call, () => m.playBuffer(new Float32Array(64).fill(1), 1));
@@ -582,7 +582,7 @@ describe("2. re-entrancy: option getters and Proxy traps that run code during th
       });
 
       test(`${r.call}: ${label} runs process() on the same mixer: the call then works on the new frame clock`, async () => {
-        const before = memoryUsage();
+        const before = await h.baseline();
         {
           using m = new OfflineMixer({ inputChannels: 1, outputChannels: 1 });
           const target = () => m.playBuffer(new Float32Array(64).fill(1), 1);
@@ -603,7 +603,7 @@ describe("2. re-entrancy: option getters and Proxy traps that run code during th
               break;
             case "recordBuffer":
               expect(a.startFrame).toBe(16);
-              expect(arr(a.recording!)).toEqual(arr(h.ramp(8, 100)));
+              expect(arr(a.recording as Float32Array)).toEqual(arr(h.ramp(8, 100)));
               break;
             case "recordRingBuffer":
               expect(a.startFrame).toBe(16);
@@ -626,7 +626,7 @@ describe("2. re-entrancy: option getters and Proxy traps that run code during th
 
       for (const [effectName, message] of Object.entries(r.effects)) {
         test(`${r.call}: ${label} ${effectName}: a clear error, nothing submitted`, async () => {
-          const before = memoryUsage();
+          const before = await h.baseline();
           {
             using m = new OfflineMixer({ inputChannels: 1, outputChannels: 1 });
             const s = setupFor(r.call, () => m.playBuffer(new Float32Array(64), 1));
@@ -643,7 +643,7 @@ describe("2. re-entrancy: option getters and Proxy traps that run code during th
   }
 
   test("wait: a sleepTime getter that closes the mixer rejects with StreamClosedError", async () => {
-    const before = memoryUsage();
+    const before = await h.baseline();
     {
       const m = new OfflineMixer({ outputChannels: 1 });
       const a = m.playBuffer(new Float32Array(64), 1);
@@ -662,7 +662,7 @@ describe("2. re-entrancy: option getters and Proxy traps that run code during th
   });
 
   test("process: an input getter that closes the mixer is refused before native code runs", async () => {
-    const before = memoryUsage();
+    const before = await h.baseline();
     {
       const m = new OfflineMixer({ inputChannels: 1, outputChannels: 1 });
       m.playBuffer(h.ramp(8), 1);
@@ -756,7 +756,7 @@ describe("2. re-entrancy: option getters and Proxy traps that run code during th
   });
 
   test("process: a getter that transfers an in-flight record buffer makes that action fail, keeping its frames", async () => {
-    const before = memoryUsage();
+    const before = await h.baseline();
     {
       using m = new OfflineMixer({ inputChannels: 1, outputChannels: 0 });
       const dst = new Float32Array(8);
@@ -797,7 +797,7 @@ describe("2b/4. a running MixerAndRecorder on JACK (loopback)", () => {
     for (const [effectName, message] of Object.entries(r.effects)) {
       test(`${r.call} on a running stream: every getter or Proxy that ${effectName} gives a clear error`, async () => {
         await m.wait();
-        const before = memoryUsage();
+        const before = await h.baseline();
         for (const [label] of variants(r, () => {})) {
           const s = setupFor(r.call, () => m.playBuffer(new Float32Array(2), 1));
           const [, options, channels] = variants(r, effectOf(effectName, s)).find(([l]) => l === label)!;
@@ -815,7 +815,7 @@ describe("2b/4. a running MixerAndRecorder on JACK (loopback)", () => {
   for (const r of REENTRIES) {
     test(`${r.call} on a running stream: getters and Proxies that close the stream give TypeError, and the stream's memory comes back`, async () => {
       await m.wait();
-      const before = memoryUsage();
+      const before = await h.baseline();
       for (const [label] of variants(r, () => {})) {
         const other = new MixerAndRecorder({ channels: 2, blockSize: 256 });
         other.start();
@@ -843,7 +843,7 @@ describe("2b/4. a running MixerAndRecorder on JACK (loopback)", () => {
 
   test("a record buffer transferred right after submit: outcome failed, error names buffer, recording holds the exact frames", async () => {
     await m.wait();
-    const before = memoryUsage();
+    const before = await h.baseline();
     const buf = noise(2000, 2, 11);
     const p = ahead();
     const play = m.playBuffer(buf, 2, { startFrame: p });
@@ -906,7 +906,7 @@ describe("3. ownership and finalizers (child processes)", () => {
     const lines = child(
       "safety-offline-drop",
       `${PRELUDE}
-      const base = memoryUsage();
+      const base = await h.baseline();
       let done, pending, rec, ringAct, ref;
       (() => {
         const m = new OfflineMixer({ inputChannels: 1, outputChannels: 1 });
@@ -1029,7 +1029,7 @@ describe("3. ownership and finalizers (child processes)", () => {
     const lines = child(
       "safety-mixer-drop",
       `${PRELUDE}
-      const base = memoryUsage();
+      const base = await h.baseline();
       let a, ref;
       await (async () => {
         const m = new Mixer({ channels: 2, blockSize: 256 });
@@ -1082,7 +1082,7 @@ describe("3. ownership and finalizers (child processes)", () => {
     const lines = child(
       "safety-ring-views",
       `${PRELUDE}
-      const base = memoryUsage();
+      const base = await h.baseline();
       let views;
       (() => {
         const r = new RingBuffer(4, 16);
@@ -1185,7 +1185,7 @@ describe("3. ownership and finalizers (child processes)", () => {
 
 describe("4. JavaScript memory and the audio thread (OfflineMixer)", () => {
   test("a record buffer transferred after submit: outcome failed, error names buffer, recording holds every frame", async () => {
-    const before = memoryUsage();
+    const before = await h.baseline();
     {
       using m = new OfflineMixer({ inputChannels: 2, outputChannels: 0 });
       const dst = new Float32Array(2 * 24);
@@ -1209,7 +1209,7 @@ describe("4. JavaScript memory and the audio thread (OfflineMixer)", () => {
   });
 
   test("a record buffer transferred mid-way, then the mixer closed: failed (not aborted), with the frames recorded so far", async () => {
-    const before = memoryUsage();
+    const before = await h.baseline();
     {
       const m = new OfflineMixer({ inputChannels: 1, outputChannels: 0 });
       const dst = new Float32Array(64);
@@ -1226,7 +1226,7 @@ describe("4. JavaScript memory and the audio thread (OfflineMixer)", () => {
   });
 
   test("a record buffer over a ring's native memory, the ring disposed before the end: failed, frames kept", async () => {
-    const before = memoryUsage();
+    const before = await h.baseline();
     {
       using m = new OfflineMixer({ inputChannels: 1, outputChannels: 0 });
       const ring = new RingBuffer(4, 16);
@@ -1244,7 +1244,7 @@ describe("4. JavaScript memory and the audio thread (OfflineMixer)", () => {
   });
 
   test("a play buffer transferred right after submit, and a Sample's source transferred after construction, play exactly", async () => {
-    const before = memoryUsage();
+    const before = await h.baseline();
     {
       using m = new OfflineMixer({ outputChannels: 1 });
       const buf = h.ramp(8, 1);
@@ -1310,7 +1310,7 @@ describe("4. JavaScript memory and the audio thread (OfflineMixer)", () => {
     const lines = child(
       "safety-empty",
       `${PRELUDE}
-      const base = memoryUsage();
+      const base = await h.baseline();
       // In a function of its own: a suspended module's frame may keep its last values alive (V8).
       (() => {
         const m = new OfflineMixer({ inputChannels: 1, outputChannels: 1 });
@@ -1567,7 +1567,7 @@ describe("7. one reader and one writer per ring", () => {
   ];
 
   test("a second play action on a ring is refused (on the same and on another mixer), naming ringBuffer; the first plays on", async () => {
-    const before = memoryUsage();
+    const before = await h.baseline();
     {
       using m = new OfflineMixer({ outputChannels: 1 });
       using other = new OfflineMixer({ outputChannels: 1 });
@@ -1643,7 +1643,7 @@ describe("7. one reader and one writer per ring", () => {
   });
 
   test("a ring disposed while an action plays it: the action plays its data to the end; the ring's memory comes back after", async () => {
-    const before = memoryUsage();
+    const before = await h.baseline();
     {
       using m = new OfflineMixer({ outputChannels: 1 });
       const ring = new RingBuffer(4, 16);
@@ -1727,7 +1727,7 @@ describe("8. shadowed properties cannot steer the library", () => {
   const realGetter = (proto: object, key: string) => Object.getOwnPropertyDescriptor(proto, key)!.get!;
 
   test("a Sample whose own properties lie (pointer, length, disposed, prototype) plays its true samples", async () => {
-    const before = memoryUsage();
+    const before = await h.baseline();
     {
       using m = new OfflineMixer({ outputChannels: 1 });
       const s = new Sample(h.ramp(8));
@@ -1739,7 +1739,7 @@ describe("8. shadowed properties cannot steer the library", () => {
       Object.defineProperty(s, "disposed", { value: true });
       const a = m.playBuffer(s, 1);
       expect(a.totalFrames).toBe(8);
-      expectError(h.caught(() => m.playBuffer(s, [1, 1, 1])), RangeError, /^buffer: samples of the Sample \(8\)/);
+      expectError(h.caught(() => m.playBuffer(s, [1, 1, 1])), RangeError, /^channels: the Sample has 1 channel and channels names 3/);
       Object.setPrototypeOf(s, null);
       const b = m.playBuffer(s, 1, { startFrame: 8 });
       expect(arr(render(m, 16))).toEqual([...arr(h.ramp(8)), ...arr(h.ramp(8))]);

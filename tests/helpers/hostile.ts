@@ -218,6 +218,22 @@ export async function collect(rounds = 5): Promise<void> {
 }
 
 /**
+ * Native memory as it stands once garbage left by earlier tests is collected: a baseline that a
+ * later collection cannot move (a reading taken with such garbage about never comes back).
+ */
+export async function baseline(): Promise<MemoryUsage> {
+  let last = memoryUsage();
+  for (let i = 0; i < 50; i++) {
+    forceGc();
+    await sleep(10);
+    const now = memoryUsage();
+    if (now.allocations === last.allocations && now.bytes === last.bytes) return now;
+    last = now;
+  }
+  return last;
+}
+
+/**
  * Native memory back at `baseline`: at once if everything was disposed, else after collections
  * (finalizers run asynchronously). Returns what it settled at.
  */
