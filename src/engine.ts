@@ -118,6 +118,8 @@ function identity(n: number): Mapping {
 
 const START_KEYS = ["start", "startFrame", "allowBelated"];
 const TIME_KEYS = ["time", "frame", "allowBelated"];
+/** Saved at load: a later replacement of Object.freeze cannot reach the engine. */
+const freeze = Object.freeze;
 
 export class Engine implements ActionOwner {
   readonly inputChannels: number;
@@ -244,7 +246,7 @@ export class Engine implements ActionOwner {
       // Interleaved here and copied into native memory at once: nothing runs in between.
       const interleaved = interleave(planes);
       const samples = v.transient("buffer", interleaved, "Float32Array");
-      const buffers = planes.channels.map((m) => m.view as Float32Array);
+      const buffers = freeze(planes.channels.map((m) => m.view as Float32Array));
       return this.#submit(ActionType.PLAY_BUFFER, timing, planes.frames, mapping, { buffers }, samples);
     }
     if (isSample(buffer)) {
@@ -290,7 +292,7 @@ export class Engine implements ActionOwner {
       const timing = startTiming(options);
       const planes = readPlanes("buffer", buffer, LIMIT.mappingMax, true);
       const mapping = this.#planarMapping(channels, planes, this.inputChannels, "input");
-      const buffers = planes.channels.map((m) => m.view as Float32Array);
+      const buffers = freeze(planes.channels.map((m) => m.view as Float32Array));
       return this.#submit(ActionType.RECORD_BUFFER, timing, planes.frames, mapping, { buffers }, null, undefined, planes.channels);
     }
     const timing = startTiming(options);
@@ -532,14 +534,14 @@ export class Engine implements ActionOwner {
       const done = page.f64[index * (REPORT.bytes / 8) + REPORT.doneFramesF64];
       const interleaved = new Float32Array(done * channels);
       status = lib.rtm_mixer_release(this.#mixer, slot, interleaved, done * channels * 4);
-      const intact = planes.every((m) => v.stillAttached(m));
-      const targets = intact ? planes.map((m) => m.view as Float32Array) : planes.map(() => new Float32Array(done));
+      const detached = planes.findIndex((m) => !v.stillAttached(m));
+      const targets = detached < 0 ? planes.map((m) => m.view as Float32Array) : planes.map(() => new Float32Array(done));
       deinterleave(interleaved, done, targets);
-      ending.recording = targets;
-      if (!intact) {
+      ending.recording = freeze(targets);
+      if (detached >= 0) {
         ending.error = new TypeError(
-          `buffer: a channel's Float32Array was detached (transferred) before the recording could be copied into it; ` +
-            `the ${done} frames recorded are in action.recording`,
+          `buffer[${detached}] was detached (transferred) before the recording could be copied into it; ` +
+            `the ${done} frames recorded are in action.recording (new arrays, one per channel)`,
         );
       }
     } else if (destination) {

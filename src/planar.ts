@@ -29,13 +29,16 @@ export function isPlanar(value: unknown): boolean {
  * keeps them beyond the call (record targets), so they must not be resizable.
  */
 export function readPlanes(name: string, value: unknown, maxChannels: number, keep: boolean): Planes {
-  const list = v.list(name, value, maxChannels);
+  // The commonest slip: samples in a plain Array. Say how to pass them.
+  const numbers = (first: unknown) =>
+    typeof first === "number"
+      ? new TypeError(`${name} must be a Float32Array, got an Array of numbers (pass new Float32Array(array))`)
+      : undefined;
+  const list = v.list(name, value, maxChannels, numbers);
   if (list.length === 0) throw new RangeError(`${name} must hold one Float32Array per channel, got none`);
+  const slip = numbers(list[0]);
+  if (slip !== undefined) throw slip;
   const channels: v.Memory[] = [];
-  if (typeof list[0] === "number") {
-    // The commonest slip: samples in a plain Array. Say how to pass them.
-    throw new TypeError(`${name} must be a Float32Array, got an Array of numbers (pass new Float32Array(array))`);
-  }
   for (let c = 0; c < list.length; c++) {
     const m = v.memory(`${name}[${c}]`, list[c], "Float32Array", "a Float32Array (one per channel)", !keep);
     if (c > 0 && m.length !== channels[0].length) {
