@@ -6,6 +6,7 @@
  */
 export { type ActionStream, Mixer, MixerAndRecorder, Recorder, type Channels, type RingBufferOptions } from "./src/mixer.ts";
 export { RingBuffer } from "./src/ringbuffer.ts";
+export { Float32RingBuffer } from "./src/ringbuffer.ts";
 export { Sample, type SampleOptions } from "./src/sample.ts";
 export { OfflineMixer, type OfflineMixerOptions, type ProcessBuffers } from "./src/offline.ts";
 export { type MemoryUsage, memoryUsage } from "./src/memory.ts";

@@ -8,7 +8,7 @@
  *   bun examples/plot_input.ts -c 2
  */
 import process from "node:process";
-import { Recorder, RingBuffer } from "../mod.ts";
+import { Float32RingBuffer, Recorder } from "../mod.ts";
 import { cli, dB, int, keys, num, powerOfTwo, sleep, streamOptions } from "./_common.ts";
 
 const { values } = cli({
@@ -29,7 +29,7 @@ const tty = Boolean(process.stdout.isTTY);
 
 using recorder = new Recorder({ ...streamOptions(values), channels });
 const fs = recorder.sampleRate;
-using ring = new RingBuffer(4 * channels, powerOfTwo(Math.max(interval * fs * 4, 4096)));
+using ring = new Float32RingBuffer(channels, powerOfTwo(Math.max(interval * fs * 4, 4096)));
 recorder.start();
 const action = recorder.recordRingBuffer(ring);
 console.log(`input: ${channels} channel(s) at ${fs} Hz; ${seconds > 0 ? `${seconds} s` : "Enter quits"}`);
@@ -48,9 +48,8 @@ let updates = 0;
 let frames = 0;
 while (!quit && !action.finished) {
   await sleep(interval * 1000);
-  const n = ring.readAvailable;
-  const data = new Float32Array(n * channels);
-  ring.readInto(data);
+  const data = ring.readFrames(); // everything available, interleaved
+  const n = data.length / channels;
   frames += n;
   const lines: string[] = [];
   for (let c = 0; c < channels; c++) {

@@ -164,6 +164,20 @@ describe("RingBuffer", () => {
     });
   });
 
+  test("once a view's buffer was transferred away, get*Buffers throw a TypeError naming the call; copies still work", () => {
+    using ring = new RingBuffer(4, 8);
+    ring.write(f32(1, 2, 3));
+    const [, first] = ring.getReadBuffers(3);
+    const moved = (first.buffer as ArrayBuffer).transfer();
+    expect(() => ring.getReadBuffers(1)).toThrow(TypeError);
+    expect(() => ring.getReadBuffers(1)).toThrow(/^RingBuffer.getReadBuffers: the ring's memory was transferred away/);
+    expect(() => ring.getWriteBuffers(1)).toThrow(/^RingBuffer.getWriteBuffers: the ring's memory was transferred away/);
+    expect(ring.readAvailable).toBe(3);
+    expect(Array.from(new Float32Array(ring.read(2).buffer))).toEqual([1, 2]);
+    expect(ring.write(f32(4))).toBe(1);
+    expect(Array.from(new Float32Array(moved, 8, 2))).toEqual([3, 4]); // still the ring's memory
+  });
+
   test("matches a reference model over random operation sequences", () => {
     type Op =
       | { kind: "write"; n: number }
