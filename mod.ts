@@ -4,7 +4,17 @@
  *
  * @module
  */
-export { type ActionStream, Mixer, MixerAndRecorder, Recorder, type Channels, type RingBufferOptions } from "./src/mixer.ts";
+export {
+  type ActionStream,
+  type Channels,
+  Mixer,
+  MixerAndRecorder,
+  type MixerAndRecorderOptions,
+  type MixerOptions,
+  Recorder,
+  type RecorderOptions,
+  type RingBufferOptions,
+} from "./src/mixer.ts";
 export { RingBuffer } from "./src/ringbuffer.ts";
 export { Float32RingBuffer } from "./src/ringbuffer.ts";
 export { Sample, type SampleOptions } from "./src/sample.ts";
@@ -12,7 +22,7 @@ export { OfflineMixer, type OfflineMixerOptions, type ProcessBuffers } from "./s
 export { type MemoryUsage, memoryUsage } from "./src/memory.ts";
 export { Action, type ActionOutcome, ActionType, type Recording, type Stats } from "./src/action.ts";
 export type { StartOptions, TimeOptions, WaitOptions } from "./src/engine.ts";
-export { PortAudioError, StreamClosedError } from "./src/errors.ts";
+export { PortAudioError, StreamActiveError, StreamClosedError } from "./src/errors.ts";
 export {
   checkInputSettings,
   checkOutputSettings,
@@ -22,4 +32,4 @@ export {
 } from "./src/devices.ts";
 export type { Defaults, DeviceInfo, DeviceSpec, HostApiInfo, Kind, Latency, PerKind, SettingsOptions } from "./src/devices.ts";
 export { jackClientName, reinitialize, setJackClientName, setVerbose } from "./src/portaudio.ts";
-export type { Stream, StreamKind, StreamOptions } from "./src/stream.ts";
+export type { PerStream, PerStreamOption, Stream, StreamKind, StreamOptions } from "./src/stream.ts";

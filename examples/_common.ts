@@ -1,13 +1,18 @@
 /**
  * What the examples share: command-line flags (device, sample rate, block size, latency and each
- * example's own), keys and lines from the terminal, WAV files (read with the `wavefile` package
- * from npm), and small number formatting. Runs unchanged under Bun and Deno.
+ * example's own), bad input answered with one line and exit status 2, a live progress line on a
+ * terminal, keys and lines from the terminal, WAV files (read with the `wavefile` package from
+ * npm), and small number formatting. Runs unchanged under Bun and Deno.
  */
 import { parseArgs } from "node:util";
 import process from "node:process";
-import { closeSync, openSync, readSync, writeFileSync } from "node:fs";
+import { clearInterval, setInterval } from "node:timers";
+import { closeSync, fstatSync, openSync, readSync, writeFileSync } from "node:fs";
 import wavefile from "wavefile";
-import type { Latency, StreamOptions } from "../mod.ts";
+import { type Action, type ActionStream, type Latency, PortAudioError, type Stats, type StreamOptions } from "../mod.ts";
+
+/** The running example's name (set by {@link cli}), which starts every error line. */
+let program = "example";
 
 // ---------------------------------------------------------------------------------------------
 // Command line
@@ -37,6 +42,7 @@ export function cli(
   flags: Record<string, Flag>,
   { common = true, args = process.argv.slice(2) } = {},
 ): { values: Record<string, string | boolean | undefined>; positionals: string[] } {
+  program = usage.name;
   const all: Record<string, Flag> = { ...(common ? COMMON : {}), ...flags };
   const help = () => {
     const lines = [`${usage.summary}\n`, `usage: ${usage.name} [options]${usage.args ? " " + usage.args : ""}\n`];
@@ -53,22 +59,71 @@ export function cli(
   try {
     parsed = parseArgs({ args, options, allowPositionals: true, strict: true });
   } catch (e) {
-    console.error(`${usage.name}: ${(e as Error).message}\n\n${help()}`);
-    process.exit(2);
+    // parseArgs explains at length how to pass an argument that starts with "-": its first sentence is enough.
+    usageError(`${(e as Error).message.replace(/\. To specify a positional argument.*$/s, "")} (--help for usage)`);
   }
   if (parsed.values.help) {
     console.log(help());
     process.exit(0);
+  }
+  if (!usage.args && parsed.positionals.length > 0) {
+    usageError(`unexpected argument ${JSON.stringify(parsed.positionals[0])} (--help for usage)`);
   }
   const values: Record<string, string | boolean | undefined> = {};
   for (const [name, f] of Object.entries(all)) values[name] = (parsed.values as Record<string, string | boolean>)[name] ?? f.default;
   return { values, positionals: parsed.positionals };
 }
 
-/** Exits with status 2 and a message naming the flag. */
+/**
+ * Bad input: exits with status 2 after one line on stderr, "<example>: <message>" (a message of
+ * several lines, such as a list of devices, is joined into one).
+ */
 export function usageError(message: string): never {
-  console.error(message);
+  console.error(`${program}: ${oneLine(message)}`);
   process.exit(2);
+}
+
+/** A message on one line: "list:\n  a\n  b" becomes "list: a; b". */
+export function oneLine(message: string): string {
+  return message.trim().replace(/:\s*\n\s*/g, ": ").replace(/\s*\n\s*/g, "; ");
+}
+
+/** A WAV file that could not be read: not a WAV file, or one of a kind the examples do not read. */
+export class WavError extends Error {
+  override name = "WavError";
+}
+
+/** Whether `e` is what bad input causes (rather than a bug, which keeps its stack trace). */
+function isBadInput(e: unknown): e is Error {
+  if (e instanceof TypeError || e instanceof RangeError || e instanceof PortAudioError || e instanceof WavError) return true;
+  // A file that is missing, unreadable, a directory, ... (Node's fs errors carry an errno code).
+  const code = (e as { code?: unknown } | null)?.code;
+  return e instanceof Error && typeof code === "string" && /^E[A-Z]+$/.test(code);
+}
+
+/** The message of a bad-input error: a file error as "path: what went wrong". */
+function badInputMessage(e: Error): string {
+  const { code, path } = e as Error & { code?: unknown; path?: unknown };
+  if (typeof code === "string" && typeof path === "string") {
+    const what = /^E[A-Z]+: ([^,]+)/.exec(e.message)?.[1] ?? e.message;
+    return `${path}: ${what}`;
+  }
+  return e.message;
+}
+
+/**
+ * Runs `open`: what the user's input can make fail (opening a stream on their device, rate and
+ * channels; opening, parsing or creating their file). A failure caused by bad input is answered
+ * with one line on stderr and exit status 2 ({@link usageError}), `context` (if given) before
+ * the reason; any other error is thrown on.
+ */
+export function orExit<T>(open: () => T, context?: string): T {
+  try {
+    return open();
+  } catch (e) {
+    if (!isBadInput(e)) throw e;
+    return usageError(context ? `${context}: ${badInputMessage(e)}` : badInputMessage(e));
+  }
 }
 
 /** A number flag, checked against [min, max]. */
@@ -76,7 +131,8 @@ export function num(values: Record<string, unknown>, name: string, min = -Infini
   const text = values[name];
   const x = Number(text);
   if (typeof text !== "string" || text.trim() === "" || !Number.isFinite(x) || x < min || x > max) {
-    usageError(`--${name} must be a number from ${min} to ${max}, got ${JSON.stringify(text)}`);
+    const range = max === Infinity ? (min === -Infinity ? "" : ` of at least ${min}`) : ` from ${min} to ${max}`;
+    usageError(`--${name} must be a number${range}, got ${JSON.stringify(text)}`);
   }
   return x;
 }
@@ -88,9 +144,12 @@ export function int(values: Record<string, unknown>, name: string, min = 0, max 
   return x;
 }
 
-/** The stream options that the common flags give (device, sampleRate, blockSize, latency). */
-export function streamOptions(values: Record<string, unknown>): StreamOptions {
-  const o: StreamOptions = {};
+/**
+ * The stream options that the common flags give (device, sampleRate, blockSize, latency): single
+ * values, which every stream class takes.
+ */
+export function streamOptions(values: Record<string, unknown>): StreamOptions<"input" | "output"> {
+  const o: StreamOptions<"input" | "output"> = {};
   const device = values.device as string | undefined;
   if (device !== undefined) o.device = /^\d+$/.test(device) ? Number(device) : device;
   if (values.samplerate !== undefined) o.sampleRate = num(values, "samplerate", 1);
@@ -122,6 +181,117 @@ export function random(seed: number): () => number {
 export function dB(x: number): string {
   return x > 0 ? (20 * Math.log10(x)).toFixed(1) : "-inf";
 }
+
+// ---------------------------------------------------------------------------------------------
+// Live progress
+
+/** Stats summed over several fetches (block sizes: the smallest and largest seen). */
+function addStats(a: Stats | undefined, b: Stats): Stats {
+  if (a === undefined || a.blocks === 0) return { ...b };
+  if (b.blocks === 0) return a;
+  return {
+    blocks: a.blocks + b.blocks,
+    minBlockSize: Math.min(a.minBlockSize, b.minBlockSize),
+    maxBlockSize: Math.max(a.maxBlockSize, b.maxBlockSize),
+    inputUnderflows: a.inputUnderflows + b.inputUnderflows,
+    inputOverflows: a.inputOverflows + b.inputOverflows,
+    outputUnderflows: a.outputUnderflows + b.outputUnderflows,
+    outputOverflows: a.outputOverflows + b.outputOverflows,
+  };
+}
+
+/** Over- and underflows of every kind. */
+export function xruns(s: Stats): number {
+  return s.inputUnderflows + s.inputOverflows + s.outputUnderflows + s.outputOverflows;
+}
+
+/**
+ * A live progress line while a stream runs: the time since it began (of `total` seconds, if
+ * given), the actions in flight, and the xruns so far (fetched from the callback with
+ * `fetchAndResetStats`, which an active stream's `stats` cannot give). It is drawn on stderr only
+ * when stderr is a terminal, as one line rewritten in place, so pipes, logs and tests see none of
+ * it. {@link stats} gives the stream's statistics since the progress began either way.
+ */
+export class Progress {
+  readonly #stream: ActionStream;
+  readonly #total: number | undefined;
+  readonly #extra: (() => string) | undefined;
+  readonly #t0: number;
+  readonly #tty: boolean;
+  #timer: ReturnType<typeof setInterval> | undefined;
+  /** A stats fetch in flight (the callback answers it within a block). */
+  #fetch: Action | undefined;
+  #sum: Stats | undefined;
+  #drawn = false;
+
+  /** Starts drawing every `every` ms (on a terminal); `extra` adds a field of the example's own. */
+  constructor(stream: ActionStream, options: { total?: number; extra?: () => string; every?: number } = {}) {
+    this.#stream = stream;
+    this.#total = options.total;
+    this.#extra = options.extra;
+    this.#t0 = stream.time;
+    this.#tty = Boolean(process.stderr.isTTY) && process.env.TERM !== "dumb";
+    if (!this.#tty) return;
+    this.#timer = setInterval(() => {
+      try {
+        this.#tick();
+      } catch {
+        this.stop(); // the stream closed or ended under it: the example says what happened
+      }
+    }, options.every ?? 200);
+    this.#timer.unref(); // the progress never keeps the process alive
+  }
+
+  /** Takes back a finished stats fetch and sends the next one. */
+  #collect(): void {
+    if (this.#fetch?.finished) {
+      this.#sum = addStats(this.#sum, this.#fetch.stats);
+      this.#fetch = undefined;
+    }
+  }
+
+  #tick(): void {
+    if (this.#stream.closed) return this.stop();
+    this.#collect();
+    this.#fetch ??= this.#stream.fetchAndResetStats();
+    let inFlight = 0; // the example's actions, not this progress's stats fetch
+    for (const a of this.#stream.actions) if (a !== this.#fetch && !a.finished) inFlight++;
+    const elapsed = Math.max(0, this.#stream.time - this.#t0);
+    const time = this.#total === undefined ? `${elapsed.toFixed(1)} s` : `${elapsed.toFixed(1)} / ${this.#total.toFixed(1)} s`;
+    const fields = [time, `${inFlight} action${inFlight === 1 ? "" : "s"} in flight`, `${xruns(this.#sum ?? ZERO)} xruns`];
+    if (this.#extra) fields.push(this.#extra());
+    process.stderr.write(`\r${program}: ${fields.join(" · ")}\x1b[K`);
+    this.#drawn = true;
+  }
+
+  /** Stops drawing and clears the line. */
+  stop(): void {
+    if (this.#timer !== undefined) clearInterval(this.#timer);
+    this.#timer = undefined;
+    if (this.#drawn) process.stderr.write("\r\x1b[K");
+    this.#drawn = false;
+  }
+
+  /** Stops drawing; the stream's statistics since the progress began (fetched from the callback). */
+  async stats(): Promise<Stats> {
+    this.stop();
+    if (this.#fetch) await this.#stream.wait(this.#fetch);
+    this.#collect();
+    const last = this.#stream.fetchAndResetStats();
+    await this.#stream.wait(last);
+    return addStats(this.#sum, last.stats);
+  }
+}
+
+const ZERO: Stats = {
+  blocks: 0,
+  minBlockSize: 0,
+  maxBlockSize: 0,
+  inputUnderflows: 0,
+  inputOverflows: 0,
+  outputUnderflows: 0,
+  outputOverflows: 0,
+};
 
 // ---------------------------------------------------------------------------------------------
 // Terminal input
@@ -197,16 +367,28 @@ export class WavReader {
     getSamples(interleaved: boolean, type: unknown): Float32Array;
   };
 
+  /**
+   * Opens `path` and reads its header. Throws the file system's error for a file that cannot be
+   * opened, and a {@link WavError} for one that is not a WAV file this reader can read.
+   */
   constructor(path: string) {
     this.#fd = openSync(path, "r");
     try {
+      if (fstatSync(this.#fd).isDirectory()) throw new WavError(`${path}: a directory, not a WAV file`);
       // The header is parsed by wavefile from the file's first bytes (samples not loaded).
       const head = new Uint8Array(1 << 16);
       const got = readSync(this.#fd, head, 0, head.length, 0);
       const header = new WaveFile();
-      header.fromBuffer(head.subarray(0, got), false);
+      try {
+        header.fromBuffer(head.subarray(0, got), false);
+      } catch (e) {
+        throw new WavError(`${path}: not a WAV file (${(e as Error).message})`);
+      }
       if (header.fmt.audioFormat !== 1 && header.fmt.audioFormat !== 3 && header.fmt.audioFormat !== 65534) {
-        throw new Error(`${path}: only PCM and float WAV files are supported (format ${header.fmt.audioFormat})`);
+        throw new WavError(`${path}: only PCM and float WAV files are supported (format ${header.fmt.audioFormat})`);
+      }
+      if (!(header.fmt.numChannels >= 1) || !(header.fmt.sampleRate > 0) || !(header.fmt.blockAlign > 0)) {
+        throw new WavError(`${path}: a WAV file without channels or sample rate`);
       }
       this.channels = header.fmt.numChannels;
       this.sampleRate = header.fmt.sampleRate;
@@ -219,7 +401,7 @@ export class WavReader {
       const tag = [0x64, 0x61, 0x74, 0x61, size & 255, (size >>> 8) & 255, (size >>> 16) & 255, size >>> 24];
       let at = 12;
       while (at + 8 <= got && !tag.every((b, i) => head[at + i] === b)) at++;
-      if (at + 8 > got) throw new Error(`${path}: the data chunk does not start within the first ${head.length} bytes`);
+      if (at + 8 > got) throw new WavError(`${path}: the data chunk does not start within the first ${head.length} bytes`);
       this.#position = at + 8;
       this.#end = this.#position + this.frames * this.#bytesPerFrame;
       this.#decoder = new WaveFile();
@@ -248,6 +430,14 @@ export class WavReader {
   close(): void {
     closeSync(this.#fd);
   }
+}
+
+/**
+ * Creates (or empties) `path` now, so that a file that cannot be written is found before
+ * anything is recorded (the file system's error is thrown).
+ */
+export function createFile(path: string): void {
+  closeSync(openSync(path, "w"));
 }
 
 /** Writes interleaved float32 frames as a 32-bit float WAV file. */

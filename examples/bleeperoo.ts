@@ -2,12 +2,13 @@
  * bleeperoo: hundreds of random bleeps, each scheduled at an absolute stream time with
  * allowBelated off, on random channels (a port of rtmixer's bleeperoo.py). Prints underflows,
  * how many bleeps were belated, and where they started compared with where they were asked to.
+ * On a terminal a progress line shows the time, the bleeps still in flight and the xruns.
  *
  *   bun examples/bleeperoo.ts --bleeps 300 --seconds 10
  *   deno run -A examples/bleeperoo.ts --help
  */
-import { type Action, Mixer, type MixerAndRecorder } from "../mod.ts";
-import { cli, int, isMain, num, random, streamOptions } from "./_common.ts";
+import { type Action, Mixer } from "../mod.ts";
+import { cli, int, isMain, num, orExit, Progress, random, streamOptions } from "./_common.ts";
 
 export interface BleepOptions {
   bleeps: number;
@@ -50,11 +51,11 @@ export function bleep(frames: number, frequency: number, sampleRate: number, gai
   });
 }
 
-/** Schedules the bleeps on `mixer`, all before the first one is due. */
-export function scheduleBleeps(mixer: Mixer | MixerAndRecorder, o: BleepOptions): Bleep[] {
+/** Schedules the bleeps on `mixer` (a Mixer or a MixerAndRecorder), all before the first one is due. */
+export function scheduleBleeps(mixer: Mixer<"output" | "duplex">, o: BleepOptions): Bleep[] {
   const rand = random(o.seed);
   const fs = mixer.sampleRate;
-  const channels = Array.isArray(mixer.channels) ? mixer.channels[1] : mixer.channels as number;
+  const channels = Array.isArray(mixer.channels) ? mixer.channels[1] : mixer.channels;
   const frames = Math.max(1, Math.round(o.bleepSeconds * fs));
   const base = mixer.time + o.lead;
   const bleeps: Bleep[] = [];
@@ -115,12 +116,15 @@ export async function main(args?: string[]): Promise<void> {
     seed: int(values, "seed"),
     gain: num(values, "gain", 0, 1),
   };
-  using mixer = new Mixer({
-    ...streamOptions(values),
-    ...(values.channels !== undefined ? { channels: int(values, "channels", 1, 1024) } : {}),
-    // Every bleep is in flight at once, plus the stats fetch.
-    queueSize: 2 ** Math.ceil(Math.log2(options.bleeps + 2)),
-  });
+  const channels = values.channels !== undefined ? int(values, "channels", 1, 1024) : undefined;
+  using mixer = orExit(() =>
+    new Mixer({
+      ...streamOptions(values),
+      ...(channels !== undefined ? { channels } : {}),
+      // Every bleep is in flight at once, plus the stats fetch.
+      queueSize: 2 ** Math.ceil(Math.log2(options.bleeps + 2)),
+    })
+  );
   mixer.start();
   const t0 = performance.now();
   const bleeps = scheduleBleeps(mixer, options);
@@ -129,11 +133,10 @@ export async function main(args?: string[]): Promise<void> {
     `scheduled ${bleeps.length} bleeps within ${options.seconds} s on ${mixer.channels} channel(s) at ` +
       `${mixer.sampleRate} Hz in ${sendMs.toFixed(1)} ms (allowBelated off)`,
   );
+  const progress = new Progress(mixer, { total: options.lead + options.seconds + options.bleepSeconds });
   await mixer.wait();
-  const stats = mixer.fetchAndResetStats();
-  await mixer.wait(stats);
+  const s = await progress.stats();
   const t = timing(bleeps, mixer.sampleRate);
-  const s = stats.stats;
   console.log(`played ${t.played}, belated ${t.belated}`);
   console.log(`output underflows ${s.outputUnderflows} in ${s.blocks} blocks (block sizes ${s.minBlockSize}-${s.maxBlockSize})`);
   console.log(`start error (actualTime - start): ${fixed(t.error[0])} to ${fixed(t.error[1])} samples`);

@@ -3,13 +3,14 @@
  * device. Without a usable output device it exits with status 3 after saying so; demo.sh then
  * starts the project's headless JACK dummy server and runs it again with --loopback: the stream's
  * outputs are wired back into its inputs, everything played is recorded, written to demo.wav,
- * and the report is measured from that recording.
+ * and the report is measured from that recording. On a terminal a progress line shows the time,
+ * the bleeps in flight and the xruns while it plays.
  */
 import process from "node:process";
 import { checkOutputSettings, MixerAndRecorder, queryDevices } from "../mod.ts";
 import { loopback } from "../tests/helpers/jack.ts";
 import { type BleepOptions, main as bleeperoo, scheduleBleeps, timing } from "./bleeperoo.ts";
-import { cli, int, num, writeWav } from "./_common.ts";
+import { cli, int, num, orExit, Progress, writeWav, xruns as xrunsOf } from "./_common.ts";
 
 export const NO_OUTPUT_DEVICE = 3;
 
@@ -52,7 +53,9 @@ if (!values.loopback) {
 
 async function loopbackDemo(): Promise<void> {
   const blockSize = 256;
-  using m = new MixerAndRecorder({ channels: 2, blockSize, queueSize: 2 ** Math.ceil(Math.log2(options.bleeps + 4)) });
+  using m = orExit(() =>
+    new MixerAndRecorder({ channels: 2, blockSize, queueSize: 2 ** Math.ceil(Math.log2(options.bleeps + 4)) })
+  );
   const fs = m.sampleRate;
   m.start();
   loopback();
@@ -68,11 +71,10 @@ async function loopbackDemo(): Promise<void> {
   // Where each bleep belongs on the frame clock, as scheduled (per the clock model now).
   const scheduled = bleeps.map((b) => m.frameAt(b.start));
   console.log(`Scheduled ${bleeps.length} bleeps within ${options.seconds} s at ${fs} Hz; playing and recording...`);
+  const progress = new Progress(m, { total: recordFrames / fs + 0.3 });
   await m.wait();
-  const stats = m.fetchAndResetStats();
-  await m.wait(stats);
-  const s = stats.stats;
-  const xruns = s.inputOverflows + s.inputUnderflows + s.outputOverflows + s.outputUnderflows;
+  const s = await progress.stats();
+  const xruns = xrunsOf(s);
   writeWav(String(values.out), recording, 2, fs);
 
   const clickAt = recording.findIndex((x) => x !== 0);

@@ -6,7 +6,7 @@
  *   bun examples/fetch_stats.ts --seconds 3
  */
 import { Recorder, RingBuffer, type Stats } from "../mod.ts";
-import { cli, int, num, powerOfTwo, sleep, streamOptions } from "./_common.ts";
+import { cli, int, num, orExit, powerOfTwo, sleep, streamOptions } from "./_common.ts";
 
 const { values } = cli({
   name: "fetch_stats",
@@ -20,13 +20,14 @@ const { values } = cli({
 const seconds = num(values, "seconds", 0.01, 3600);
 const interval = num(values, "interval", 0.01, 60);
 const channels = int(values, "channels", 1, 64);
+const ringSeconds = num(values, "ring-seconds", 0.001, 60);
 
 const show = (s: Stats) =>
   `blocks ${s.blocks}, block size ${s.minBlockSize}-${s.maxBlockSize}, input overflows ${s.inputOverflows}, input underflows ${s.inputUnderflows}`;
 
-using recorder = new Recorder({ ...streamOptions(values), channels });
+using recorder = orExit(() => new Recorder({ ...streamOptions(values), channels }));
 const fs = recorder.sampleRate;
-using ring = new RingBuffer(4 * channels, powerOfTwo(num(values, "ring-seconds", 0.001, 60) * fs));
+using ring = new RingBuffer(4 * channels, powerOfTwo(ringSeconds * fs));
 recorder.start();
 const buffer = new Float32Array(Math.round(seconds * fs) * channels);
 const intoBuffer = recorder.recordBuffer(buffer, channels);

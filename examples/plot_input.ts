@@ -9,7 +9,7 @@
  */
 import process from "node:process";
 import { Float32RingBuffer, Recorder } from "../mod.ts";
-import { cli, dB, int, keys, num, powerOfTwo, sleep, streamOptions } from "./_common.ts";
+import { cli, dB, int, keys, num, orExit, powerOfTwo, sleep, streamOptions } from "./_common.ts";
 
 const { values } = cli({
   name: "plot_input",
@@ -27,7 +27,7 @@ const seconds = num(values, "seconds", 0, 86_400);
 const LEVELS = " ▁▂▃▄▅▆▇█";
 const tty = Boolean(process.stdout.isTTY);
 
-using recorder = new Recorder({ ...streamOptions(values), channels });
+using recorder = orExit(() => new Recorder({ ...streamOptions(values), channels }));
 const fs = recorder.sampleRate;
 using ring = new Float32RingBuffer(channels, powerOfTwo(Math.max(interval * fs * 4, 4096)));
 recorder.start();
@@ -70,7 +70,6 @@ while (!quit && !action.finished) {
   process.stdout.write(lines.map((l) => l + (tty ? "\x1b[K" : "")).join("\n") + "\n");
   drawn = lines.length;
   updates++;
-  void recorder.actions; // collects the action if the ring ran full
 }
 input?.stop();
 const overflowed = action.outcome === "ringEnded";

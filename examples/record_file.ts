@@ -1,14 +1,28 @@
 /**
  * record_file: records the input to a WAV file (32-bit float, written by the `wavefile`
  * package), for a given time or until Enter. The callback records into a ring buffer; this
- * program empties it into memory as it goes and writes the file at the end.
+ * program empties it into memory as it goes and writes the file at the end. On a terminal a
+ * progress line shows the time, the actions in flight and the xruns.
  *
  *   bun examples/record_file.ts take1.wav            # until Enter
  *   bun examples/record_file.ts take1.wav -s 10      # ten seconds
  */
 import process from "node:process";
 import { Recorder, RingBuffer } from "../mod.ts";
-import { cli, int, keys, num, powerOfTwo, sleep, streamOptions, usageError, writeWav } from "./_common.ts";
+import {
+  cli,
+  createFile,
+  int,
+  keys,
+  num,
+  orExit,
+  powerOfTwo,
+  Progress,
+  sleep,
+  streamOptions,
+  usageError,
+  writeWav,
+} from "./_common.ts";
 
 const { values, positionals } = cli({
   name: "record_file",
@@ -19,16 +33,22 @@ const { values, positionals } = cli({
   channels: { type: "string", short: "c", help: "channels (default: all of the device)" },
   buffersize: { type: "string", short: "q", help: "ring buffer size in seconds", default: "1" },
 });
-if (positionals.length !== 1) usageError("record_file: give one output file (--help for usage)");
+if (positionals.length !== 1) usageError("give one output file (--help for usage)");
 const seconds = num(values, "seconds", 0, 86_400);
+const bufferSeconds = num(values, "buffersize", 0.01, 60);
+const requestedChannels = values.channels !== undefined ? int(values, "channels", 1, 1024) : undefined;
+// A file that cannot be written is found now, not after the recording.
+orExit(() => createFile(positionals[0]));
 
-using recorder = new Recorder({
-  ...streamOptions(values),
-  ...(values.channels !== undefined ? { channels: int(values, "channels", 1, 1024) } : {}),
-});
-const channels = recorder.channels as number;
+using recorder = orExit(() =>
+  new Recorder({
+    ...streamOptions(values),
+    ...(requestedChannels !== undefined ? { channels: requestedChannels } : {}),
+  })
+);
+const channels = recorder.channels;
 const fs = recorder.sampleRate;
-using ring = new RingBuffer(4 * channels, powerOfTwo(num(values, "buffersize", 0.01, 60) * fs));
+using ring = new RingBuffer(4 * channels, powerOfTwo(bufferSeconds * fs));
 const chunks: Float32Array[] = [];
 let frames = 0;
 const drain = () => {
@@ -54,12 +74,13 @@ if (seconds > 0) {
     stopRequested = true;
   })();
 }
+const progress = new Progress(recorder, seconds > 0 ? { total: seconds } : {});
 while (!stopRequested && !action.finished) {
   drain();
   await sleep(20);
-  void recorder.actions; // collects the action if the ring ran full
 }
 input?.stop();
+progress.stop();
 // With --seconds, stop at exactly that many frames.
 const cancel = recorder.cancel(action, seconds > 0 ? { frame: action.startFrame + Math.round(seconds * fs) } : {});
 await recorder.wait(cancel);

@@ -9,7 +9,7 @@
  *   bun examples/sampler.ts
  */
 import { type Action, MixerAndRecorder } from "../mod.ts";
-import { cli, int, keys, num, streamOptions } from "./_common.ts";
+import { cli, int, keys, num, orExit, streamOptions } from "./_common.ts";
 
 const { values } = cli({
   name: "sampler",
@@ -29,7 +29,7 @@ interface Slot {
   sound?: Float32Array;
 }
 
-using stream = new MixerAndRecorder({ ...streamOptions(values), channels, queueSize: 64 });
+using stream = orExit(() => new MixerAndRecorder({ ...streamOptions(values), channels, queueSize: 64 }));
 const fs = stream.sampleRate;
 stream.start();
 const slots: Slot[] = Array.from({ length: 10 }, () => ({}));

@@ -2,13 +2,14 @@
  * signal_processing: block-wise processing in JavaScript between a record ring buffer and a play
  * ring buffer (a port of rtmixer's signal_processing.py). The callback records into one ring;
  * this program takes whole blocks from it, processes them (a gain and a one-pole low-pass) and
- * writes them into the other ring, which the callback plays `--latency-blocks` blocks later.
+ * writes them into the other ring, which the callback plays `--latency-blocks` blocks later. On a
+ * terminal a progress line shows the time, the actions in flight and the xruns.
  *
  *   bun examples/signal_processing.ts --gain 0.5 --cutoff 1000
  */
 import process from "node:process";
 import { MixerAndRecorder, RingBuffer } from "../mod.ts";
-import { cli, int, num, powerOfTwo, sleep, streamOptions } from "./_common.ts";
+import { cli, int, num, orExit, powerOfTwo, Progress, sleep, streamOptions, usageError } from "./_common.ts";
 
 const { values } = cli({
   name: "signal_processing",
@@ -26,10 +27,12 @@ const channels = int(values, "channels", 1, 64);
 const gain = num(values, "gain", -100, 100);
 const block = int(values, "processing-block", 1, 1 << 20);
 const latencyBlocks = int(values, "latency-blocks", 1, 1024);
+const cutoff = num(values, "cutoff", 1);
 
-using stream = new MixerAndRecorder({ ...streamOptions(values), channels });
+using stream = orExit(() => new MixerAndRecorder({ ...streamOptions(values), channels }));
 const fs = stream.sampleRate;
-const coefficient = 1 - Math.exp(-2 * Math.PI * num(values, "cutoff", 1, fs / 2) / fs);
+if (cutoff > fs / 2) usageError(`--cutoff must be at most ${fs / 2} Hz (half the sample rate), got ${cutoff}`);
+const coefficient = 1 - Math.exp(-2 * Math.PI * cutoff / fs);
 const size = powerOfTwo(block * (latencyBlocks + 4));
 using input = new RingBuffer(4 * channels, size);
 using output = new RingBuffer(4 * channels, size);
@@ -44,6 +47,7 @@ console.log(`processing ${channels} channel(s) at ${fs} Hz in blocks of ${block}
 const data = new Float32Array(block * channels);
 const state = new Float64Array(channels);
 let blocks = 0;
+const progress = new Progress(stream, { total: seconds, extra: () => `${blocks} blocks processed` });
 let worstMs = 0;
 const until = performance.now() + seconds * 1000;
 while (performance.now() < until && !record.finished && !play.finished) {
@@ -60,13 +64,11 @@ while (performance.now() < until && !record.finished && !play.finished) {
     blocks++;
   }
   await sleep(Math.max(1, block / fs * 1000 / 2));
-  void stream.actions; // collects an action that ended (a ring ran full or dry)
 }
 const failed = record.finished || play.finished;
 for (const a of [record, play]) if (!a.finished) stream.cancel(a);
-const stats = stream.fetchAndResetStats();
+const s = await progress.stats();
 await stream.wait();
-const s = stats.stats;
 console.log(`processed ${blocks} blocks (${blocks * block} frames); slowest block took ${worstMs.toFixed(3)} ms`);
 console.log(`input overflows ${s.inputOverflows}, output underflows ${s.outputUnderflows} in ${s.blocks} blocks`);
 if (failed) {

@@ -16,7 +16,10 @@ export type Latency = "low" | "high" | number;
 /** A value for both directions, or an `[input, output]` pair (as sounddevice takes them). */
 export type PerKind<T> = T | readonly [T | undefined, T | undefined];
 
-/** A PortAudio device, as {@link queryDevices} lists it. Latencies are in seconds. */
+/**
+ * A PortAudio device, as {@link queryDevices} lists it (in this order of fields, so that
+ * `console.table(queryDevices())` reads well). Latencies are in seconds.
+ */
 export interface DeviceInfo {
   /** Its index, as streams' `device` option takes it. */
   index: number;
@@ -24,6 +27,15 @@ export interface DeviceInfo {
   name: string;
   /** Index of its host API (see {@link queryHostApis}). */
   hostApi: number;
+  /** Its host API's name: "ALSA", "JACK Audio Connection Kit", ... */
+  hostApiName: string;
+  /**
+   * Whether a stream opened without a `device` option records from it: the device that
+   * `defaults.device` names for input, else PortAudio's default input device.
+   */
+  isDefaultInput: boolean;
+  /** Whether a stream opened without a `device` option plays on it (as `isDefaultInput`). */
+  isDefaultOutput: boolean;
   /** Input channels it offers (0: an output-only device). */
   maxInputChannels: number;
   /** Output channels it offers (0: an input-only device). */
@@ -58,11 +70,14 @@ export interface HostApiInfo {
 
 const CHANNELS_MAX = LIMIT.channelsMax;
 
+/** What PortAudio says of a device itself (a {@link DeviceInfo} without what depends on others). */
+type DeviceFacts = Omit<DeviceInfo, "hostApiName" | "isDefaultInput" | "isDefaultOutput">;
+
 function deviceCount(): number {
   return check(portAudio().rtm_pa_device_count(), "Error counting devices");
 }
 
-function deviceAt(index: number): DeviceInfo {
+function deviceAt(index: number): DeviceFacts {
   const lib = portAudio();
   const out = new Float64Array(DEVICE.count);
   check(lib.rtm_pa_device_info(index, out, DEVICE.count * 8), `Error querying device ${index}`);
@@ -80,8 +95,42 @@ function deviceAt(index: number): DeviceInfo {
   };
 }
 
-function allDevices(): DeviceInfo[] {
+function allDevices(): DeviceFacts[] {
   return Array.from({ length: deviceCount() }, (_, i) => deviceAt(i));
+}
+
+function hostApiName(index: number): string {
+  const lib = portAudio();
+  return readString((buf, cap) => lib.rtm_pa_host_api_name(index, buf, cap), `Error querying host API ${index}`);
+}
+
+/** The device a stream opened without `device` would use for `kind`, or -1 if none would open. */
+function defaultDevice(kind: Kind): number {
+  try {
+    return resolveDevice(undefined, kind);
+  } catch {
+    return -1; // no such device, or `defaults.device` names none: no device is the default
+  }
+}
+
+/** Completes device facts with their host API's name and whether they are the defaults. */
+function described(devices: readonly DeviceFacts[]): DeviceInfo[] {
+  const names = new Map<number, string>();
+  const input = defaultDevice("input");
+  const output = defaultDevice("output");
+  return devices.map((d) => {
+    if (!names.has(d.hostApi)) names.set(d.hostApi, hostApiName(d.hostApi));
+    const { index, name, hostApi, ...rest } = d;
+    return {
+      index,
+      name,
+      hostApi,
+      hostApiName: names.get(hostApi)!,
+      isDefaultInput: index === input,
+      isDefaultOutput: index === output,
+      ...rest,
+    };
+  });
 }
 
 /**
@@ -89,11 +138,12 @@ function allDevices(): DeviceInfo[] {
  * must all occur, in order and ignoring case, in "device name, host API name", and exactly one
  * device must match (or exactly one device be named exactly so). With `kind`, only devices with
  * channels in that direction count, and an omitted `device` means the default device of that
- * kind (from {@link defaults}, else PortAudio's).
+ * kind (from {@link defaults}, else PortAudio's). Each record names its host API and says
+ * whether it is the default input or output device.
  *
  * ```ts
- * console.table(queryDevices());
- * const out = queryDevices("system", "output"); // { index: 0, name: "system", ... }
+ * console.table(queryDevices()); // index, name, hostApi, hostApiName, isDefaultInput, isDefaultOutput, channels, ...
+ * const out = queryDevices("system", "output"); // { index: 0, name: "system", hostApiName: "JACK Audio Connection Kit", ... }
  * ```
  */
 export function queryDevices(): DeviceInfo[];
@@ -101,8 +151,8 @@ export function queryDevices(): DeviceInfo[];
 export function queryDevices(device: DeviceSpec | undefined, kind?: Kind): DeviceInfo;
 export function queryDevices(device?: DeviceSpec, kind?: Kind): DeviceInfo[] | DeviceInfo {
   if (kind !== undefined) checkKind("kind", kind);
-  if (device === undefined && kind === undefined) return allDevices();
-  return deviceAt(resolveDevice(device, kind));
+  if (device === undefined && kind === undefined) return described(allDevices());
+  return described([deviceAt(resolveDevice(device, kind))])[0];
 }
 
 /** Lists every host API, or returns the one at `index`. */
@@ -122,7 +172,7 @@ export function queryHostApis(index?: number): HostApiInfo[] | HostApiInfo {
     check(lib.rtm_pa_host_api_info(i, out, HOST_API.count * 8), `Error querying host API ${i}`);
     return {
       index: i,
-      name: readString((buf, cap) => lib.rtm_pa_host_api_name(i, buf, cap), `Error querying host API ${i}`),
+      name: hostApiName(i),
       type: out[HOST_API.type],
       devices: devices.filter((d) => d.hostApi === i).map((d) => d.index),
       defaultInputDevice: out[HOST_API.defaultInputDevice],
@@ -165,7 +215,7 @@ export function resolveDevice(device: DeviceSpec | undefined, kind?: Kind, name 
  * order, ignoring case; several matches are fine if exactly one device is named `query` exactly.
  */
 export function matchDevice(
-  devices: readonly DeviceInfo[],
+  devices: readonly DeviceFacts[],
   hostApiNames: readonly string[],
   query: string,
   kind?: Kind,
@@ -173,7 +223,7 @@ export function matchDevice(
 ): number {
   const words = query.toLowerCase().split(/\s+/).filter((w) => w !== "");
   const candidates = devices.filter((d) => kind === undefined || channelsOf(d, kind) > 0);
-  const label = (d: DeviceInfo) => `${d.name}, ${hostApiNames[d.hostApi] ?? `host API ${d.hostApi}`}`;
+  const label = (d: DeviceFacts) => `${d.name}, ${hostApiNames[d.hostApi] ?? `host API ${d.hostApi}`}`;
   const matches = candidates.filter((d) => {
     const full = label(d).toLowerCase();
     let at = 0;
@@ -185,7 +235,7 @@ export function matchDevice(
     return true;
   });
   const what = kind ?? "input/output";
-  const list = (ds: readonly DeviceInfo[]) => ds.map((d) => `  [${d.index}] ${label(d)}`).join("\n") || "  (none)";
+  const list = (ds: readonly DeviceFacts[]) => ds.map((d) => `  [${d.index}] ${label(d)}`).join("\n") || "  (none)";
   if (matches.length === 1) return matches[0].index;
   if (matches.length === 0) {
     throw new RangeError(
@@ -201,7 +251,7 @@ export function matchDevice(
   );
 }
 
-function channelsOf(d: DeviceInfo, kind: Kind): number {
+function channelsOf(d: DeviceFacts, kind: Kind): number {
   return kind === "input" ? d.maxInputChannels : d.maxOutputChannels;
 }
 
@@ -405,7 +455,7 @@ export interface Direction {
   channels: number;
   /** Suggested latency in seconds. */
   latency: number;
-  info: DeviceInfo;
+  info: DeviceFacts;
 }
 
 /** Resolves device, channels and latency of one direction, checking channels against the device. */

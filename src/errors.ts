@@ -22,3 +22,12 @@ export class StreamClosedError extends Error {
   /** The error's name, for messages and `instanceof`-free checks. */
   override name = "StreamClosedError";
 }
+
+/**
+ * Thrown when a stream's `stats` are read while its callback runs (they change under the reader
+ * then): stop the stream first, or use `fetchAndResetStats()`, which the callback answers.
+ */
+export class StreamActiveError extends Error {
+  /** The error's name, for messages and `instanceof`-free checks. */
+  override name = "StreamActiveError";
+}

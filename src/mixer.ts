@@ -12,6 +12,19 @@ import { Stream, streamInternals, type StreamKind, type StreamOptions } from "./
 /** How long a stream must look ended by its host before it counts as such (see #hostEnded). */
 const ENDED_AFTER_MS = 200;
 
+/**
+ * Options of a {@link Mixer}: `device`, `channels`, `latency` and `dtype` are single values (an
+ * array is refused with a `TypeError` naming the option).
+ */
+export type MixerOptions = StreamOptions<"output">;
+/** Options of a {@link Recorder}: `device`, `channels`, `latency` and `dtype` are single values. */
+export type RecorderOptions = StreamOptions<"input">;
+/**
+ * Options of a {@link MixerAndRecorder}: `device`, `channels`, `latency` and `dtype` are
+ * `[input, output]` pairs, or single values for both directions.
+ */
+export type MixerAndRecorderOptions = StreamOptions<"duplex">;
+
 /** Channels of an action: a count (channels 1..n) or a list of 1-based channel numbers. */
 export type Channels = number | readonly number[];
 
@@ -24,12 +37,16 @@ export interface RingBufferOptions extends StartOptions {
 /** A stream's engine (private to the stream classes: a subclass cannot reach or replace it). */
 let engineOf: (s: ActionStream) => Engine;
 
-/** What all three stream classes share: actions in flight, cancel, stats, wait, the frame clock. */
-export abstract class ActionStream extends Stream {
+/**
+ * What all three stream classes share: actions in flight, cancel, stats, wait, the frame clock.
+ * `K` is the kind of stream (`"output"`, `"input"` or `"duplex"`); `ActionStream` alone is any of
+ * them.
+ */
+export abstract class ActionStream<K extends StreamKind = StreamKind> extends Stream<K> {
   readonly #engine: Engine;
 
   /** Opens a stream of `kind` with the action engine on its callback (not started). */
-  constructor(kind: StreamKind, options: StreamOptions | undefined) {
+  constructor(kind: K, options: StreamOptions<K> | undefined) {
     super(kind, options);
     const [inputs, outputs] = streamInternals.channels(this);
     const engine = new Engine(
@@ -199,7 +216,11 @@ export abstract class ActionStream extends Stream {
 }
 
 /**
- * PortAudio output stream for realtime mixing (rtmixer's `Mixer`).
+ * PortAudio output stream for realtime mixing (rtmixer's `Mixer`). Its `device`, `channels` and
+ * `latency` are numbers. `K` is `"output"` for a Mixer; a {@link MixerAndRecorder}, a Mixer too,
+ * is a `Mixer<"duplex">` (its pairs are typed as such), so a function that takes either takes a
+ * `Mixer<"output" | "duplex">`. Do not give `K` yourself: `new Mixer()` always opens an output
+ * stream.
  *
  * ```ts
  * using mixer = new Mixer({ channels: 2 });
@@ -209,13 +230,13 @@ export abstract class ActionStream extends Stream {
  * await mixer.wait(action);
  * ```
  */
-export class Mixer extends ActionStream {
+export class Mixer<K extends "output" | "duplex" = "output"> extends ActionStream<K> {
   /** The kind of stream the class opens (MixerAndRecorder, a Mixer too, opens a duplex one). */
   protected static readonly streamKind: StreamKind = "output";
 
   /** Opens an output stream (not started: call `start()`). */
-  constructor(options?: StreamOptions) {
-    super((new.target as typeof Mixer).streamKind, options);
+  constructor(options?: MixerOptions) {
+    super((new.target as typeof Mixer).streamKind as K, options as StreamOptions<K> | undefined);
   }
 
   /**
@@ -244,10 +265,13 @@ export class Mixer extends ActionStream {
   }
 }
 
-/** PortAudio input stream for realtime recording (rtmixer's `Recorder`). */
-export class Recorder extends ActionStream {
+/**
+ * PortAudio input stream for realtime recording (rtmixer's `Recorder`). Its `device`, `channels`
+ * and `latency` are numbers.
+ */
+export class Recorder extends ActionStream<"input"> {
   /** Opens an input stream (not started: call `start()`). */
-  constructor(options?: StreamOptions) {
+  constructor(options?: RecorderOptions) {
     super("input", options);
   }
 
@@ -277,15 +301,17 @@ export class Recorder extends ActionStream {
 
 /**
  * PortAudio duplex stream for realtime mixing and recording (rtmixer's `MixerAndRecorder`).
- * `device`, `channels` and `latency` may be `[input, output]` pairs.
+ * `device`, `channels` and `latency` are `[input, output]` pairs: the options take a pair or one
+ * value for both directions, the properties report pairs.
  */
-export class MixerAndRecorder extends Mixer {
+export class MixerAndRecorder extends Mixer<"duplex"> {
   /** A duplex stream, also a Mixer (as rtmixer's `MixerAndRecorder(Mixer, Recorder)`). */
   protected static override readonly streamKind: StreamKind = "duplex";
 
   /** Opens a duplex stream (not started: call `start()`). */
-  constructor(options?: StreamOptions) {
-    super(options);
+  constructor(options?: MixerAndRecorderOptions) {
+    // Mixer's constructor opens the kind of `new.target` (duplex here), with these options.
+    super(options as MixerOptions | undefined);
   }
 
   /** See {@link Recorder.recordBuffer}. */

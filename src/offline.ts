@@ -10,13 +10,22 @@ import { Engine, type StartOptions, type TimeOptions, type WaitOptions } from ".
 import type { RingBuffer } from "./ringbuffer.ts";
 import type { Sample } from "./sample.ts";
 import type { Channels } from "./mixer.ts";
+import { type PerKind, perKind } from "./devices.ts";
 import * as v from "./validate.ts";
 
-/** Options of {@link OfflineMixer}. */
+/**
+ * Options of {@link OfflineMixer}, named as the streams' options are. Channels are given as a
+ * `MixerAndRecorder` takes them: `channels: [input, output]`, or one count for both directions.
+ */
 export interface OfflineMixerOptions {
-  /** Input channels (default 0). */
+  /**
+   * `[input, output]` channel counts (0..1024 each; an `undefined` element takes its default), or
+   * one count for both. Default `[0, 2]`: no input, stereo output.
+   */
+  channels?: PerKind<number>;
+  /** Input channels (default 0): an alias of `channels[0]`, not to be given with `channels`. */
   inputChannels?: number;
-  /** Output channels (default 2). */
+  /** Output channels (default 2): an alias of `channels[1]`, not to be given with `channels`. */
   outputChannels?: number;
   /** Samples per second (default 48000). */
   sampleRate?: number;
@@ -34,7 +43,7 @@ export interface ProcessBuffers {
   statusFlags?: number;
 }
 
-const OPTION_NAMES = ["inputChannels", "outputChannels", "sampleRate", "queueSize"];
+const OPTION_NAMES = ["channels", "inputChannels", "outputChannels", "sampleRate", "queueSize"];
 const BUFFER_NAMES = ["input", "output", "statusFlags"];
 
 /** Whether two memories share bytes. */
@@ -49,7 +58,7 @@ const registry = new FinalizationRegistry<Pointer>((mixer) => native().rtm_mixer
  * A mixer you drive block by block. Its clock is exact: time t is frame round(t · sampleRate).
  *
  * ```ts
- * using m = new OfflineMixer({ outputChannels: 1 });
+ * using m = new OfflineMixer({ channels: [0, 1] }); // no input, one output channel
  * m.playBuffer(new Float32Array([1, 2, 3]), 1, { start: 10 / 48000 });
  * const out = new Float32Array(64);
  * m.process(64, { output: out }); // out[10..12] = 1, 2, 3
@@ -66,8 +75,18 @@ export class OfflineMixer {
   /** A mixer with its own frame clock at 0; nothing runs until {@link process}. */
   constructor(options?: OfflineMixerOptions) {
     const o = v.options("options", options, OPTION_NAMES);
-    const inputChannels = o.inputChannels === undefined ? 0 : v.integer("inputChannels", o.inputChannels, 0, LIMIT.channelsMax);
-    const outputChannels = o.outputChannels === undefined ? 2 : v.integer("outputChannels", o.outputChannels, 0, LIMIT.channelsMax);
+    const count = (name: string, x: unknown) => v.integer(name, x, 0, LIMIT.channelsMax);
+    if (o.channels !== undefined && (o.inputChannels !== undefined || o.outputChannels !== undefined)) {
+      const alias = o.inputChannels !== undefined ? "inputChannels" : "outputChannels";
+      throw new TypeError(
+        `options: give channels ([input, output]) or its older names inputChannels/outputChannels, not both (got channels and ${alias})`,
+      );
+    }
+    let [inputChannels, outputChannels] = perKind("channels", o.channels, count);
+    if (o.inputChannels !== undefined) inputChannels = count("inputChannels", o.inputChannels);
+    if (o.outputChannels !== undefined) outputChannels = count("outputChannels", o.outputChannels);
+    inputChannels ??= 0;
+    outputChannels ??= 2;
     this.sampleRate = o.sampleRate === undefined ? 48000 : v.finite("sampleRate", o.sampleRate, 1, LIMIT.sampleRateMax);
     const queueSize = o.queueSize === undefined ? 64 : v.integer("queueSize", o.queueSize, 1, LIMIT.queueSizeMax);
     const mixer = native().rtm_mixer_create(inputChannels, outputChannels, this.sampleRate, queueSize);

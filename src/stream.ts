@@ -24,29 +24,46 @@ import {
   resolveDirection,
 } from "./devices.ts";
 import { check, jackClientNameBytes, PA, portAudio, portAudioError } from "./portaudio.ts";
+import { StreamActiveError } from "./errors.ts";
 import * as v from "./validate.ts";
 
-/** What a stream does: record, play, or both. */
+/** What a stream does: record (`Recorder`), play (`Mixer`), or both (`MixerAndRecorder`). */
 export type StreamKind = "input" | "output" | "duplex";
 
 /**
- * Options of every stream (sounddevice's stream arguments; all optional, defaults from
- * `defaults`). For duplex streams `device`, `channels` and `latency` may be `[input, output]`
- * pairs; a single value applies to both directions.
+ * What a stream of kind `K` reports for a per-direction property (`device`, `channels`,
+ * `latency`, ...): one value for an input or output stream (`Recorder`, `Mixer`), an
+ * `[input, output]` pair for a duplex stream (`MixerAndRecorder`).
  */
-export interface StreamOptions {
+export type PerStream<K extends StreamKind, T> = K extends "duplex" ? [T, T] : T;
+
+/**
+ * What a stream of kind `K` takes for a per-direction option: one value for an input or output
+ * stream; for a duplex stream one value (for both directions) or an `[input, output]` pair (an
+ * `undefined` element falls back to `defaults`).
+ */
+export type PerStreamOption<K extends StreamKind, T> = K extends "duplex" ? PerKind<T> : T;
+
+/**
+ * Options of a stream of kind `K` (sounddevice's stream arguments; all optional, defaults from
+ * `defaults`). `device`, `channels`, `latency` and `dtype` are single values for `Mixer` and
+ * `Recorder` (an array is refused: a `TypeError` naming the option), and may be `[input, output]`
+ * pairs for `MixerAndRecorder`, where a single value applies to both directions. Without `K`, the
+ * options of any stream.
+ */
+export interface StreamOptions<K extends StreamKind = StreamKind> {
   /** Device index or name query (see `queryDevices`). */
-  device?: PerKind<DeviceSpec>;
+  device?: PerStreamOption<K, DeviceSpec>;
   /** Channel count; default: all channels of the device. */
-  channels?: PerKind<number>;
+  channels?: PerStreamOption<K, number>;
   /** Frames per second; default: the device's default rate. */
   sampleRate?: number;
   /** Frames per callback; 0 (default) lets the host choose. */
   blockSize?: number;
   /** `"low"`, `"high"` (default) or seconds. */
-  latency?: PerKind<Latency>;
+  latency?: PerStreamOption<K, Latency>;
   /** Always `"float32"`; any other value is an error. */
-  dtype?: "float32" | readonly ["float32", "float32"];
+  dtype?: PerStreamOption<K, "float32">;
   /** rtmixer's `qsize`: how many actions can be in flight (a power of two, default 16). */
   queueSize?: number;
   /** PortAudio's `paClipOff`: do not clip out-of-range samples. */
@@ -118,16 +135,22 @@ export let streamInternals: {
 
 /**
  * A PortAudio stream with librtmixer's callback (sounddevice's `InputStream`, `OutputStream` or
- * `Stream`, without `read`/`write`). `Mixer`, `Recorder` and `MixerAndRecorder` extend it.
+ * `Stream`, without `read`/`write`): what `Mixer` (`K` = `"output"`), `Recorder` (`"input"`) and
+ * `MixerAndRecorder` (`"duplex"`) share. It is exported as a type only: open a stream through one
+ * of those classes.
  *
  * ```ts
- * using stream = new Stream("output", { channels: 2, blockSize: 256 });
- * stream.start();
- * // ... the stream plays silence until actions arrive; `using` stops and closes it
+ * import { Mixer, type Stream } from "./mod.ts";
+ *
+ * function describe(stream: Stream): string {
+ *   return `${stream.kind} stream, ${stream.channels} channel(s) at ${stream.sampleRate} Hz`;
+ * }
+ * using mixer = new Mixer({ channels: 2, blockSize: 256 });
+ * console.log(describe(mixer)); // "output stream, 2 channel(s) at 48000 Hz"
  * ```
  */
-export class Stream {
-  readonly #kind: StreamKind;
+export class Stream<K extends StreamKind = StreamKind> {
+  readonly #kind: K;
   #handle: Pointer | null;
   #mixer: Pointer | null;
   #stats: Float64Array | null;
@@ -148,12 +171,12 @@ export class Stream {
    * @param options stream options (see {@link StreamOptions})
    * @param extraOptions option names that a subclass handles itself (passed over here)
    */
-  constructor(kind: StreamKind, options: StreamOptions = {}, extraOptions: readonly string[] = []) {
+  constructor(kind: K, options: StreamOptions<K> = {}, extraOptions: readonly string[] = []) {
     if (kind !== "input" && kind !== "output" && kind !== "duplex") {
       throw new TypeError(`kind must be "input", "output" or "duplex", got ${v.describe(kind)}`);
     }
     this.#kind = kind;
-    const o = checkOptions(options, extraOptions);
+    const o = checkOptions(kind, options, extraOptions);
 
     // Everything above is plain checking; from here on PortAudio is involved.
     const lib = portAudio();
@@ -239,14 +262,15 @@ export class Stream {
     return this.#handle!;
   }
 
-  #pick<T>(pair: readonly [T, T]): T | [T, T] {
-    return this.#kind === "input" ? pair[0] : this.#kind === "output" ? pair[1] : [pair[0], pair[1]];
+  #pick<T>(pair: readonly [T, T]): PerStream<K, T> {
+    const kind: StreamKind = this.#kind;
+    return (kind === "input" ? pair[0] : kind === "output" ? pair[1] : [pair[0], pair[1]]) as PerStream<K, T>;
   }
 
   // ---- Properties ----
 
-  /** `"input"`, `"output"` or `"duplex"`. */
-  get kind(): StreamKind {
+  /** `"input"` (a Recorder), `"output"` (a Mixer) or `"duplex"` (a MixerAndRecorder). */
+  get kind(): K {
     return this.#kind;
   }
 
@@ -260,28 +284,31 @@ export class Stream {
     return this.#blockSize;
   }
 
-  /** Device index (`[input, output]` for duplex streams). */
-  get device(): number | [number, number] {
+  /** Device index: a number for a Mixer or Recorder, `[input, output]` for a MixerAndRecorder. */
+  get device(): PerStream<K, number> {
     return this.#pick(this.#device);
   }
 
-  /** Channel count (`[input, output]` for duplex streams). */
-  get channels(): number | [number, number] {
+  /** Channel count: a number for a Mixer or Recorder, `[input, output]` for a MixerAndRecorder. */
+  get channels(): PerStream<K, number> {
     return this.#pick(this.#channels);
   }
 
-  /** Always `"float32"` (a pair for duplex streams). */
-  get dtype(): "float32" | ["float32", "float32"] {
-    return this.#pick(["float32", "float32"] as const);
+  /** Always `"float32"` (a pair for a MixerAndRecorder). */
+  get dtype(): PerStream<K, "float32"> {
+    return this.#pick<"float32">(["float32", "float32"]);
   }
 
-  /** Bytes per sample: 4 (a pair for duplex streams). */
-  get sampleSize(): number | [number, number] {
-    return this.#pick([4, 4] as const);
+  /** Bytes per sample: 4 (a pair for a MixerAndRecorder). */
+  get sampleSize(): PerStream<K, number> {
+    return this.#pick([4, 4]);
   }
 
-  /** Latency in seconds as PortAudio reports it (`[input, output]` for duplex streams). */
-  get latency(): number | [number, number] {
+  /**
+   * Latency in seconds as PortAudio reports it: a number for a Mixer or Recorder,
+   * `[input, output]` for a MixerAndRecorder.
+   */
+  get latency(): PerStream<K, number> {
     check(native().rtm_stream_info(this.#live(), this.#info, STREAM_INFO.count * 8), "Error querying the stream");
     return this.#pick([this.#info[STREAM_INFO.inputLatency], this.#info[STREAM_INFO.outputLatency]]);
   }
@@ -312,12 +339,15 @@ export class Stream {
   }
 
   /**
-   * Over- and underflow statistics since the stream opened. Only on an inactive stream: the
-   * callback updates them while it runs (use `fetchAndResetStats` then).
+   * Over- and underflow statistics since the stream opened (or the last `fetchAndResetStats`).
+   * Only on an inactive stream: the callback updates them while it runs, so reading them on an
+   * active one throws a {@link StreamActiveError} (use `fetchAndResetStats()` then).
    */
   get stats(): Stats {
     if (this.active) {
-      throw new Error("stats can only be read while the stream is inactive; use fetchAndResetStats() on an active one");
+      throw new StreamActiveError(
+        "stats can only be read while the stream is inactive; use fetchAndResetStats() on an active one",
+      );
     }
     this.assertOpen();
     return readStats(this.#stats!);
@@ -414,9 +444,23 @@ interface CheckedOptions {
   jackClientName?: string;
 }
 
+/** The options that take `[input, output]` pairs on duplex streams only. */
+const PER_KIND_NAMES = ["device", "channels", "latency", "dtype"] as const;
+
 /** Checks every option's type and range, before anything reaches native code. */
-function checkOptions(options: unknown, extra: readonly string[]): CheckedOptions {
+function checkOptions(kind: StreamKind, options: unknown, extra: readonly string[]): CheckedOptions {
   const o = v.options("options", options, [...OPTION_NAMES, ...extra]);
+  if (kind !== "duplex") {
+    // A pair would be half ignored: an output stream would take its second element silently.
+    for (const name of PER_KIND_NAMES) {
+      if (v.isArray(name, o[name])) {
+        const cls = kind === "output" ? "a Mixer (an output stream)" : "a Recorder (an input stream)";
+        throw new TypeError(
+          `${name} must be a single value for ${cls}, got an array; [input, output] pairs are for MixerAndRecorder`,
+        );
+      }
+    }
+  }
   if (o.dtype !== undefined) perKind("dtype", o.dtype, checkDtype);
   const optional = <T>(name: string, f: (name: string, x: unknown) => T): T | undefined =>
     o[name] === undefined ? undefined : f(name, o[name]);

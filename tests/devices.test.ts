@@ -9,11 +9,14 @@ import {
   queryHostApis,
   reinitialize,
 } from "../mod.ts";
-import { type DeviceInfo, matchDevice } from "../src/devices.ts";
+import { matchDevice } from "../src/devices.ts";
 import { Stream } from "../src/stream.ts";
 import { requireJack } from "./helpers/jack.ts";
 
-const device = (index: number, name: string, hostApi: number, inputs: number, outputs: number): DeviceInfo => ({
+/** What matchDevice reads of a device (PortAudio's facts, without the host API's name and the defaults). */
+type Facts = Parameters<typeof matchDevice>[0][number];
+
+const device = (index: number, name: string, hostApi: number, inputs: number, outputs: number): Facts => ({
   index,
   name,
   hostApi,
@@ -90,6 +93,71 @@ describe("devices on the JACK dummy server", () => {
     expect(jack!.devices).toContain(system!.index);
     expect(system!.defaultLowOutputLatency).toBeGreaterThan(0);
     expect(devices.map((d) => d.index)).toEqual(devices.map((_, i) => i));
+  });
+
+  test("each device names its host API and says whether it is a default, first, for console.table", () => {
+    const devices = queryDevices();
+    const hostApis = queryHostApis();
+    expect(devices.length).toBeGreaterThan(0);
+    for (const d of devices) {
+      expect(Object.keys(d).slice(0, 6)).toEqual([
+        "index",
+        "name",
+        "hostApi",
+        "hostApiName",
+        "isDefaultInput",
+        "isDefaultOutput",
+      ]);
+      // The fields there were before stay.
+      expect(Object.keys(d)).toEqual(expect.arrayContaining([
+        "maxInputChannels",
+        "maxOutputChannels",
+        "defaultLowInputLatency",
+        "defaultLowOutputLatency",
+        "defaultHighInputLatency",
+        "defaultHighOutputLatency",
+        "defaultSampleRate",
+      ]));
+      expect(d.hostApiName).toBe(hostApis[d.hostApi].name);
+      expect(typeof d.isDefaultInput).toBe("boolean");
+      expect(typeof d.isDefaultOutput).toBe("boolean");
+    }
+    // Exactly the devices a stream without `device` opens are flagged.
+    const input = queryDevices(undefined, "input").index;
+    const output = queryDevices(undefined, "output").index;
+    expect(devices.filter((d) => d.isDefaultInput).map((d) => d.index)).toEqual([input]);
+    expect(devices.filter((d) => d.isDefaultOutput).map((d) => d.index)).toEqual([output]);
+    const system = devices.find((d) => d.name === "system")!;
+    expect(system).toMatchObject({ hostApiName: "JACK Audio Connection Kit", isDefaultInput: true, isDefaultOutput: true });
+    // One device asked for comes the same way.
+    expect(queryDevices("system")).toEqual(system);
+  });
+
+  test("the defaults flags follow `defaults.device`; one that names no device flags none", () => {
+    try {
+      defaults.device = [undefined, 99]; // an output device that does not exist
+      const devices = queryDevices();
+      expect(devices.some((d) => d.isDefaultOutput)).toBe(false);
+      expect(devices.filter((d) => d.isDefaultInput).length).toBe(1);
+      defaults.device = "system";
+      expect(queryDevices("system")).toMatchObject({ isDefaultInput: true, isDefaultOutput: true });
+    } finally {
+      defaults.reset();
+    }
+  });
+
+  test("console.table(queryDevices()) shows the host API's name and the defaults, in a row per device", () => {
+    const r = runScript("devices-table", `import { queryDevices } from ${MOD}; console.table(queryDevices());`, {}, 20_000);
+    expect(r.status).toBe(0);
+    const header = r.stdout.split("\n").find((l) => l.includes("hostApiName"))!;
+    expect(header).toBeDefined();
+    // Cells between the box-drawing bars; the first column is the row number (Bun leaves its header blank).
+    const cells = (line: string) => line.split("│").slice(1, -1).map((c) => c.trim().replace(/^"(.*)"$/, "$1"));
+    const columns = cells(header);
+    const at = columns.indexOf("index");
+    expect(columns.slice(at, at + 6)).toEqual(["index", "name", "hostApi", "hostApiName", "isDefaultInput", "isDefaultOutput"]);
+    const row = cells(r.stdout.split("\n").find((l) => l.includes("system"))!);
+    expect(row.slice(at + 1, at + 6)).toEqual(["system", expect.any(String), "JACK Audio Connection Kit", "true", "true"]);
   });
 
   test("a device is found by index, by name and by name with kind", () => {

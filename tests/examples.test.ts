@@ -2,7 +2,7 @@
 // tests (so examples are exercised under Bun and under Deno), with short durations and scripted
 // input, on the JACK dummy server of `npm test` (JACK_DEFAULT_SERVER is inherited). Each checks
 // the exit status and what the example printed, not just that it started.
-import { describe, expect, test } from "bun:test";
+import { beforeAll, describe, expect, test } from "bun:test";
 import { runArgs } from "./helpers/child.ts";
 import { spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -35,6 +35,22 @@ function command(example: string, args: string[]): string[] {
 interface Result {
   status: number | null;
   out: string;
+}
+
+/** Runs an example to completion, with its standard output and error apart. */
+function runApart(example: string, ...args: string[]): { status: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, command(example, args), { cwd: ROOT, encoding: "utf8", timeout: 60_000 });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** Runs an example on a pseudo-terminal (util-linux `script`), as a user at a terminal would. */
+function runOnTerminal(example: string, ...args: string[]): Result {
+  const quote = (s: string) => `'${s.replaceAll("'", `'\\''`)}'`;
+  const line = [process.execPath, ...command(example, args)].map(quote).join(" ");
+  const r = spawnSync("script", ["-qec", line, "/dev/null"], { cwd: ROOT, encoding: "utf8", timeout: 60_000 });
+  const out = `${r.stdout}${r.stderr}`;
+  if (r.status !== 0) console.log(out);
+  return { status: r.status, out };
 }
 
 /** Runs an example to completion. */
@@ -79,10 +95,11 @@ describe("examples", () => {
     }
   });
 
-  test("a bad flag exits with status 2 and the usage", () => {
-    const r = run("bleeperoo", "--no-such-flag");
+  test("a bad flag exits with status 2 and one line that names it and points to --help", () => {
+    const r = runApart("bleeperoo", "--no-such-flag");
     expect(r.status).toBe(2);
-    expect(r.out).toContain("usage: bleeperoo");
+    expect(r.stdout).toBe("");
+    expect(r.stderr).toMatch(/^bleeperoo: Unknown option '--no-such-flag' \(--help for usage\)\n$/);
   });
 
   test("bleeperoo plays every bleep at its time, none belated", () => {
@@ -198,6 +215,93 @@ describe("examples", () => {
     // The dummy server's capture ports deliver silence.
     expect(r.out.split("\n").filter((l) => l.startsWith("ch1 ")).length).toBe(updates);
     expect(r.out).toContain("ch2 ····················   -inf dBFS |                    |");
+  });
+});
+
+describe("examples answer bad input with one line on stderr and exit status 2, not a stack trace", () => {
+  const dir = mkdtempSync(join(tmpdir(), "rtmixer-bad-"));
+  const text = join(dir, "notes.wav");
+  writeFileSync(text, "these are not samples\n");
+  const empty = join(dir, "empty.wav");
+  writeFileSync(empty, "");
+  const missing = join(dir, "missing.wav");
+  // [what, needs the JACK server, example, arguments, the line (after "<example>: ")]
+  const cases: [string, boolean, string, string[], RegExp][] = [
+    ["an unknown flag", false, "delay", ["--dealy", "1"], /^Unknown option '--dealy' \(--help for usage\)$/],
+    ["a flag that is not a number", false, "bleeperoo", ["-n", "many"], /^--bleeps must be a number from 1 to 100000, got "many"$/],
+    ["a number out of range", false, "signal_processing", ["-c", "0"], /^--channels must be a number from 1 to 64, got "0"$/],
+    ["an argument an example does not take", false, "fetch_stats", ["now"], /^unexpected argument "now" \(--help for usage\)$/],
+    ["a missing file argument", false, "play_file", [], /^give one WAV file \(--help for usage\)$/],
+    ["a missing file", false, "play_file", [missing], new RegExp(`^${missing}: no such file or directory$`)],
+    ["a file that is not a WAV file", false, "play_file", [text], new RegExp(`^${text}: not a WAV file \\(.+\\)$`)],
+    ["an empty file", false, "play_file", [empty], new RegExp(`^${empty}: not a WAV file`)],
+    ["a directory", false, "play_file", [dir], new RegExp(`^${dir}: a directory, not a WAV file$`)],
+    ["a file that cannot be created", false, "record_file", [join(dir, "no", "such", "dir.wav")], /no such file or directory$/],
+    ["a device index that does not exist", true, "bleeperoo", ["-d", "99"], /^device must be an integer from 0 to \d+, got 99$/],
+    ["a device name that matches none", true, "plot_input", ["-d", "no such card"], /^device: no input device matches "no such card"; the input devices are: \[0\] system, JACK Audio Connection Kit/],
+    ["a device name on a duplex example", true, "delay", ["-d", "nope"], /^device \(input\): no input device matches "nope"/],
+    ["a sample rate the device does not support", true, "bleeperoo", ["-r", "44100"], /^Error opening output stream: Invalid sample rate \[PaErrorCode -9997\]$/],
+    ["more channels than the device has", true, "record_file", ["-c", "5", join(dir, "take.wav")], /^channels must be from 1 to 2 for input device 0 \("system"\), got 5$/],
+    ["a file at a rate the device does not support", true, "play_file", [join(dir, "44k.wav")], /^cannot play 1 channel\(s\) at 44100 Hz \(the file's\): Error opening output stream: Invalid sample rate/],
+    ["a latency that is not one", false, "sampler", ["-l", "soon"], /^--latency must be a number from 0 to 10, got "soon"$/],
+  ];
+  writeWav(join(dir, "44k.wav"), new Float32Array(441), 1, 44100);
+  for (const [what, jack, example, args, line] of cases) {
+    test(`${what} (${example})`, () => {
+      if (jack) requireJack();
+      const r = runApart(example, ...args);
+      expect({ status: r.status, stdout: r.stdout }).toEqual({ status: 2, stdout: "" });
+      const lines = r.stderr.split("\n").filter((l) => l !== "");
+      expect(lines).toHaveLength(1);
+      expect(lines[0].startsWith(`${example}: `)).toBe(true);
+      expect(lines[0].slice(example.length + 2)).toMatch(line);
+    });
+  }
+  test("(the files made for these cases are removed)", () => {
+    rmSync(dir, { recursive: true, force: true });
+  });
+});
+
+describe("examples show a live progress line on a terminal, and nothing of it elsewhere", () => {
+  beforeAll(() => {
+    requireJack();
+  });
+
+  test("bleeperoo on a terminal: one line rewritten in place, with time, bleeps in flight and xruns", () => {
+    const r = runOnTerminal("bleeperoo", "-n", "30", "-s", "1", "-b", "256");
+    expect(r.status).toBe(0);
+    // Each update returns to the start of the line and clears the rest of it: no new lines.
+    const updates = r.out.split("\r").filter((part) => part.startsWith("bleeperoo: "));
+    expect(updates.length).toBeGreaterThanOrEqual(3);
+    for (const u of updates) {
+      // deno-lint-ignore no-control-regex -- the terminal's clear-to-end-of-line
+      expect(u).toMatch(/^bleeperoo: \d+\.\d \/ \d+\.\d s · \d+ actions? in flight · \d+ xruns\x1b\[K$/);
+    }
+    expect(updates[0]).toContain("30 actions in flight");
+    // The line is cleared before the report, which reads as without a terminal.
+    expect(r.out).toContain("\r\x1b[Kplayed 30, belated 0");
+  });
+
+  test("play_file on a terminal adds the ring's fill", () => {
+    const dir = mkdtempSync(join(tmpdir(), "rtmixer-progress-"));
+    try {
+      writeWav(join(dir, "a.wav"), new Float32Array(2 * 48000), 2, 48000);
+      const r = runOnTerminal("play_file", "-q", "8192", join(dir, "a.wav"));
+      expect(r.status).toBe(0);
+      // deno-lint-ignore no-control-regex -- the terminal's clear-to-end-of-line
+      expect(r.out).toMatch(/\rplay_file: \d+\.\d \/ 1\.0 s · \d+ actions? in flight · \d+ xruns · ring \d+% full\x1b\[K/);
+      expect(r.out).toContain("played 48000 of 48000 frames (all of them)");
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test("without a terminal (a pipe, a log) there is no progress line", () => {
+    const r = runApart("bleeperoo", "-n", "10", "-s", "0.5", "-b", "256");
+    expect(r.status).toBe(0);
+    expect(r.stdout + r.stderr).not.toContain("\r");
+    expect(r.stdout + r.stderr).not.toContain("in flight");
+    expect(r.stderr).toBe("");
   });
 });
 

@@ -1,5 +1,13 @@
 import { beforeAll, describe, expect, test } from "bun:test";
-import { jackClientName, memoryUsage, Mixer, MixerAndRecorder, Recorder, setJackClientName } from "../mod.ts";
+import {
+  jackClientName,
+  memoryUsage,
+  Mixer,
+  MixerAndRecorder,
+  Recorder,
+  setJackClientName,
+  StreamActiveError,
+} from "../mod.ts";
 import { Stream, type StreamOptions } from "../src/stream.ts";
 import { connections, loopback, Probe, rampSample, requireJack, sleep } from "./helpers/jack.ts";
 
@@ -14,7 +22,7 @@ describe("stream options are checked before anything reaches PortAudio", () => {
     ["blockSize", { blockSize: -1 }, /blockSize must be an integer from 0 to/],
     ["sampleRate", { sampleRate: 0 }, /sampleRate must be a positive number/],
     ["channels", { channels: 0 }, /channels must be an integer from 1 to 1024/],
-    ["channels pair", { channels: [1, 2, 3] }, /channels must be a single value or an \[input, output\] pair/],
+    ["channels pair", { channels: [1, 2, 3] }, /channels must be a single value for a Mixer \(an output stream\)/],
     ["device", { device: true }, /device must be a device index or a device name/],
     ["clipOff", { clipOff: 1 }, /clipOff must be true or false/],
     ["jackClientName", { jackClientName: "" }, /jackClientName must be 1 to 63 UTF-8 bytes/],
@@ -94,6 +102,7 @@ describe("streams on the JACK dummy server", () => {
       expect(t1 - t0).toBeGreaterThan(before1 - after0 - slack);
       expect(t1 - t0).toBeLessThan(after1 - before0 + slack);
       expect(s.cpuLoad).toBeGreaterThanOrEqual(0);
+      expect(() => s.stats).toThrow(StreamActiveError);
       expect(() => s.stats).toThrow(/only be read while the stream is inactive/);
       s.stop();
       s.stop(); // harmless when stopped
