@@ -96,3 +96,27 @@ test("bench/immunity.ts --smoke plays through a ring buffer with and without Jav
   expect(out).toMatch(/^\| allocating \+ forced GC \| \d+ \| \d+ \| \d+ \|/m);
   expect(out).toMatch(/goal \(no more xruns than idle\): /);
 });
+
+test("bench/completion.ts --smoke measures wait(action), wait() and polling on each stream", () => {
+  requireJack();
+  const out = smoke("completion");
+  for (const [period, block] of [[256, 256], [64, 64], [256, 64]]) {
+    for (const method of ["wait(action)", "wait()", "poll finished"]) {
+      // A method whose every trial met an irregular clock prints "-": the rows must still be there.
+      const cells = `( (${NUMBER}|-) \\|){6} [0-9]+ \\| [0-9]+ \\|`;
+      expect(out).toMatch(new RegExp(`^\\| ${period} \\| ${block} \\| ${escape(method)} \\| [0-9]+ \\|${cells}$`, "m"));
+    }
+  }
+  expect(out.match(/^goal: wait/gm)).toHaveLength(6);
+});
+
+test("bench/queue.ts --smoke prints block and submit costs at 0, 1,000 and 100,000 waiting, and the starts", () => {
+  const out = smoke("queue");
+  for (const waiting of ["0", "1,000", "100,000"]) {
+    expect(out).toMatch(new RegExp(`^\\| ${waiting} \\|( ${NUMBER} \\|){3}( ${NUMBER}x \\|){3}$`, "m"));
+  }
+  for (const waiting of ["1", "1,000", "100,000"]) {
+    expect(out).toMatch(new RegExp(`^\\| ${waiting} \\|( (${NUMBER}|-) \\|){7}$`, "m"));
+  }
+  expect(out.match(/^goal: block cost with /gm)).toHaveLength(2);
+});
