@@ -19,7 +19,7 @@ const smoke = parseSmoke("bench/actions.ts");
 
 const QUEUE_SIZE = 65536; // slots made ready at once, far more than a batch: no page is added while timing
 // Calls timed back to back before the batch is completed untimed. The callback takes a batch in
-// time linear in its size (a lock-free incoming stack, then a pairing heap ordered by start
+// time linear in its size (a lock-free incoming stack, then a binary heap ordered by start
 // frame: zig/mixer.zig, zig/heap.zig), so the size is not forced any more; 1024 is kept because
 // larger batches measure memory rather than the call: with 65536 actions in flight at once a
 // call cost 1.3x to 1.6x as much as with 1024 (Bun and Deno, two runs each), and the completing

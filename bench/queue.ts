@@ -4,7 +4,7 @@
  *
  * Three mixers side by side, with 0, 1,000 and 100,000 play actions waiting (16 stereo frames
  * each, start frames 2^40 and on: never reached). The callback takes new actions off a lock-free
- * stack at the start of a block and keeps the waiting ones in a pairing heap ordered by start
+ * stack at the start of a block and keeps the waiting ones in a binary heap ordered by start
  * frame (zig/mixer.zig, zig/heap.zig), so a block looks at the earliest only. Measured in
  * rounds that run every variant in a new random order, each after a full garbage collection
  * (medians; ratios are medians of per-round ratios against 0 waiting):
@@ -19,7 +19,7 @@
  * Apart: the hand-over, the first block after the waiting actions were sent, which moves all of
  * them from the incoming stack into the heap (checked: every one has its start frame placed
  * after it); and what starting them costs, on fresh mixers whose waiting actions start one per
- * block from the fourth block on: the block in which the first starts (it reorganises the heap),
+ * block from the fourth block on: the block in which the first starts,
  * the worst of the next nine, and the mean of the blocks after those.
  *
  *   bun bench/queue.ts [--smoke]
