@@ -131,6 +131,8 @@ export class Engine implements ActionOwner {
    */
   readonly #keepAlive: object;
   readonly #header: Views;
+  /** The frame clock when the engine closed (the mixer may be freed then). */
+  #finalFrameTime = 0;
   readonly #request: Views;
   // Bookkeeping in a Map, typed arrays and arrays created whole, never in growing plain arrays:
   // an index accessor that someone put on Array.prototype would intercept stores into holes.
@@ -198,7 +200,9 @@ export class Engine implements ActionOwner {
 
   /** Frames the callback has processed: the stream's sample clock. */
   get frameTime(): number {
-    return this.#header.f64[HEADER.frameTimeF64];
+    // A call, not a read of the header's view: a JIT may hoist a typed-array read out of a loop
+    // that waits for the audio thread to change it (Bun's did: such a loop never ended).
+    return this.#closed ? this.#finalFrameTime : native().rtm_mixer_frame_time(this.#mixer);
   }
 
   /** The stream's statistics (only meaningful while the callback is not running). */
@@ -435,6 +439,7 @@ export class Engine implements ActionOwner {
   close(): void {
     if (this.#closed) return;
     this.#drain();
+    this.#finalFrameTime = this.frameTime;
     this.#closed = true;
     this.#waits.end("the stream was closed before the action finished");
     v.takeBack(this.#header.buffer);
@@ -456,6 +461,7 @@ export class Engine implements ActionOwner {
       }
     }
     this.#inFlight = 0;
+    this.#finalFrameTime = this.#header.f64[HEADER.frameTimeF64]; // the view, not a call: left alone
     this.#closed = true;
     this.#waits.end("the stream was closed before the action finished");
   }

@@ -62,6 +62,19 @@ describe("issue 12: live state, waits, scheduling and planar audio (JACK loopbac
     expect(dst).toEqual(buf);
   });
 
+  test("a synchronous loop waiting for frameTime to change sees it change, also once optimised", () => {
+    // A JIT may hoist a typed-array read out of a loop with no call in it (Bun's did, from the
+    // third run on: the loop never ended); frameTime is read through a call.
+    const spin = (limit: number) => {
+      const f0 = m.frameTime;
+      let i = 0;
+      while (m.frameTime === f0 && i < limit) i++;
+      return i;
+    };
+    const runs = Array.from({ length: 8 }, () => spin(2e8));
+    expect(runs.filter((i) => i >= 2e8)).toEqual([]);
+  });
+
   test("wait(action) resolves to that action; wait() once everything sent so far is done", async () => {
     const p = ahead(m);
     const a = m.playBuffer(new Float32Array(2 * 300).fill(0.25), 2, { startFrame: p });

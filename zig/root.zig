@@ -19,7 +19,7 @@ const facts = @import("facts.zig");
 
 /// Bumped whenever an exported signature or a shared struct layout changes; the TypeScript loader
 /// refuses a library whose number differs from its own.
-pub const abi_version: u32 = 4;
+pub const abi_version: u32 = 5;
 
 /// f64 counts of the out-blocks below (also in zig/facts.zig).
 pub const device_info_count = 8;
@@ -138,6 +138,11 @@ export fn rtm_mixer_destroy(m: *Mixer) void {
 /// The header TypeScript reads (mixer.Header).
 export fn rtm_mixer_header(m: *Mixer) *mixer.Header {
     return m.header;
+}
+/// Frames the callback has processed: the header's `frame_time`, read by a call so that no
+/// JavaScript JIT can hoist the read out of a loop that waits for it to change (Bun's did).
+export fn rtm_mixer_frame_time(m: *Mixer) f64 {
+    return @atomicLoad(f64, &m.header.frame_time, .acquire);
 }
 /// The request block TypeScript fills before `rtm_mixer_submit` (mixer.Request).
 export fn rtm_mixer_request(m: *Mixer) *mixer.Request {

@@ -17,7 +17,7 @@ export interface Signature {
 }
 
 /** The ABI version this TypeScript expects; zig/root.zig exports its own. */
-export const ABI_VERSION = 4;
+export const ABI_VERSION = 5;
 
 /**
  * librtmixer's exports (zig/root.zig). Memory goes with its length: a `buffer` is followed by
@@ -47,6 +47,7 @@ export const symbols = {
   rtm_mixer_create: { args: ["u32", "u32", "f64", "u32"], returns: "pointer" }, // (in_ch, out_ch, fs, initial_slots) -> Mixer*
   rtm_mixer_destroy: { args: ["pointer"], returns: "void" },
   rtm_mixer_header: { args: ["pointer"], returns: "pointer" },
+  rtm_mixer_frame_time: { args: ["pointer"], returns: "f64" },
   rtm_mixer_request: { args: ["pointer"], returns: "pointer" },
   rtm_mixer_add_page: { args: ["pointer"], returns: "i32" }, // -> slot count | -1
   rtm_mixer_page: { args: ["pointer", "u32"], returns: "pointer" }, // (m, page) -> Report[LIMIT.pageSlots]
