@@ -131,6 +131,7 @@ export class Engine implements ActionOwner {
    */
   readonly #keepAlive: object;
   readonly #header: Views;
+  readonly #streamTime: (() => number) | undefined;
   /** The frame clock when the engine closed (the mixer may be freed then). */
   #finalFrameTime = 0;
   readonly #request: Views;
@@ -152,6 +153,9 @@ export class Engine implements ActionOwner {
    * @param hostEnded returns why the callback stopped for good on its own (the host ended the
    *   stream), after making sure it cannot run again; undefined while it may still run.
    * @param blockFrames frames per block, if fixed (0: the host chooses)
+   * @param streamTime the stream's clock now, in the time base of the callback's current time
+   *   (PortAudio's stream time): tells where in its block the callback is, so that the waits can
+   *   wake just after the block that finishes an action
    */
   constructor(
     mixer: Pointer,
@@ -160,10 +164,12 @@ export class Engine implements ActionOwner {
     keepAlive: object,
     hostEnded = (): string | undefined => undefined,
     blockFrames = 0,
+    streamTime?: () => number,
   ) {
     const lib = native();
     this.#mixer = mixer;
     this.#blockFrames = blockFrames;
+    this.#streamTime = streamTime;
     this.#waits = new Waits({
       collect: () => this.collect(),
       outcome: (a) => actionInternals.finalOutcome(a),
@@ -399,24 +405,47 @@ export class Engine implements ActionOwner {
     return list;
   }
 
-  /** Milliseconds until the earliest predicted end in flight; undefined if one is unknown. */
+  /**
+   * Milliseconds until the callback block that finishes the earliest action in flight has run
+   * (negative: it should have); undefined if an end is unknown.
+   */
   #nextEndMs(): number | undefined {
     if (this.#inFlight > 1024) return undefined; // not worth the scan: look each block
+    const fs = this.sampleRate;
+    const now = this.frameTime;
+    const streamTime = this.#streamTime?.() ?? NaN;
+    const applied = this.#header.f64[HEADER.currentAppliedF64];
+    const clocked = Number.isFinite(streamTime) && applied !== 0;
+    // When the callback for the block that starts at `frame` runs, from now, on the clock it is
+    // given (its current time).
+    const callbackMs = (frame: number) => ((frame + applied) / fs - streamTime) * 1000;
     let end = Infinity;
     for (const page of this.#pages.values()) {
       for (const [i, e] of page.entries.entries()) {
         if (!e) continue;
+        if (e.frames === Infinity) return undefined; // a ring's action ends when the ring does
         const start = page.f64[i * (REPORT.bytes / 8) + REPORT.startFrameF64];
-        if (start < 0 || e.frames === Infinity) return undefined;
+        // Not placed yet: the next callback places it (and may finish it).
+        if (start < 0) return clocked ? callbackMs(now) : undefined;
         end = Math.min(end, start + e.frames);
       }
     }
-    return end === Infinity ? undefined : ((end - this.frameTime) / this.sampleRate) * 1000;
+    if (end === Infinity) return undefined;
+    if (clocked) {
+      // The block that plays the last frame (end - 1) starts at this frame.
+      const block = this.#blockFrameCount();
+      return callbackMs(now + Math.floor(Math.max(end - 1 - now, 0) / block) * block);
+    }
+    // No clock to place the callback within its block: half a block after the end, on average.
+    return ((end - now) / fs) * 1000 + this.#blockMs() / 2;
+  }
+
+  #blockFrameCount(): number {
+    return this.#blockFrames || this.#header.f64[HEADER.statsF64 + STATS.maxBlocksize] || 256;
   }
 
   #blockMs(): number {
-    const frames = this.#blockFrames || this.#header.f64[HEADER.statsF64 + STATS.maxBlocksize] || 256;
-    return Math.max(1, (frames / this.sampleRate) * 1000);
+    return (this.#blockFrameCount() / this.sampleRate) * 1000;
   }
 
   /** Takes back every finished action from the callback, and settles the waits they complete. */

@@ -56,6 +56,7 @@ export abstract class ActionStream<K extends StreamKind = StreamKind> extends St
       streamInternals.owner(this),
       () => this.#hostEnded(),
       this.blockSize,
+      () => streamInternals.time(this),
     );
     this.#engine = engine;
     streamInternals.onClose(this, (stopped) => (stopped ? engine.close() : engine.abandon()));

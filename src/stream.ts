@@ -125,6 +125,8 @@ export let streamInternals: {
   owner(s: Stream): object;
   /** [input, output] channel counts. */
   channels(s: Stream): [number, number];
+  /** PortAudio's stream time now (the time base of the callback's `currentTime`); NaN once closed. */
+  time(s: Stream): number;
   /**
    * Registers what `close()` calls when the stream is about to be freed: it takes back the
    * actions in flight, through native memory when `stopped` (the callback has stopped for good),
@@ -249,6 +251,7 @@ export class Stream<K extends StreamKind = StreamKind> {
       },
       owner: (s) => s.#token,
       channels: (s) => [s.#channels[0], s.#channels[1]],
+      time: (s) => (s.#handle === null ? NaN : native().rtm_stream_time(s.#handle)),
       onClose(s, fn) {
         if (s.#closer !== undefined) throw new Error("internal error: a stream has one closer");
         s.#closer = fn;

@@ -63,6 +63,9 @@ interface Waiter {
  */
 const SLEEP_MAX_MS = 250;
 
+/** How long after the predicted end of an action the timer looks (the callback's own run). */
+const END_MARGIN_MS = 0.3;
+
 export class Waits {
   readonly #host: WaitHost;
   readonly #waiters = new Set<Waiter>();
@@ -162,8 +165,10 @@ export class Waits {
     if (this.#timer !== undefined) return;
     const block = this.#host.blockMs();
     const end = this.#host.nextEndMs();
-    let sleep = end === undefined ? block : Math.min(Math.max(end + block / 2, block), SLEEP_MAX_MS);
-    for (const w of this.#waiters) sleep = Math.min(sleep, Math.max(w.sleepTime, block));
+    // Just after the predicted end; if that has passed without the end (a prediction a little
+    // early), a quarter block later, until it comes.
+    let sleep = end === undefined ? block : Math.min(Math.max(end + END_MARGIN_MS, block / 4), SLEEP_MAX_MS);
+    for (const w of this.#waiters) sleep = Math.min(sleep, Math.max(w.sleepTime, block / 4));
     this.#timer = setTimeout(() => this.#look(), sleep);
     if (!this.#ref) runtime.unrefTimer(this.#timer);
   }
