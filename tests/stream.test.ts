@@ -220,19 +220,24 @@ describe("streams on the JACK dummy server", () => {
         await sleep(400);
         const x = probe.captured(frames);
         const n = x.length / 2;
-        let first = 0;
-        while (first < n && x[2 * first] === 0) first++;
-        expect(first).toBeLessThan(n - RATE / 10); // the ramp came back, with time to spare
-        // Before the link the dummy capture delivered exact zeros on both channels.
-        expect(x.subarray(0, 2 * first).every((s) => s === 0)).toBe(true);
-        // The first value names the frame it was played at.
-        const played = Math.round(x[2 * first] * 65536) - 1;
-        expect(first - played).toBe(delay);
-        let wrong = 0;
-        for (let k = first; k < n; k++) {
-          if (x[2 * k] !== rampSample(k - delay, 0) || x[2 * k + 1] !== rampSample(k - delay, 1)) wrong++;
+        // Each channel on its own: loopback() links out_0 -> in_0 and out_1 -> in_1 one after
+        // the other, and a loaded server may apply them a cycle apart (seen: channel 1 silent
+        // for the first 256 frames after channel 0 came back, in 7 of 25 runs under load).
+        for (const ch of [0, 1]) {
+          let first = 0;
+          while (first < n && x[2 * first + ch] === 0) first++;
+          expect(first).toBeLessThan(n - RATE / 10); // the ramp came back, with time to spare
+          // Before the link the dummy capture delivered exact zeros.
+          let nonzero = 0;
+          for (let k = 0; k < first; k++) if (x[2 * k + ch] !== 0) nonzero++;
+          expect(nonzero).toBe(0);
+          // The first value names the frame it was played at.
+          const played = Math.round(Math.abs(x[2 * first + ch]) * 65536) - 1;
+          expect({ ch, delay: first - played }).toEqual({ ch, delay });
+          let wrong = 0;
+          for (let k = first; k < n; k++) if (x[2 * k + ch] !== rampSample(k - delay, ch)) wrong++;
+          expect({ ch, wrong }).toEqual({ ch, wrong: 0 });
         }
-        expect(wrong).toBe(0);
       } finally {
         probe.close();
       }
