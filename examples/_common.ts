@@ -96,6 +96,9 @@ export class WavError extends Error {
 /** Whether `e` is what bad input causes (rather than a bug, which keeps its stack trace). */
 function isBadInput(e: unknown): e is Error {
   if (e instanceof TypeError || e instanceof RangeError || e instanceof PortAudioError || e instanceof WavError) return true;
+  // rtmixer/files' AudioFileError (a file missing, unreadable or not audio), known by its name
+  // so that examples which do not read sound files do not load that module.
+  if (e instanceof Error && e.name === "AudioFileError") return true;
   // A file that is missing, unreadable, a directory, ... (Node's fs errors carry an errno code).
   const code = (e as { code?: unknown } | null)?.code;
   return e instanceof Error && typeof code === "string" && /^E[A-Z]+$/.test(code);
@@ -103,6 +106,7 @@ function isBadInput(e: unknown): e is Error {
 
 /** The message of a bad-input error: a file error as "path: what went wrong". */
 function badInputMessage(e: Error): string {
+  if (e.name === "AudioFileError") return e.message; // already "path: what went wrong"
   const { code, path } = e as Error & { code?: unknown; path?: unknown };
   if (typeof code === "string" && typeof path === "string") {
     const what = /^E[A-Z]+: ([^,]+)/.exec(e.message)?.[1] ?? e.message;
@@ -120,6 +124,16 @@ function badInputMessage(e: Error): string {
 export function orExit<T>(open: () => T, context?: string): T {
   try {
     return open();
+  } catch (e) {
+    if (!isBadInput(e)) throw e;
+    return usageError(context ? `${context}: ${badInputMessage(e)}` : badInputMessage(e));
+  }
+}
+
+/** {@link orExit} for what is opened asynchronously (a sound file decoded by rtmixer/files). */
+export async function orExitAsync<T>(open: () => Promise<T>, context?: string): Promise<T> {
+  try {
+    return await open();
   } catch (e) {
     if (!isBadInput(e)) throw e;
     return usageError(context ? `${context}: ${badInputMessage(e)}` : badInputMessage(e));

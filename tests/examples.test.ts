@@ -148,8 +148,22 @@ describe("examples", () => {
       writeFileSync(join(dir, "in.wav"), wav.toBuffer());
       const r = run("play_file", "-q", "8192", join(dir, "in.wav"));
       expect(r.status).toBe(0);
-      expect(r.out).toContain(`${frames} frames (1.00 s), 2 channel(s), 48000 Hz, 16-bit`);
+      expect(r.out).toContain(`${frames} frames (1.00 s), 2 channel(s), 48000 Hz, through a ring of 8192 frames`);
       expect(r.out).toContain(`played ${frames} of ${frames} frames (all of them)`);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test("play_file plays a 44.1 kHz file on the 48 kHz stream resampled: its length in seconds, every frame", () => {
+    requireJack();
+    const dir = mkdtempSync(join(tmpdir(), "rtmixer-play-"));
+    try {
+      writeWav(join(dir, "44k.wav"), Float32Array.from({ length: 2 * 44100 }, (_, i) => 0.5 * Math.sin(i * 0.03)), 2, 44100);
+      const r = run("play_file", join(dir, "44k.wav"));
+      expect(r.status).toBe(0);
+      expect(r.out).toContain("48000 frames (1.00 s), 2 channel(s), 48000 Hz (the file's 44100 frames at 44100 Hz, resampled)");
+      expect(r.out).toContain("played 48000 of 48000 frames (all of them)");
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -231,18 +245,19 @@ describe("examples answer bad input with one line on stderr and exit status 2, n
     ["a flag that is not a number", false, "bleeperoo", ["-n", "many"], /^--bleeps must be a number from 1 to 100000, got "many"$/],
     ["a number out of range", false, "signal_processing", ["-c", "0"], /^--channels must be a number from 1 to 64, got "0"$/],
     ["an argument an example does not take", false, "fetch_stats", ["now"], /^unexpected argument "now" \(--help for usage\)$/],
-    ["a missing file argument", false, "play_file", [], /^give one WAV file \(--help for usage\)$/],
-    ["a missing file", false, "play_file", [missing], new RegExp(`^${missing}: no such file or directory$`)],
-    ["a file that is not a WAV file", false, "play_file", [text], new RegExp(`^${text}: not a WAV file \\(.+\\)$`)],
-    ["an empty file", false, "play_file", [empty], new RegExp(`^${empty}: not a WAV file`)],
-    ["a directory", false, "play_file", [dir], new RegExp(`^${dir}: a directory, not a WAV file$`)],
+    ["a missing file argument", false, "play_file", [], /^give one sound file \(--help for usage\)$/],
+    // play_file asks the device for its rate before it decodes: these need the server.
+    ["a missing file", true, "play_file", [missing], new RegExp(`^${missing}: no such file$`)],
+    ["a file that is not a sound file", true, "play_file", [text], new RegExp(`^${text}: not a sound file that can be decoded \\(.+\\)$`)],
+    ["an empty file", true, "play_file", [empty], new RegExp(`^${empty}: not a sound file that can be decoded`)],
+    ["a directory", true, "play_file", [dir], new RegExp(`^${dir}: a directory, not a file$`)],
     ["a file that cannot be created", false, "record_file", [join(dir, "no", "such", "dir.wav")], /no such file or directory$/],
     ["a device index that does not exist", true, "bleeperoo", ["-d", "99"], /^device must be an integer from 0 to \d+, got 99$/],
     ["a device name that matches none", true, "plot_input", ["-d", "no such card"], /^device: no input device matches "no such card"; the input devices are: \[0\] system, JACK Audio Connection Kit/],
     ["a device name on a duplex example", true, "delay", ["-d", "nope"], /^device \(input\): no input device matches "nope"/],
     ["a sample rate the device does not support", true, "bleeperoo", ["-r", "44100"], /^Error opening output stream: Invalid sample rate \[PaErrorCode -9997\]$/],
     ["more channels than the device has", true, "record_file", ["-c", "5", join(dir, "take.wav")], /^channels must be from 1 to 2 for input device 0 \("system"\), got 5$/],
-    ["a file at a rate the device does not support", true, "play_file", [join(dir, "44k.wav")], /^cannot play 1 channel\(s\) at 44100 Hz \(the file's\): Error opening output stream: Invalid sample rate/],
+    ["a sample rate the device does not support (play_file)", true, "play_file", ["-r", "44100", join(dir, "44k.wav")], /^cannot play 1 channel\(s\) at 44100 Hz: Error opening output stream: Invalid sample rate/],
     ["a latency that is not one", false, "sampler", ["-l", "soon"], /^--latency must be a number from 0 to 10, got "soon"$/],
   ];
   writeWav(join(dir, "44k.wav"), new Float32Array(441), 1, 44100);
