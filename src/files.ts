@@ -105,7 +105,7 @@ interface Resampler {
     inputRate: number,
     outputRate: number,
     options: { converterType: number },
-  ): Promise<{ simple(data: Float32Array): Float32Array; destroy(): void }>;
+  ): Promise<Converter>;
 }
 
 let decoder: Promise<(bytes: Uint8Array) => Promise<Decoded>> | undefined;
@@ -123,6 +123,33 @@ function loadResampler() {
     return mod.default?.create ? mod.default : (mod as Resampler);
   });
   return resampler;
+}
+
+type Converter = { simple(data: Float32Array): Float32Array; destroy(): void };
+
+/**
+ * Converters kept for reuse, the most recently used last: creating one instantiates
+ * libsamplerate's WASM module (10-60 ms, more than resampling a second of audio takes), while
+ * `simple()` keeps no state between calls (libsamplerate's src_simple makes and frees its own).
+ */
+const converters = new Map<string, Promise<Converter>>();
+const CONVERTERS_KEPT = 4;
+
+function converter(channels: number, from: number, to: number, quality: Quality): Promise<Converter> {
+  const key = `${channels} ${from} ${to} ${quality}`;
+  let c = converters.get(key);
+  if (c) converters.delete(key);
+  else {
+    c = loadResampler().then((r) => r.create(channels, from, to, { converterType: CONVERTER[quality] }));
+    c.catch(() => converters.delete(key));
+  }
+  converters.set(key, c);
+  if (converters.size > CONVERTERS_KEPT) {
+    const [oldest, evicted] = converters.entries().next().value!;
+    converters.delete(oldest);
+    evicted.then((e) => e.destroy(), () => {});
+  }
+  return c;
 }
 
 /** libsamplerate's limits (libsamplerate-js checks rates, channels; SRC_MAX_RATIO is 256). */
@@ -263,13 +290,7 @@ async function resample(
   if (channels > RESAMPLE.channelsMax) {
     throw new RangeError(`cannot resample ${name}: ${channels} channels, libsamplerate takes up to ${RESAMPLE.channelsMax}`);
   }
-  const src = await (await loadResampler()).create(channels, from, to, { converterType: CONVERTER[quality] });
-  let out: Float32Array;
-  try {
-    out = src.simple(data);
-  } finally {
-    src.destroy();
-  }
+  const out = (await converter(channels, from, to, quality)).simple(data);
   // libsamplerate may give a frame more or less than round(frames · ratio): the length in
   // seconds is kept exactly (its output starts on the input's first frame: no delay to remove).
   const n = frames * channels;

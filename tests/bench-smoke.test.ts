@@ -120,3 +120,16 @@ test("bench/queue.ts --smoke prints block and submit costs at 0, 1,000 and 100,0
   }
   expect(out.match(/^goal: block cost with /gm)).toHaveLength(2);
 });
+
+test("bench/decode.ts --smoke prints decode and resample rates for each file and converter, the fixtures and the goal", () => {
+  const out = smoke("decode");
+  for (const file of ["WAV 16-bit", "WAV float"]) {
+    for (const converter of ["none (decode only)", "fastest", "medium", "best"]) {
+      expect(out).toMatch(new RegExp(`^\\| ${file} \\| ${escape(converter)} \\| ${NUMBER} \\| ${NUMBER} \\| ${NUMBER}-${NUMBER} \\|$`, "m"));
+    }
+  }
+  for (const fixture of ["pattern-44100.flac", "tone-44100.mp3", "tone-44100.ogg", "tone-48000.opus"]) {
+    expect(out).toMatch(new RegExp(`^\\| ${escape(fixture)} \\| 48000 \\| ${NUMBER} \\| ${NUMBER} \\| ${NUMBER}-${NUMBER} \\|$`, "m"));
+  }
+  expect(out.match(/^goal: WAV .* >= 50x real time: [0-9.]+x \((met|missed)\)$/gm)).toHaveLength(2);
+});

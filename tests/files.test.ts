@@ -221,6 +221,15 @@ describe("resampling keeps length and pitch", () => {
     });
   }
 
+  test("a converter reused for the next file keeps nothing of the last: the same file gives the same frames", async () => {
+    const a = encodeWav(sines(3000, 44100, [1000]), 1, 44100, "float32");
+    const b = encodeWav(sines(3000, 44100, [1234]).map((x) => -x), 1, 44100, "float32");
+    const first = await decodeFile(a, { sampleRate: 48000 });
+    await decodeFile(b, { sampleRate: 48000 });
+    for (const quality of ["best", "fastest"] as const) await decodeFile(b, { sampleRate: 48000, quality });
+    expect((await decodeFile(a, { sampleRate: 48000 })).data).toEqual(first.data);
+  });
+
   test("the same rate is not resampled: the samples come through untouched", async () => {
     const x = sines(1000, 48000, [440, 880]);
     const audio = await decodeFile(encodeWav(x, 2, 48000, "float32"), { sampleRate: 48000 });
