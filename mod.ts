@@ -11,6 +11,7 @@ export {
   MixerAndRecorder,
   type MixerAndRecorderOptions,
   type MixerOptions,
+  type PlayRingBufferOptions,
   Recorder,
   type RecorderOptions,
   type RingBufferOptions,
@@ -21,7 +22,16 @@ export { Sample, type SampleOptions } from "./src/sample.ts";
 export { OfflineMixer, type OfflineMixerOptions, type ProcessBuffers } from "./src/offline.ts";
 export { type MemoryUsage, memoryUsage } from "./src/memory.ts";
 export { Action, type ActionOutcome, ActionType, type Recording, type Stats } from "./src/action.ts";
-export type { StartOptions, TimeOptions, WaitOptions } from "./src/engine.ts";
+export type {
+  CancelOptions,
+  PlayOptions,
+  RecordOptions,
+  SetGainOptions,
+  StartOptions,
+  TimeOptions,
+  WaitOptions,
+} from "./src/engine.ts";
+export { dB, type GainCurve, type GainOptions, type LoopOptions, pan, type PlayShapeOptions, type UnderflowOptions } from "./src/shape.ts";
 export { PortAudioError, StreamActiveError, StreamClosedError } from "./src/errors.ts";
 export {
   checkInputSettings,

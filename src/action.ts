@@ -15,6 +15,7 @@ export const ActionType = {
   RECORD_RINGBUFFER: KIND.recordRingBuffer,
   CANCEL: KIND.cancel,
   FETCH_AND_RESET_STATS: KIND.fetchAndResetStats,
+  SET_GAIN: KIND.setGain,
 } as const;
 /** One of the {@link ActionType} values. */
 export type ActionType = (typeof ActionType)[keyof typeof ActionType];
@@ -82,6 +83,7 @@ export interface ActionPayload {
   sample?: Sample;
   ringBuffer?: RingBuffer;
   target?: Action;
+  after?: Action;
 }
 
 /** Where an action's native report is: a view on its page, and its index there. */
@@ -113,6 +115,8 @@ interface Final {
   actualTime: number;
   startFrame: number;
   doneFrames: number;
+  gain: number;
+  silentFrames: number;
   stats: Stats;
   error?: Error;
   recording?: Recording;
@@ -158,8 +162,10 @@ export class Action<R extends Recording = Recording> {
   readonly sample?: Sample;
   /** The ring buffer played from or recorded into, if any. */
   readonly ringBuffer?: RingBuffer;
-  /** For a cancel: the action it stops. */
+  /** For a cancel: the action it stops; for a gain change: the action whose gain it changes. */
   readonly target?: Action;
+  /** The action it is chained after (it starts where that one ends), if any. */
+  readonly after?: Action;
 
   /** Keeps the native memory of the report (and of the mixer) alive as long as this action. */
   readonly #owner: ActionOwner;
@@ -199,6 +205,7 @@ export class Action<R extends Recording = Recording> {
     this.sample = fields.sample;
     this.ringBuffer = fields.ringBuffer;
     this.target = fields.target;
+    this.after = fields.after;
   }
 
   /** Whether `value` is an Action (a real one: not a look-alike, not a Proxy). */
@@ -267,6 +274,19 @@ export class Action<R extends Recording = Recording> {
     return this.#final?.doneFrames ?? this.#f64(REPORT.doneFramesF64);
   }
 
+  /**
+   * A play action's gain at the last frame it played: its gain and ramps times its fades (1
+   * until it plays, unless started with another gain).
+   */
+  get gain(): number {
+    return this.#final?.gain ?? this.#f64(REPORT.gainF64);
+  }
+
+  /** Frames of silence a ring action played while its ring was empty (`onUnderflow: "silence"`). */
+  get silentFrames(): number {
+    return this.#final?.silentFrames ?? this.#f64(REPORT.silentFramesF64);
+  }
+
   /** Statistics of the blocks it was active in; for a fetch-and-reset action, the stream's. */
   get stats(): Stats {
     const r = this.#report;
@@ -308,6 +328,8 @@ export class Action<R extends Recording = Recording> {
       actualTime: this.#f64(REPORT.actualTimeF64),
       startFrame: this.#f64(REPORT.startFrameF64),
       doneFrames: this.#f64(REPORT.doneFramesF64),
+      gain: this.#f64(REPORT.gainF64),
+      silentFrames: this.#f64(REPORT.silentFramesF64),
       stats: readStats(r.f64, r.at + REPORT.statsF64),
       error: ending.error,
       recording: ending.recording,

@@ -32,6 +32,22 @@ import { isRingBuffer, ringInternals } from "./ringbuffer.ts";
 import { isSample, sampleInternals } from "./sample.ts";
 import { deinterleave, interleave, isPlanar, type Planes, readPlanes } from "./planar.ts";
 import * as v from "./validate.ts";
+import {
+  cancelShape,
+  type GainOptions,
+  type LoopOptions,
+  type PlayShapeOptions,
+  GAIN_KEYS,
+  gainShape,
+  LOOP_KEYS,
+  loopShape,
+  PLAIN,
+  PLAY_KEYS,
+  playShape,
+  type Shape,
+  UNDERFLOW_KEYS,
+  underflowShape,
+} from "./shape.ts";
 
 /** When an action starts (play/record) or takes effect (cancel, stats). */
 export interface StartOptions {
@@ -41,6 +57,27 @@ export interface StartOptions {
   startFrame?: number;
   /** If the start has passed: true (default) starts at once, false drops the action. */
   allowBelated?: boolean;
+}
+
+/** Options of `playBuffer`: its start, gain, fades, loop, chain and mix matrix. */
+export interface PlayOptions extends StartOptions, PlayShapeOptions, LoopOptions {}
+
+/** Options of `recordBuffer`: its start, or the action it is chained after. */
+export interface RecordOptions extends StartOptions {
+  /** Starts at exactly the frame `after` ends (see `PlayOptions.after`). Not with `start`. */
+  after?: Action;
+}
+
+/** When a gain change takes effect, and its ramp. */
+export interface SetGainOptions extends TimeOptions, GainOptions {}
+
+/** When a cancel takes effect, and its fade-out. */
+export interface CancelOptions extends TimeOptions {
+  /**
+   * Seconds of fade-out from the cancel's frame; the action ends when it reaches silence, so a
+   * cut does not click. An action that has not started by then is removed at once.
+   */
+  fade?: number;
 }
 
 /** When a cancel or stats fetch takes effect. */
@@ -118,6 +155,9 @@ function identity(n: number): Mapping {
 
 const START_KEYS = ["start", "startFrame", "allowBelated"];
 const TIME_KEYS = ["time", "frame", "allowBelated"];
+const PLAY_BUFFER_KEYS = [...START_KEYS, ...PLAY_KEYS, ...LOOP_KEYS];
+const PLAY_RING_KEYS = [...START_KEYS, "channels", "gain", "fadeIn", "after", "matrix", ...UNDERFLOW_KEYS];
+const RECORD_KEYS = [...START_KEYS, "after"];
 /** Saved at load: a later replacement of Object.freeze cannot reach the engine. */
 const freeze = Object.freeze;
 
@@ -135,6 +175,8 @@ export class Engine implements ActionOwner {
   /** The frame clock when the engine closed (the mixer may be freed then). */
   #finalFrameTime = 0;
   readonly #request: Views;
+  /** The request block's route gains (float32). */
+  readonly #requestF32: Float32Array;
   // Bookkeeping in a Map, typed arrays and arrays created whole, never in growing plain arrays:
   // an index accessor that someone put on Array.prototype would intercept stores into holes.
   readonly #pages = new Map<number, Page>();
@@ -188,6 +230,7 @@ export class Engine implements ActionOwner {
     this.outputChannels = outputChannels;
     this.#header = viewsOf(lib.rtm_mixer_header(mixer)!, HEADER.bytes);
     this.#request = viewsOf(lib.rtm_mixer_request(mixer)!, REQUEST.bytes);
+    this.#requestF32 = new Float32Array(this.#request.buffer);
     // The pages made when the mixer was created (its initial slots).
     for (let page = 0;; page++) {
       const pointer = lib.rtm_mixer_page(mixer, page);
@@ -248,42 +291,42 @@ export class Engine implements ActionOwner {
   }
 
   playBuffer(buffer: unknown, channels?: unknown, options?: unknown): Action {
-    if (isPlanar(buffer)) {
-      [channels, options] = planarArguments(channels, options);
-      const timing = startTiming(options);
+    const planar = isPlanar(buffer);
+    const sample = !planar && isSample(buffer);
+    if (planar || sample) [channels, options] = planarArguments(channels, options);
+    const opts = v.options("options", options, PLAY_BUFFER_KEYS);
+    const timing = timingOf(opts, "start", "startFrame");
+    const shape = playShape(opts, this.sampleRate, isAction);
+    if (shape.after !== undefined) this.#checkAction(shape.after, "after");
+    const columns = shape.matrix?.columns;
+    if (planar) {
       const planes = readPlanes("buffer", buffer, LIMIT.mappingMax, false);
-      const mapping = this.#planarMapping(channels, planes, this.outputChannels, "output");
+      const mapping = this.#planarMapping(channels, planes, this.outputChannels, "output", shape);
+      loopShape(shape, opts, planes.frames);
       // Interleaved here and copied into native memory at once: nothing runs in between.
       const interleaved = interleave(planes);
       const samples = v.transient("buffer", interleaved, "Float32Array");
       const buffers = freeze(planes.channels.map((m) => m.view as Float32Array));
-      return this.#submit(ActionType.PLAY_BUFFER, timing, planes.frames, mapping, { buffers }, samples);
+      return this.#submit(ActionType.PLAY_BUFFER, timing, planes.frames, mapping, { buffers }, samples, undefined, undefined, shape);
     }
-    if (isSample(buffer)) {
-      [channels, options] = planarArguments(channels, options);
-      const timing = startTiming(options);
+    if (sample) {
       const known = sampleInternals.channels(buffer);
-      // Left out, the channels are the Sample's own: 1..n.
+      // Left out, the channels are the Sample's own: 1..n (or 1..columns of a matrix).
       const mapping = channels === undefined
-        ? this.#defaultMapping(known, this.outputChannels, "the Sample has", "output")
+        ? this.#defaultMapping(columns ?? known, this.outputChannels, "the Sample has", "output")
         : this.#mapping("channels", channels, this.outputChannels, "output");
-      if (mapping.count !== known) {
-        throw new RangeError(
-          `channels: the Sample has ${known} channel${known === 1 ? "" : "s"} and channels names ${mapping.count}; ` +
-            `give one channel number per channel of the Sample`,
-        );
-      }
+      this.#checkSource(shape, mapping, known, "the Sample has");
       const rate = sampleInternals.sampleRate(buffer);
       if (rate !== undefined && rate !== this.sampleRate) {
         throw new RangeError(
           `buffer: the Sample's samples are at ${rate} Hz and the stream runs at ${this.sampleRate} Hz; ` +
-            `it would play at the wrong speed and pitch (make a Sample at the stream's rate)`,
+            `it would play at the wrong speed and pitch (make a Sample at the stream's rate, e.g. with loadSample from rtmixer/files)`,
         );
       }
-      const frames = framesOf("buffer", sampleInternals.length(buffer), mapping.count, "samples of the Sample");
-      return this.#submit(ActionType.PLAY_BUFFER, timing, frames, mapping, { sample: buffer });
+      const frames = framesOf("buffer", sampleInternals.length(buffer), known, "samples of the Sample");
+      loopShape(shape, opts, frames);
+      return this.#submit(ActionType.PLAY_BUFFER, timing, frames, mapping, { sample: buffer }, null, undefined, undefined, shape);
     }
-    const timing = startTiming(options);
     const mapping = this.#mapping("channels", channels, this.outputChannels, "output");
     // Copied into native memory during the submit call: read as transient memory.
     const samples = v.transient(
@@ -292,20 +335,57 @@ export class Engine implements ActionOwner {
       "Float32Array",
       "a Float32Array of interleaved float32 samples, a list of Float32Arrays (one per channel), or a Sample",
     );
-    const frames = framesOf("buffer", samples.length, mapping.count, "buffer length");
-    return this.#submit(ActionType.PLAY_BUFFER, timing, frames, mapping, { buffer: samples.view as Float32Array }, samples);
+    const sourceChannels = shape.matrix?.rows ?? mapping.count;
+    if (shape.matrix) this.#checkSource(shape, mapping, sourceChannels, "");
+    const frames = framesOf("buffer", samples.length, sourceChannels, "buffer length");
+    loopShape(shape, opts, frames);
+    return this.#submit(
+      ActionType.PLAY_BUFFER,
+      timing,
+      frames,
+      mapping,
+      { buffer: samples.view as Float32Array },
+      samples,
+      undefined,
+      undefined,
+      shape,
+    );
+  }
+
+  /** A matrix must have a row per source channel and a column per channel played on. */
+  #checkSource(shape: Shape, mapping: Mapping, sourceChannels: number, what: string): void {
+    const m = shape.matrix;
+    if (m === undefined) {
+      if (mapping.count !== sourceChannels) {
+        throw new RangeError(
+          `channels: ${what} ${sourceChannels} channel${sourceChannels === 1 ? "" : "s"} and channels names ${mapping.count}; ` +
+            `give one channel number per channel (or a matrix)`,
+        );
+      }
+      return;
+    }
+    if (what !== "" && m.rows !== sourceChannels) {
+      throw new RangeError(`matrix has ${m.rows} row${m.rows === 1 ? "" : "s"} and ${what} ${sourceChannels} channels: give one row per source channel`);
+    }
+    if (m.columns !== mapping.count) {
+      throw new RangeError(`matrix has ${m.columns} columns and channels names ${mapping.count}: give one column per channel`);
+    }
   }
 
   recordBuffer(buffer: unknown, channels?: unknown, options?: unknown): Action {
     if (isPlanar(buffer)) {
       [channels, options] = planarArguments(channels, options);
-      const timing = startTiming(options);
+      const opts = v.options("options", options, RECORD_KEYS);
+      const timing = timingOf(opts, "start", "startFrame");
+      const shape = this.#recordShape(opts);
       const planes = readPlanes("buffer", buffer, LIMIT.mappingMax, true);
-      const mapping = this.#planarMapping(channels, planes, this.inputChannels, "input");
+      const mapping = this.#planarMapping(channels, planes, this.inputChannels, "input", PLAIN);
       const buffers = freeze(planes.channels.map((m) => m.view as Float32Array));
-      return this.#submit(ActionType.RECORD_BUFFER, timing, planes.frames, mapping, { buffers }, null, undefined, planes.channels);
+      return this.#submit(ActionType.RECORD_BUFFER, timing, planes.frames, mapping, { buffers }, null, undefined, planes.channels, shape);
     }
-    const timing = startTiming(options);
+    const opts = v.options("options", options, RECORD_KEYS);
+    const timing = timingOf(opts, "start", "startFrame");
+    const shape = this.#recordShape(opts);
     const mapping = this.#mapping("channels", channels, this.inputChannels, "input");
     const destination = v.float32(
       "buffer",
@@ -313,7 +393,27 @@ export class Engine implements ActionOwner {
       "a Float32Array to record interleaved float32 samples into, or a list of Float32Arrays (one per channel)",
     );
     const frames = framesOf("buffer", destination.length, mapping.count, "buffer length");
-    return this.#submit(ActionType.RECORD_BUFFER, timing, frames, mapping, { buffer: destination.view as Float32Array }, null, destination);
+    return this.#submit(
+      ActionType.RECORD_BUFFER,
+      timing,
+      frames,
+      mapping,
+      { buffer: destination.view as Float32Array },
+      null,
+      destination,
+      undefined,
+      shape,
+    );
+  }
+
+  /** A record action's only shape: what it is chained after. */
+  #recordShape(opts: Record<string, unknown>): Shape {
+    if (opts.after === undefined) return PLAIN;
+    if (opts.start !== undefined || opts.startFrame !== undefined) {
+      throw new TypeError("give after or a start (start, startFrame), not both: after starts where that action ends");
+    }
+    this.#checkAction(opts.after, "after");
+    return { ...PLAIN, after: opts.after as Action };
   }
 
   /** Channels 1..n, for audio that knows it has n channels. */
@@ -326,8 +426,16 @@ export class Engine implements ActionOwner {
   }
 
   /** The mapping of planar audio: its channels 1..n by default, else one number per channel. */
-  #planarMapping(channels: unknown, planes: Planes, streamChannels: number, direction: string): Mapping {
+  #planarMapping(channels: unknown, planes: Planes, streamChannels: number, direction: string, shape: Shape): Mapping {
     const n = planes.channels.length;
+    const m = shape.matrix;
+    if (m !== undefined) {
+      const mapping = channels === undefined
+        ? this.#defaultMapping(m.columns, streamChannels, "the matrix has", direction, " (columns)")
+        : this.#mapping("channels", channels, streamChannels, direction);
+      this.#checkSource(shape, mapping, n, "buffer has");
+      return mapping;
+    }
     if (channels === undefined) return this.#defaultMapping(n, streamChannels, "it has", direction, " (one Float32Array each)");
     const mapping = this.#mapping("channels", channels, streamChannels, direction);
     if (mapping.count !== n) {
@@ -343,14 +451,32 @@ export class Engine implements ActionOwner {
     return this.#ring(ActionType.PLAY_RINGBUFFER, ringBuffer, options, this.outputChannels, "output");
   }
 
+  /**
+   * Changes a play action's gain at `time`/`frame` (default: at once), there exactly: at once,
+   * or along a ramp of `ramp` seconds shaped by `curve`.
+   */
+  setGain(action: unknown, gain: unknown, options?: unknown): Action {
+    const opts = v.options("options", options, [...TIME_KEYS, ...GAIN_KEYS]);
+    const timing = timingOf(opts, "time", "frame");
+    const shape = gainShape(gain, opts, this.sampleRate);
+    this.#checkAction(action);
+    const type = (action as Action).type;
+    if (type !== ActionType.PLAY_BUFFER && type !== ActionType.PLAY_RINGBUFFER) {
+      throw new TypeError("action must be a play action (from playBuffer or playRingBuffer): only those have a gain");
+    }
+    return this.#submit(ActionType.SET_GAIN, timing, 0, NO_CHANNELS, { target: action as Action }, null, undefined, undefined, shape);
+  }
+
   recordRingBuffer(ringBuffer: unknown, options?: unknown): Action {
     return this.#ring(ActionType.RECORD_RINGBUFFER, ringBuffer, options, this.inputChannels, "input");
   }
 
   cancel(action: unknown, options?: unknown): Action {
-    const timing = timeTiming(options);
+    const opts = v.options("options", options, [...TIME_KEYS, "fade"]);
+    const timing = timingOf(opts, "time", "frame");
+    const shape = cancelShape(opts, this.sampleRate);
     this.#checkAction(action);
-    return this.#submit(ActionType.CANCEL, timing, 0, NO_CHANNELS, { target: action as Action });
+    return this.#submit(ActionType.CANCEL, timing, 0, NO_CHANNELS, { target: action as Action }, null, undefined, undefined, shape);
   }
 
   fetchAndResetStats(options?: unknown): Action {
@@ -541,9 +667,9 @@ export class Engine implements ActionOwner {
     this.collect();
   }
 
-  #checkAction(action: unknown): void {
-    if (!isAction(action)) throw new TypeError(`action must be an Action, got ${v.describe(action)}`);
-    if (!actionInternals.isOwnedBy(action, this)) throw new TypeError("action belongs to another stream");
+  #checkAction(action: unknown, name = "action"): void {
+    if (!isAction(action)) throw new TypeError(`${name} must be an Action, got ${v.describe(action)}`);
+    if (!actionInternals.isOwnedBy(action, this)) throw new TypeError(`${name} belongs to another stream`);
   }
 
   #assertOpen(): void {
@@ -609,25 +735,40 @@ export class Engine implements ActionOwner {
     if (!isRingBuffer(ringBuffer)) {
       throw new TypeError(`ringBuffer must be a RingBuffer, got ${v.describe(ringBuffer)}`);
     }
-    const opts = v.options("options", options, [...START_KEYS, "channels"]);
+    const play = type === ActionType.PLAY_RINGBUFFER;
+    const opts = v.options("options", options, play ? PLAY_RING_KEYS : [...RECORD_KEYS, "channels"]);
     const timing = timingOf(opts, "start", "startFrame");
+    let shape = PLAIN;
+    if (play) {
+      shape = playShape(opts, this.sampleRate, isAction);
+      if (shape.after !== undefined) this.#checkAction(shape.after, "after");
+      underflowShape(shape, opts);
+    } else shape = this.#recordShape(opts);
     // Everything read: the ring's state now is what counts.
     const elementSize = ringInternals.elementSize(ringBuffer);
+    const m = shape.matrix;
     let channels = opts.channels;
     if (channels === undefined) {
-      if (elementSize % 4 !== 0) {
-        throw new RangeError(`ringBuffer.elementSize (${elementSize}) must be a multiple of 4 (float32 samples) to infer channels`);
+      if (m !== undefined) channels = m.columns;
+      else {
+        if (elementSize % 4 !== 0) {
+          throw new RangeError(`ringBuffer.elementSize (${elementSize}) must be a multiple of 4 (float32 samples) to infer channels`);
+        }
+        channels = elementSize / 4;
       }
-      channels = elementSize / 4;
     }
     const mapping = this.#mapping("channels", channels, streamChannels, direction);
-    if (elementSize !== mapping.count * 4) {
+    const sourceChannels = m?.rows ?? mapping.count;
+    if (m !== undefined) this.#checkSource(shape, mapping, sourceChannels, "");
+    if (elementSize !== sourceChannels * 4) {
       throw new RangeError(
-        `ringBuffer.elementSize (${elementSize}) must be 4 × channels (${mapping.count} channels: ${mapping.count * 4})`,
+        m === undefined
+          ? `ringBuffer.elementSize (${elementSize}) must be 4 × channels (${mapping.count} channels: ${mapping.count * 4})`
+          : `ringBuffer.elementSize (${elementSize}) must be 4 × the matrix's rows (${m.rows} rows: ${m.rows * 4})`,
       );
     }
-    ringInternals.checkPlayable(ringBuffer, "ringBuffer", type === ActionType.PLAY_RINGBUFFER ? "reader" : "writer");
-    return this.#submit(type, timing, Infinity, mapping, { ringBuffer });
+    ringInternals.checkPlayable(ringBuffer, "ringBuffer", play ? "reader" : "writer");
+    return this.#submit(type, timing, Infinity, mapping, { ringBuffer }, null, undefined, undefined, shape);
   }
 
   /** The 1-based channel numbers of `channels` (a count or a list), as the action's own copy. */
@@ -657,31 +798,53 @@ export class Engine implements ActionOwner {
     samples: v.Transient | null = null,
     destination?: v.Memory,
     planes?: v.Memory[],
+    shape: Shape = PLAIN,
   ): Action {
     this.#assertUsable();
     const ring = payload.ringBuffer ? ringInternals.header(payload.ringBuffer, "ringBuffer") : null;
     const shared = payload.sample ? sampleInternals.pointer(payload.sample, "buffer") : null;
     const slot = this.#takeSlot();
     const { f64, u32 } = this.#request;
+    const routes = shape.matrix ? this.#writeRoutes(shape, mapping) : 0;
     u32[REQUEST.kindU32] = type;
-    u32[REQUEST.flagsU32] = timing.flags;
+    u32[REQUEST.flagsU32] = timing.flags | (shape.after ? FLAG.after : 0) | (shape.silence ? FLAG.underflowSilence : 0) |
+      (shape.matrix ? FLAG.routed : 0);
     f64[REQUEST.requestedF64] = timing.requested;
     f64[REQUEST.totalFramesF64] = frames === Infinity ? 0 : frames;
+    f64[REQUEST.gainF64] = shape.gain;
+    f64[REQUEST.fadeInF64] = shape.fadeIn;
+    f64[REQUEST.fadeOutF64] = shape.fadeOut;
+    f64[REQUEST.loopCountF64] = shape.loopCount;
+    f64[REQUEST.loopStartF64] = shape.loopStart;
+    f64[REQUEST.loopEndF64] = shape.loopEnd < 0 ? frames : shape.loopEnd;
+    f64[REQUEST.rampF64] = shape.ramp;
+    u32[REQUEST.curveU32] = shape.curve;
     const { channels, count } = mapping;
-    u32[REQUEST.channelCountU32] = count;
-    for (let i = 0; i < count; i++) u32[REQUEST.mappingU32 + i] = channels[i] - 1;
-    if (payload.target) {
+    if (shape.matrix) {
+      u32[REQUEST.channelCountU32] = routes;
+      u32[REQUEST.sourceChannelsU32] = shape.matrix.rows;
+    } else {
+      u32[REQUEST.channelCountU32] = count;
+      u32[REQUEST.sourceChannelsU32] = count;
+      for (let i = 0; i < count; i++) u32[REQUEST.mappingU32 + i] = channels[i] - 1;
+    }
+    const target = payload.target ?? shape.after;
+    u32[REQUEST.targetSlotU32] = 0;
+    u32[REQUEST.targetSerialU32] = 0;
+    if (target) {
       // A finished target's slot may hold another action by now: the serial tells them apart
       // (0 for a target known to have finished matches nothing).
-      u32[REQUEST.targetSlotU32] = 0;
-      u32[REQUEST.targetSerialU32] = 0;
-      const targetSlot = actionInternals.slot(payload.target);
+      const targetSlot = actionInternals.slot(target);
       const page = this.#pages.get(Math.floor(targetSlot / LIMIT.pageSlots));
-      if (page?.entries[targetSlot % LIMIT.pageSlots]?.action === payload.target) {
+      if (page?.entries[targetSlot % LIMIT.pageSlots]?.action === target) {
         u32[REQUEST.targetSlotU32] = targetSlot;
-        u32[REQUEST.targetSerialU32] = actionInternals.serial(payload.target);
+        u32[REQUEST.targetSerialU32] = actionInternals.serial(target);
       }
     }
+    // What it plays in all: a loop repeats its region.
+    const played = shape.loopCount === 1
+      ? frames
+      : frames + (shape.loopCount - 1) * ((shape.loopEnd < 0 ? frames : shape.loopEnd) - shape.loopStart);
     const status = native().rtm_mixer_submit(this.#mixer, slot, samples?.view ?? null, samples?.byteLength ?? 0, ring, shared);
     if (status !== SUBMIT.ok) {
       this.#free.push(slot);
@@ -694,14 +857,38 @@ export class Engine implements ActionOwner {
       requestedTime: timing.requestedTime,
       requestedFrame: timing.requestedFrame,
       allowBelated: timing.allowBelated,
-      totalFrames: frames,
+      totalFrames: played,
       mapping,
       ...payload,
+      after: shape.after,
     });
-    page.entries[slot % LIMIT.pageSlots] = { action, payload, destination, planes, channels: count, frames };
+    page.entries[slot % LIMIT.pageSlots] = { action, payload, destination, planes, channels: count, frames: played };
     this.#inFlight++;
     this.#waits.schedule();
     return action;
+  }
+
+  /**
+   * Writes a mix matrix's nonzero entries as routes (source channel, output channel, gain) into
+   * the request block; returns how many (at least one: an all-zero matrix plays silence).
+   */
+  #writeRoutes(shape: Shape, mapping: Mapping): number {
+    const { rows, columns, gains } = shape.matrix!;
+    const { u32 } = this.#request;
+    const f32 = this.#requestF32;
+    let n = 0;
+    for (let r = 0; r < rows; r++) {
+      for (let c = 0; c < columns; c++) {
+        const g = gains[r * columns + c];
+        if (g === 0 && !(n === 0 && r === rows - 1 && c === columns - 1)) continue;
+        if (n === LIMIT.mappingMax) throw new RangeError(`matrix has more than ${LIMIT.mappingMax} nonzero entries`);
+        u32[REQUEST.mappingU32 + n] = mapping.channels[c] - 1;
+        u32[REQUEST.sourcesU32 + n] = r;
+        f32[REQUEST.routeGainsF32 + n] = g;
+        n++;
+      }
+    }
+    return n;
   }
 
   /** A free slot: one that came back, else a new page's. */
@@ -812,10 +999,6 @@ function timingOf(o: Record<string, unknown>, secondsName: string, frameName: st
   }
   const t = seconds === undefined ? 0 : v.finite(secondsName, seconds, 0);
   return { requested: t, requestedTime: t, flags, allowBelated };
-}
-
-function startTiming(options: unknown): Timing {
-  return timingOf(v.options("options", options, START_KEYS), "start", "startFrame");
 }
 
 function timeTiming(options: unknown): Timing {

@@ -3,7 +3,17 @@
  * both, each through actions carried out by the native callback with sample-accurate starts.
  */
 import type { Action, Recording } from "./action.ts";
-import { Engine, type StartOptions, type TimeOptions, type WaitOptions } from "./engine.ts";
+import {
+  type CancelOptions,
+  Engine,
+  type PlayOptions,
+  type RecordOptions,
+  type SetGainOptions,
+  type StartOptions,
+  type TimeOptions,
+  type WaitOptions,
+} from "./engine.ts";
+import type { PlayShapeOptions, UnderflowOptions } from "./shape.ts";
 import type { RingBuffer } from "./ringbuffer.ts";
 import type { Sample } from "./sample.ts";
 import * as v from "./validate.ts";
@@ -30,9 +40,14 @@ export type Channels = number | readonly number[];
 
 /** Options of `playRingBuffer` / `recordRingBuffer`. */
 export interface RingBufferOptions extends StartOptions {
-  /** Default: the ring's elementSize / 4 channels, 1..n. */
+  /** Default: the ring's elementSize / 4 channels, 1..n (with a matrix: 1..its columns). */
   channels?: Channels;
+  /** Starts at exactly the frame `after` ends (see `PlayOptions.after`). Not with `start`. */
+  after?: Action;
 }
+
+/** Options of `playRingBuffer`: as {@link RingBufferOptions}, with gain, fade-in, matrix and underflow policy. */
+export interface PlayRingBufferOptions extends RingBufferOptions, Omit<PlayShapeOptions, "fadeOut">, UnderflowOptions {}
 
 /** A stream's engine (private to the stream classes: a subclass cannot reach or replace it). */
 let engineOf: (s: ActionStream) => Engine;
@@ -153,10 +168,11 @@ export abstract class ActionStream<K extends StreamKind = StreamKind> extends St
 
   /**
    * Stops an action at `time` (default: as soon as possible): one that has not started by then
-   * is removed before it plays anything, a running one stops exactly at that sample. Returns the
-   * cancel action; `wait()` on either action waits until it is done.
+   * is removed before it plays anything, a running one stops exactly at that sample, or with
+   * `fade` fades out from there and stops when silent. Returns the cancel action; `wait()` on
+   * either action waits until it is done.
    */
-  cancel(action: Action, options?: TimeOptions): Action {
+  cancel(action: Action, options?: CancelOptions): Action {
     this.assertOpen();
     return this.#engine.cancel(action, options);
   }
@@ -249,20 +265,38 @@ export class Mixer<K extends "output" | "duplex" = "output"> extends ActionStrea
    * - a {@link Sample}, played where it is and shared by every action that plays it, on
    *   channels 1..sample.channels unless `channels` names others.
    */
-  playBuffer(buffer: Float32Array, channels: Channels, options?: StartOptions): Action;
+  playBuffer(buffer: Float32Array, channels: Channels, options?: PlayOptions): Action;
   /** Plays planar audio (one Float32Array per channel) or a Sample, on `channels` (default 1..n). */
-  playBuffer(buffer: readonly Float32Array[] | Sample, channels?: Channels, options?: StartOptions): Action;
+  playBuffer(buffer: readonly Float32Array[] | Sample, channels?: Channels, options?: PlayOptions): Action;
   /** Plays planar audio or a Sample on channels 1..n. */
-  playBuffer(buffer: readonly Float32Array[] | Sample, options?: StartOptions): Action;
+  playBuffer(buffer: readonly Float32Array[] | Sample, options?: PlayOptions): Action;
   playBuffer(buffer: unknown, channels?: unknown, options?: unknown): Action {
     this.assertOpen();
     return engineOf(this).playBuffer(buffer, channels, options);
   }
 
-  /** Plays what is written into `ringBuffer` (elements of channels × 4 bytes) until it runs dry. */
-  playRingBuffer(ringBuffer: RingBuffer, options?: RingBufferOptions): Action {
+  /**
+   * Plays what is written into `ringBuffer` (elements of channels × 4 bytes) until it runs dry
+   * (or, with `onUnderflow: "silence"`, until cancelled).
+   */
+  playRingBuffer(ringBuffer: RingBuffer, options?: PlayRingBufferOptions): Action {
     this.assertOpen();
     return engineOf(this).playRingBuffer(ringBuffer, options);
+  }
+
+  /**
+   * Changes the gain of a play action at `time` or `frame` (default: at once), exactly there: at
+   * once, or along a ramp of `ramp` seconds (`curve`: "linear", "exponential" or "target").
+   * Returns the gain-change action.
+   *
+   * ```ts
+   * const tone = mixer.playBuffer(beep, 2, { loop: true });
+   * mixer.setGain(tone, dB(-12), { time: mixer.time + 1, ramp: 0.5 });
+   * ```
+   */
+  setGain(action: Action, gain: number, options?: SetGainOptions): Action {
+    this.assertOpen();
+    return engineOf(this).setGain(action, gain, options);
   }
 }
 
@@ -283,11 +317,11 @@ export class Recorder extends ActionStream<"input"> {
    * the frames appear in `buffer` when the action has finished (see `wait`), or when the stream
    * closes with what was recorded until then.
    */
-  recordBuffer(buffer: Float32Array, channels: Channels, options?: StartOptions): Action<Float32Array>;
+  recordBuffer(buffer: Float32Array, channels: Channels, options?: RecordOptions): Action<Float32Array>;
   /** Records into one Float32Array per channel (planar), from `channels` (default 1..n). */
-  recordBuffer(buffer: readonly Float32Array[], channels?: Channels, options?: StartOptions): Action<readonly Float32Array[]>;
+  recordBuffer(buffer: readonly Float32Array[], channels?: Channels, options?: RecordOptions): Action<readonly Float32Array[]>;
   /** Records into one Float32Array per channel (planar), from channels 1..n. */
-  recordBuffer(buffer: readonly Float32Array[], options?: StartOptions): Action<readonly Float32Array[]>;
+  recordBuffer(buffer: readonly Float32Array[], options?: RecordOptions): Action<readonly Float32Array[]>;
   recordBuffer(buffer: unknown, channels?: unknown, options?: unknown): Action<Recording> {
     this.assertOpen();
     return engineOf(this).recordBuffer(buffer, channels, options);
@@ -316,11 +350,11 @@ export class MixerAndRecorder extends Mixer<"duplex"> {
   }
 
   /** See {@link Recorder.recordBuffer}. */
-  recordBuffer(buffer: Float32Array, channels: Channels, options?: StartOptions): Action<Float32Array>;
+  recordBuffer(buffer: Float32Array, channels: Channels, options?: RecordOptions): Action<Float32Array>;
   /** Records into one Float32Array per channel (planar), from `channels` (default 1..n). */
-  recordBuffer(buffer: readonly Float32Array[], channels?: Channels, options?: StartOptions): Action<readonly Float32Array[]>;
+  recordBuffer(buffer: readonly Float32Array[], channels?: Channels, options?: RecordOptions): Action<readonly Float32Array[]>;
   /** Records into one Float32Array per channel (planar), from channels 1..n. */
-  recordBuffer(buffer: readonly Float32Array[], options?: StartOptions): Action<readonly Float32Array[]>;
+  recordBuffer(buffer: readonly Float32Array[], options?: RecordOptions): Action<readonly Float32Array[]>;
   recordBuffer(buffer: unknown, channels?: unknown, options?: unknown): Action<Recording> {
     this.assertOpen();
     return engineOf(this).recordBuffer(buffer, channels, options);

@@ -6,7 +6,16 @@
 import { native, type Pointer } from "./ffi/mod.ts";
 import { LIMIT, STATUS_FLAGS_ALL } from "./ffi/layout.ts";
 import type { Action, Recording, Stats } from "./action.ts";
-import { Engine, type StartOptions, type TimeOptions, type WaitOptions } from "./engine.ts";
+import {
+  type CancelOptions,
+  Engine,
+  type PlayOptions,
+  type RecordOptions,
+  type SetGainOptions,
+  type TimeOptions,
+  type WaitOptions,
+} from "./engine.ts";
+import type { PlayRingBufferOptions, RingBufferOptions } from "./mixer.ts";
 import type { RingBuffer } from "./ringbuffer.ts";
 import type { Sample } from "./sample.ts";
 import type { Channels } from "./mixer.ts";
@@ -132,34 +141,38 @@ export class OfflineMixer {
   }
 
   /** Plays `buffer` (interleaved, planar or a Sample); see `Mixer.playBuffer`. */
-  playBuffer(buffer: Float32Array, channels: Channels, options?: StartOptions): Action;
+  playBuffer(buffer: Float32Array, channels: Channels, options?: PlayOptions): Action;
   /** Plays planar audio (one Float32Array per channel) or a Sample, on `channels` (default 1..n). */
-  playBuffer(buffer: readonly Float32Array[] | Sample, channels?: Channels, options?: StartOptions): Action;
+  playBuffer(buffer: readonly Float32Array[] | Sample, channels?: Channels, options?: PlayOptions): Action;
   /** Plays planar audio or a Sample on channels 1..n. */
-  playBuffer(buffer: readonly Float32Array[] | Sample, options?: StartOptions): Action;
+  playBuffer(buffer: readonly Float32Array[] | Sample, options?: PlayOptions): Action;
   playBuffer(buffer: unknown, channels?: unknown, options?: unknown): Action {
     return this.#live.playBuffer(buffer, channels, options);
   }
   /** Records into `buffer` (interleaved or planar); see `Recorder.recordBuffer`. */
-  recordBuffer(buffer: Float32Array, channels: Channels, options?: StartOptions): Action<Float32Array>;
+  recordBuffer(buffer: Float32Array, channels: Channels, options?: RecordOptions): Action<Float32Array>;
   /** Records into one Float32Array per channel (planar), from `channels` (default 1..n). */
-  recordBuffer(buffer: readonly Float32Array[], channels?: Channels, options?: StartOptions): Action<readonly Float32Array[]>;
+  recordBuffer(buffer: readonly Float32Array[], channels?: Channels, options?: RecordOptions): Action<readonly Float32Array[]>;
   /** Records into one Float32Array per channel (planar), from channels 1..n. */
-  recordBuffer(buffer: readonly Float32Array[], options?: StartOptions): Action<readonly Float32Array[]>;
+  recordBuffer(buffer: readonly Float32Array[], options?: RecordOptions): Action<readonly Float32Array[]>;
   recordBuffer(buffer: unknown, channels?: unknown, options?: unknown): Action<Recording> {
     return this.#live.recordBuffer(buffer, channels, options);
   }
   /** Plays what is written into `ringBuffer`; see `Mixer.playRingBuffer`. */
-  playRingBuffer(ringBuffer: RingBuffer, options?: StartOptions & { channels?: Channels }): Action {
+  playRingBuffer(ringBuffer: RingBuffer, options?: PlayRingBufferOptions): Action {
     return this.#live.playRingBuffer(ringBuffer, options);
   }
   /** Records into `ringBuffer`; see `Recorder.recordRingBuffer`. */
-  recordRingBuffer(ringBuffer: RingBuffer, options?: StartOptions & { channels?: Channels }): Action {
+  recordRingBuffer(ringBuffer: RingBuffer, options?: RingBufferOptions): Action {
     return this.#live.recordRingBuffer(ringBuffer, options);
   }
-  /** Cancels `action` at the given time (default: at once). */
-  cancel(action: Action, options?: TimeOptions): Action {
+  /** Cancels `action` at the given time (default: at once), with an optional `fade`; see `Mixer.cancel`. */
+  cancel(action: Action, options?: CancelOptions): Action {
     return this.#live.cancel(action, options);
+  }
+  /** Changes a play action's gain at the given time or frame; see `Mixer.setGain`. */
+  setGain(action: Action, gain: number, options?: SetGainOptions): Action {
+    return this.#live.setGain(action, gain, options);
   }
   /** Fetches the statistics and resets them, at the given time; the action's `stats` has them. */
   fetchAndResetStats(options?: TimeOptions): Action {

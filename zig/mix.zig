@@ -58,6 +58,61 @@ pub fn mixInto(out: [*]f32, out_channels: u32, src: [*]const f32, mapping: []con
     }
 }
 
+/// One route of a mix matrix: source channel `source` into output channel `channel`, times `gain`.
+pub const Route = extern struct { source: u32, channel: u32, gain: f32 };
+
+/// dst[i] += src[i] * g for n samples.
+fn addScaled(dst: [*]f32, src: [*]const f32, n: usize, g: f32) void {
+    const gv: V = @splat(g);
+    var i: usize = 0;
+    while (i + lanes <= n) : (i += lanes) {
+        const d: V = dst[i..][0..lanes].*;
+        const s: V = src[i..][0..lanes].*;
+        dst[i..][0..lanes].* = d + s * gv;
+    }
+    while (i < n) : (i += 1) dst[i] += src[i] * g;
+}
+
+/// Like `mixInto`, with every sample times a gain: `env[f]` for frame f if given, else `g`.
+/// `src` has `src_channels` channels (mapping.len of them are played, source channel c onto
+/// output channel mapping[c]).
+pub fn mixGained(out: [*]f32, out_channels: u32, src: [*]const f32, src_channels: usize, mapping: []const u32, contiguous: bool, frames: usize, env: ?[*]const f32, g: f32) void {
+    if (env) |e| {
+        if (contiguous and src_channels == out_channels and mapping.len == src_channels) {
+            for (0..frames) |f| {
+                const gf = e[f];
+                for (0..src_channels) |c| out[f * src_channels + c] += src[f * src_channels + c] * gf;
+            }
+        } else for (mapping, 0..) |ch, c| {
+            const o = out + ch;
+            const s = src + c;
+            for (0..frames) |f| o[f * out_channels] += s[f * src_channels] * e[f];
+        }
+    } else if (contiguous and src_channels == out_channels and mapping.len == src_channels) {
+        addScaled(out, src, frames * src_channels, g);
+    } else for (mapping, 0..) |ch, c| {
+        const o = out + ch;
+        const s = src + c;
+        for (0..frames) |f| o[f * out_channels] += s[f * src_channels] * g;
+    }
+}
+
+/// Adds `frames` frames of `src` (`src_channels` channels) into `out` through a mix matrix: for
+/// each route, out[f][channel] += src[f][source] * (gain(f) * route.gain), gain(f) being `env[f]`
+/// if given, else `g`.
+pub fn mixRoutes(out: [*]f32, out_channels: u32, src: [*]const f32, src_channels: usize, routes: []const Route, frames: usize, env: ?[*]const f32, g: f32) void {
+    for (routes) |r| {
+        const o = out + r.channel;
+        const s = src + r.source;
+        if (env) |e| {
+            for (0..frames) |f| o[f * out_channels] += s[f * src_channels] * (e[f] * r.gain);
+        } else {
+            const k = g * r.gain;
+            for (0..frames) |f| o[f * out_channels] += s[f * src_channels] * k;
+        }
+    }
+}
+
 /// Copies `frames` frames into `dst` (interleaved, mapping.len channels) from `in` (interleaved,
 /// in_channels channels): destination channel c takes input channel mapping[c] (0-based).
 pub fn copyFrom(dst: [*]f32, in: [*]const f32, in_channels: u32, mapping: []const u32, contiguous: bool, frames: usize) void {
@@ -86,6 +141,27 @@ test "mixInto adds through identity, offset and scattered mappings" {
     for (&src3, 0..) |*x, i| x.* = @floatFromInt(i);
     mixInto(&out3, 2, &src3, &.{ 0, 1 }, true, 37);
     for (out3, 0..) |x, i| try testing.expectEqual(@as(f32, @floatFromInt(i)) + 0.5, x);
+}
+
+test "mixGained and mixRoutes scale by a constant or per frame" {
+    const src = [_]f32{ 1, 2, 3, 4, 5, 6 }; // 3 frames × 2 channels
+    var out: [6]f32 = @splat(0);
+    mixGained(&out, 2, &src, 2, &.{ 0, 1 }, true, 3, null, 0.5);
+    try testing.expectEqualSlices(f32, &.{ 0.5, 1, 1.5, 2, 2.5, 3 }, &out);
+    const env = [_]f32{ 1, 0, 2 };
+    var out2: [6]f32 = @splat(0);
+    mixGained(&out2, 2, &src, 2, &.{ 1, 0 }, false, 3, &env, 1);
+    try testing.expectEqualSlices(f32, &.{ 2, 1, 0, 0, 12, 10 }, &out2);
+    var out3: [6]f32 = @splat(0);
+    mixGained(&out3, 2, &src, 2, &.{ 0, 1 }, true, 3, &env, 1);
+    try testing.expectEqualSlices(f32, &.{ 1, 2, 0, 0, 10, 12 }, &out3);
+    // Mono (source channel 0 of a 2-channel source) onto both outputs, at 0.5 and 0.25.
+    var out4: [6]f32 = @splat(0);
+    mixRoutes(&out4, 2, &src, 2, &.{ .{ .source = 0, .channel = 0, .gain = 0.5 }, .{ .source = 0, .channel = 1, .gain = 0.25 } }, 3, null, 2);
+    try testing.expectEqualSlices(f32, &.{ 1, 0.5, 3, 1.5, 5, 2.5 }, &out4);
+    var out5: [6]f32 = @splat(0);
+    mixRoutes(&out5, 2, &src, 2, &.{.{ .source = 1, .channel = 0, .gain = 0.5 }}, 3, &env, 1);
+    try testing.expectEqualSlices(f32, &.{ 1, 0, 0, 0, 6, 0 }, &out5);
 }
 
 test "copyFrom picks the mapped input channels" {

@@ -80,12 +80,19 @@ pub const Kind = enum(u32) {
     record_ringbuffer = 3,
     cancel = 4,
     fetch_and_reset_stats = 5,
+    /// Changes a playing action's gain at its frame, at once or along a ramp.
+    set_gain = 6,
 
     fn isPlay(k: Kind) bool {
         return k == .play_buffer or k == .play_ringbuffer;
     }
     fn isRecord(k: Kind) bool {
         return k == .record_buffer or k == .record_ringbuffer;
+    }
+    /// Whether it plays or records over a span of frames (and so can have gain changes waiting
+    /// on it, and actions chained after it).
+    fn plays(k: Kind) bool {
+        return k.isPlay() or k.isRecord();
     }
 };
 
@@ -108,7 +115,24 @@ pub const flag = struct {
     pub const allow_belated: u32 = 1;
     /// `requested` is a frame position on the stream's clock, not seconds.
     pub const start_is_frame: u32 = 2;
-    pub const all: u32 = 3;
+    /// Starts at the frame its target (`target_slot`, `target_serial`) ends: a gapless chain.
+    pub const after: u32 = 4;
+    /// A ring that runs dry plays silence, and the action goes on, instead of ending.
+    pub const underflow_silence: u32 = 8;
+    /// Played through the request's mix matrix (`sources`, `route_gains`), not one to one.
+    pub const routed: u32 = 16;
+    pub const all: u32 = 31;
+};
+
+/// The shape of a gain change from its old value to its new one (as Web Audio's AudioParam).
+pub const Curve = enum(u32) {
+    /// Straight from the old value to the new one over the ramp.
+    linear = 0,
+    /// By a constant ratio per frame (both values above zero; else linear).
+    exponential = 1,
+    /// Towards the new value with time constant `ramp`, never quite reaching it (it snaps to it
+    /// after 32 time constants, when the difference is below 2^-46 of the step).
+    target = 2,
 };
 
 /// What TypeScript reads of one action, through a view on its page. Written by native code only:
@@ -124,6 +148,10 @@ pub const Report = extern struct {
     start_frame: f64 = -1,
     done_frames: f64 = 0,
     stats: Stats = .{},
+    /// The gain (automation × fades) at the last frame played.
+    gain: f64 = 1,
+    /// Frames of silence played while its ring was empty (`flag.underflow_silence`).
+    silent_frames: f64 = 0,
 };
 
 /// The largest channel mapping of one action (a buffer may repeat channels; streams have at most
@@ -141,12 +169,35 @@ pub const Request = extern struct {
     requested: f64,
     total_frames: f64,
     channel_count: u32,
-    /// For a cancel: its target's slot and serial.
+    /// For a cancel, a gain change or a chained start (`flag.after`): its target's slot and serial.
     target_slot: u32,
     target_serial: u32,
+    /// Channels of the source (a play buffer's samples per frame, a ring's element): with
+    /// `flag.routed`, what `sources` index; else `channel_count`.
+    source_channels: u32,
+    /// A play action's starting gain (linear); a gain change's new value.
+    gain: f64,
+    /// Frames of a play action's fade-in (from 0) and fade-out (to 0 at its last frame).
+    fade_in: f64,
+    fade_out: f64,
+    /// How many times a play buffer plays its loop region (1: once, no loop; inf: until stopped),
+    /// and the region, in frames of the buffer: [0, loop_end) first, then [loop_start, loop_end)
+    /// again each time, then [loop_end, total_frames).
+    loop_count: f64,
+    loop_start: f64,
+    loop_end: f64,
+    /// A gain change's ramp (frames), or a cancel's fade-out (frames).
+    ramp: f64,
+    /// A gain change's `Curve`.
+    curve: u32,
     _pad: u32 = 0,
-    /// 0-based channel numbers, `channel_count` of them.
+    /// 0-based channel numbers, `channel_count` of them: the output (or input) channel of each
+    /// route.
     mapping: [mapping_max]u32,
+    /// With `flag.routed`: the 0-based source channel of each route.
+    sources: [mapping_max]u32,
+    /// With `flag.routed`: the gain of each route.
+    route_gains: [mapping_max]f32,
 };
 
 /// Actions per page of the pool.
@@ -180,9 +231,25 @@ pub const Action = struct {
     owned: ?[]align(64) f32 = null,
     shared: ?*Sample = null,
     ring: ?*RingBuffer = null,
-    /// A cancel's target, and the serial the target had when the cancel was sent.
+    /// A cancel's, gain change's or chained start's target, and the serial the target had when
+    /// the request was sent.
     target: ?*Action = null,
     target_serial: u32 = 0,
+    /// Channels per frame of what is played or recorded, and a play action's mix matrix (null:
+    /// source channel c onto mapping[c] at gain 1).
+    source_channels: u32 = 0,
+    routes: ?[]align(64) mix.Route = null,
+    /// A play buffer's own frames and its loop (see `Request`); `total_frames` counts the loops.
+    source_frames: f64 = 0,
+    loop_count: f64 = 1,
+    loop_start: f64 = 0,
+    loop_end: f64 = 0,
+    fade_in: f64 = 0,
+    fade_out: f64 = 0,
+    /// A gain change's new value, ramp (frames) and curve; a cancel's fade (frames).
+    new_gain: f64 = 1,
+    ramp: f64 = 0,
+    curve: Curve = .linear,
 
     // The callback's, while it holds the action:
     /// The serial while the callback holds the action, else 0. Only the callback writes it, so
@@ -196,6 +263,24 @@ pub const Action = struct {
     /// and the time must name the same moment the placement meant.)
     placed_time: f64 = 0,
     stop_frame: f64 = std.math.inf(f64),
+    /// The gain automation, on the stream's frame clock: `gain_from` until `ramp_start`, then
+    /// along `gain_curve` to `gain_to` at `ramp_end`.
+    gain_from: f64 = 1,
+    gain_to: f64 = 1,
+    ramp_start: f64 = 0,
+    ramp_end: f64 = 0,
+    gain_curve: Curve = .linear,
+    /// A cancel's fade: from 1 at `cancel_fade_start` down to 0 at `cancel_fade_end`.
+    cancel_fade_start: f64 = std.math.inf(f64),
+    cancel_fade_end: f64 = std.math.inf(f64),
+    /// Gain changes whose frame has come up to this block or is yet to come, in frame order,
+    /// linked through `event_next`; each is applied when playing reaches its frame.
+    events: ?*Action = null,
+    events_tail: ?*Action = null,
+    event_next: ?*Action = null,
+    /// Actions chained to start at the frame this one ends, linked through `follow_next`.
+    followers: ?*Action = null,
+    follow_next: ?*Action = null,
     node: heap.Node = .{},
     /// The link of `incoming`, `finished` and the collected list (one at a time).
     queue_next: ?*Action = null,
@@ -207,6 +292,59 @@ pub const Action = struct {
         return a.mapping_inline[0..a.channel_count];
     }
 
+    /// The gain automation's value at stream frame `x`.
+    fn automationAt(a: *const Action, x: f64) f64 {
+        return automation(a.gain_from, a.gain_to, a.ramp_start, a.ramp_end, a.gain_curve, x);
+    }
+
+    /// The gain at stream frame `x`, which is frame `p` of what the action plays: its automation
+    /// times its fade-in, its fade-out and a cancel's fade.
+    pub fn gainAt(a: *const Action, x: f64, p: f64) f64 {
+        var g = a.automationAt(x);
+        if (p < a.fade_in) g *= p / a.fade_in;
+        if (a.fade_out > 0 and a.total_frames - p < a.fade_out) g *= (a.total_frames - p) / a.fade_out;
+        if (x >= a.cancel_fade_start) g *= (a.cancel_fade_end - x) / (a.cancel_fade_end - a.cancel_fade_start);
+        return g;
+    }
+
+    /// The gain of frames [x, x + k) (frames [p, p + k) of the action) if it is the same for all
+    /// of them, else null.
+    fn steadyGain(a: *const Action, x: f64, p: f64, k: usize) ?f64 {
+        const last = @as(f64, @floatFromInt(k)) - 1;
+        if (p < a.fade_in) return null;
+        if (a.fade_out > 0 and a.total_frames - (p + last) < a.fade_out) return null;
+        if (x + last >= a.cancel_fade_start) return null;
+        const settled = switch (a.gain_curve) {
+            .linear, .exponential => x >= a.ramp_end,
+            .target => a.ramp_end == a.ramp_start or x - a.ramp_start >= 32 * (a.ramp_end - a.ramp_start),
+        };
+        if (!settled and a.gain_from != a.gain_to) return null;
+        return a.automationAt(x);
+    }
+
+    /// The gain of each frame from stream frame `x` (frame `p` of what the action plays) on.
+    fn envelope(a: *const Action, x: f64, p: f64, out: []f32) void {
+        for (out, 0..) |*g, i| {
+            const d: f64 = @floatFromInt(i);
+            g.* = @floatCast(a.gainAt(x + d, p + d));
+        }
+    }
+
+    /// Where frame `p` of what a play buffer plays comes from, through its loop.
+    fn sourceAt(a: *const Action, p: f64) SourcePosition {
+        if (p < a.loop_end) return .{ .frame = p, .run = runOf(a.loop_end - p) };
+        const length = a.loop_end - a.loop_start;
+        const q = p - a.loop_end;
+        const within = @mod(q, length); // exact for whole numbers
+        const rounds = (q - within) / length; // completed repeats of the region
+        if (rounds < a.loop_count - 1) {
+            const frame = a.loop_start + within;
+            return .{ .frame = frame, .run = runOf(a.loop_end - frame) };
+        }
+        const frame = a.loop_end + (q - (a.loop_count - 1) * length);
+        return .{ .frame = frame, .run = runOf(a.source_frames - frame) };
+    }
+
     fn fromNode(n: *heap.Node) *Action {
         return @fieldParentPtr("node", n);
     }
@@ -215,6 +353,7 @@ pub const Action = struct {
     fn releaseResources(a: *Action) void {
         if (a.owned) |o| alloc.free(o);
         if (a.mapping_owned) |m| alloc.free(m);
+        if (a.routes) |r| alloc.free(r);
         if (a.shared) |s| s.unref();
         if (a.ring) |rb| {
             rb.unclaim(if (a.kind.isPlay()) RingBuffer.side.reader else RingBuffer.side.writer);
@@ -222,6 +361,7 @@ pub const Action = struct {
         }
         a.owned = null;
         a.mapping_owned = null;
+        a.routes = null;
         a.shared = null;
         a.ring = null;
         a.buffer = null;
@@ -259,8 +399,8 @@ comptime {
     std.debug.assert(@sizeOf(Clock) == 72);
     std.debug.assert(@offsetOf(Report, "actual_time") == 8);
     std.debug.assert(@offsetOf(Report, "stats") == 32);
-    std.debug.assert(@sizeOf(Report) == 88);
-    std.debug.assert(@offsetOf(Request, "mapping") == 40);
+    std.debug.assert(@sizeOf(Report) == 104);
+    std.debug.assert(@offsetOf(Request, "mapping") == 104);
 }
 
 pub const SubmitError = enum(i32) {
@@ -399,51 +539,98 @@ pub const Mixer = struct {
         if (req.flags & ~flag.all != 0) return .bad_request;
         if (!validStart(req.requested, req.flags)) return .bad_request;
         const channels = req.channel_count;
-        const limit = if (kind.isPlay()) m.header.output_channels else if (kind.isRecord()) m.header.input_channels else 0;
-        if (kind.isPlay() or kind.isRecord()) {
+        const play = kind.isPlay();
+        const limit = if (play) m.header.output_channels else if (kind.isRecord()) m.header.input_channels else 0;
+        if (play or kind.isRecord()) {
             if (channels == 0 or channels > mapping_max) return .bad_request;
         } else if (channels != 0) return .bad_request;
         for (req.mapping[0..channels]) |ch| if (ch >= limit) return .bad_request;
+        const routed = req.flags & flag.routed != 0;
+        if (routed and !play) return .bad_request;
+        if (req.flags & flag.underflow_silence != 0 and kind != .play_ringbuffer) return .bad_request;
+        const chained = req.flags & flag.after != 0;
+        if (chained and !(play or kind.isRecord())) return .bad_request;
+        const source_channels = if (routed) req.source_channels else channels;
+        if (routed) {
+            if (source_channels == 0 or source_channels > mapping_max) return .bad_request;
+            for (req.sources[0..channels], req.route_gains[0..channels]) |src, g| {
+                if (src >= source_channels or !std.math.isFinite(g)) return .bad_request;
+            }
+        }
+        if (play) {
+            if (!std.math.isFinite(req.gain) or !wholeIn(req.fade_in, 0, frames_max) or !wholeIn(req.fade_out, 0, frames_max)) return .bad_request;
+        }
+        var curve: Curve = .linear;
+        if (kind == .set_gain) {
+            curve = std.enums.fromInt(Curve, req.curve) orelse return .bad_request;
+            if (!std.math.isFinite(req.gain) or !wholeIn(req.ramp, 0, frames_max)) return .bad_request;
+            if (curve == .exponential and !(req.gain > 0)) return .bad_request;
+        }
+        if (kind == .cancel and !wholeIn(req.ramp, 0, frames_max)) return .bad_request;
 
         var frames: f64 = 0;
+        var source_frames: f64 = 0;
+        var loop_count: f64 = 1;
         var target: ?*Action = null;
         switch (kind) {
             .play_buffer, .record_buffer => {
-                frames = req.total_frames;
-                if (!(frames >= 0 and frames <= frames_max and @floor(frames) == frames)) return .bad_request;
-                const needed = @as(usize, @intFromFloat(frames)) * channels;
+                source_frames = req.total_frames;
+                if (!wholeIn(source_frames, 0, frames_max)) return .bad_request;
+                frames = source_frames;
+                const needed = @as(usize, @intFromFloat(source_frames)) * source_channels;
                 if (kind == .play_buffer) {
                     if (shared) |s| {
                         if (needed > s.len) return .bad_samples;
                     } else if (needed * @sizeOf(f32) > samples_bytes or (samples == null and needed > 0)) return .bad_samples;
+                    loop_count = req.loop_count;
+                    if (loop_count != 1) {
+                        if (!(loop_count == std.math.inf(f64) or wholeIn(loop_count, 2, position_max))) return .bad_request;
+                        if (!wholeIn(req.loop_start, 0, source_frames) or !wholeIn(req.loop_end, 0, source_frames)) return .bad_request;
+                        if (!(req.loop_start < req.loop_end)) return .bad_request;
+                        frames = source_frames + (loop_count - 1) * (req.loop_end - req.loop_start);
+                        if (frames > position_max and loop_count != std.math.inf(f64)) return .bad_request;
+                    }
                 } else if (shared != null) return .bad_samples;
                 if (ring != null) return .bad_ring;
             },
             .play_ringbuffer, .record_ringbuffer => {
                 const rb = ring orelse return .bad_ring;
-                if (rb.element_size != 4 * channels or rb.owns_data == 0) return .bad_ring;
+                if (rb.element_size != 4 * source_channels or rb.owns_data == 0) return .bad_ring;
                 if (@intFromPtr(rb.data) % @alignOf(f32) != 0) return .bad_ring;
                 if (rb.claims & sideOf(kind) != 0) return .ring_busy;
                 if (shared != null) return .bad_samples;
                 frames = std.math.inf(f64);
             },
-            .cancel => {
+            .cancel, .set_gain => {
                 target = m.action(req.target_slot) orelse return .bad_request;
                 if (ring != null or shared != null) return .bad_request;
             },
             .fetch_and_reset_stats => if (ring != null or shared != null) return .bad_request,
         }
+        if (chained) target = m.action(req.target_slot) orelse return .bad_request;
 
         // Everything checked: allocate, then commit (nothing below can fail after an allocation
         // that is not undone).
+        var routes: ?[]align(64) mix.Route = null;
+        if (routed) {
+            const r = alloc.alloc(mix.Route, channels) orelse return .out_of_memory;
+            for (r, req.sources[0..channels], req.mapping[0..channels], req.route_gains[0..channels]) |*route, src, ch, g| {
+                route.* = .{ .source = src, .channel = ch, .gain = g };
+            }
+            routes = r;
+        }
         var mapping_owned: ?[]align(64) u32 = null;
-        if (channels > mapping_inline) mapping_owned = alloc.alloc(u32, channels) orelse return .out_of_memory;
+        if (channels > mapping_inline) mapping_owned = alloc.alloc(u32, channels) orelse {
+            if (routes) |r| alloc.free(r);
+            return .out_of_memory;
+        };
         var owned: ?[]align(64) f32 = null;
         if ((kind == .play_buffer and shared == null) or kind == .record_buffer) {
-            const n = @as(usize, @intFromFloat(frames)) * channels;
+            const n = @as(usize, @intFromFloat(source_frames)) * source_channels;
             if (n > 0) {
                 owned = alloc.alloc(f32, n) orelse {
                     if (mapping_owned) |mo| alloc.free(mo);
+                    if (routes) |r| alloc.free(r);
                     return .out_of_memory;
                 };
                 if (kind == .play_buffer) @memcpy(std.mem.sliceAsBytes(owned.?), samples.?[0 .. n * @sizeOf(f32)]);
@@ -460,6 +647,17 @@ pub const Mixer = struct {
         a.channel_count = channels;
         a.mapping_owned = mapping_owned;
         if (mapping_owned) |mo| @memcpy(mo, req.mapping[0..channels]) else @memcpy(a.mapping_inline[0..channels], req.mapping[0..channels]);
+        a.source_channels = source_channels;
+        a.routes = routes;
+        a.source_frames = source_frames;
+        a.loop_count = loop_count;
+        a.loop_start = if (loop_count != 1) req.loop_start else 0;
+        a.loop_end = if (loop_count != 1) req.loop_end else source_frames;
+        a.fade_in = if (play) req.fade_in else 0;
+        a.fade_out = if (play) req.fade_out else 0;
+        a.new_gain = req.gain;
+        a.ramp = if (kind == .set_gain or kind == .cancel) req.ramp else 0;
+        a.curve = curve;
         a.owned = owned;
         a.buffer = if (owned) |o| o.ptr else if (shared) |s| s.data else null;
         a.shared = shared;
@@ -472,7 +670,20 @@ pub const Mixer = struct {
         a.target = target;
         a.target_serial = req.target_serial;
         a.stop_frame = std.math.inf(f64);
-        a.report.* = .{ .serial = a.serial };
+        const start_gain: f64 = if (play) req.gain else 1;
+        a.gain_from = start_gain;
+        a.gain_to = start_gain;
+        a.ramp_start = 0;
+        a.ramp_end = 0;
+        a.gain_curve = .linear;
+        a.cancel_fade_start = std.math.inf(f64);
+        a.cancel_fade_end = std.math.inf(f64);
+        a.events = null;
+        a.events_tail = null;
+        a.event_next = null;
+        a.followers = null;
+        a.follow_next = null;
+        a.report.* = .{ .serial = a.serial, .gain = start_gain };
         a.stage = .in_flight;
 
         var head = @atomicLoad(?*Action, &m.incoming, .monotonic);
@@ -485,6 +696,11 @@ pub const Mixer = struct {
 
     fn sideOf(kind: Kind) u32 {
         return if (kind.isPlay()) RingBuffer.side.reader else RingBuffer.side.writer;
+    }
+
+    /// Whether `x` is a whole number in [lo, hi].
+    fn wholeIn(x: f64, lo: f64, hi: f64) bool {
+        return x >= lo and x <= hi and @floor(x) == x;
     }
 
     fn validStart(requested: f64, flags: u32) bool {
@@ -537,14 +753,57 @@ pub const Mixer = struct {
         // `incoming` is last first: pushing each onto `finished` restores the order.
         while (list) |a| {
             list = a.queue_next;
-            m.finish(a, .pending);
+            m.abandon(a);
         }
-        while (m.waiting.pop()) |n| m.finish(Action.fromNode(n), .pending);
+        while (m.waiting.pop()) |n| m.abandon(Action.fromNode(n));
         while (m.active) |a| {
             m.active = a.active_next;
-            m.finish(a, .pending);
+            m.abandon(a);
         }
         m.active_tail = null;
+    }
+
+    /// Hands back `a` unfinished, with the gain changes waiting on it and the actions chained
+    /// after it (and theirs, as a work list through `follow_next`: a chain may be long).
+    fn abandon(m: *Mixer, a: *Action) void {
+        a.follow_next = null;
+        var list: ?*Action = a;
+        while (list) |x| {
+            list = x.follow_next;
+            while (x.events) |e| {
+                x.events = e.event_next;
+                m.finish(e, .pending);
+            }
+            x.events_tail = null;
+            while (x.followers) |f| {
+                x.followers = f.follow_next;
+                f.follow_next = list;
+                list = f;
+            }
+            m.finish(x, .pending);
+        }
+    }
+
+    /// Finishes `a`, which ended at frame `end`: the gain changes still waiting on it finish
+    /// unapplied, and the actions chained after it start at `end`. (All before `a` itself: once
+    /// finished, JavaScript may reuse its slot.)
+    fn end(m: *Mixer, a: *Action, outcome: Outcome, end_frame: f64) void {
+        while (a.events) |e| {
+            a.events = e.event_next;
+            m.finish(e, .target_finished);
+        }
+        a.events_tail = null;
+        while (a.followers) |f| {
+            a.followers = f.follow_next;
+            f.follow_next = null;
+            store(f64, &f.report.start_frame, end_frame);
+            f.placed_time = f.clock.timeAt(end_frame);
+            f.node.key = end_frame;
+            f.node.seq = m.taken;
+            m.taken += 1;
+            m.waiting.insert(&f.node);
+        }
+        m.finish(a, outcome);
     }
 
     fn finish(m: *Mixer, a: *Action, outcome: Outcome) void {
@@ -559,7 +818,7 @@ pub const Mixer = struct {
     }
 
     /// The clock that places `kind`: the DAC's for play, the ADC's for record, the block's current
-    /// time for the rest.
+    /// time for the rest (a cancel or gain change is placed by its target's).
     fn clockOf(m: *Mixer, kind: Kind) *Clock {
         if (kind.isPlay()) return &m.header.output_clock;
         if (kind.isRecord()) return &m.header.input_clock;
@@ -571,6 +830,10 @@ pub const Mixer = struct {
     /// action, and what TypeScript sends for a target it knows has finished.
     fn holdsTarget(cancel: *const Action) bool {
         return cancel.target_serial != 0 and cancel.target.?.held_serial == cancel.target_serial;
+    }
+
+    fn targets(a: *const Action) bool {
+        return a.kind == .cancel or a.kind == .set_gain;
     }
 
     /// Decides where a newly taken action starts; false if it is dropped as belated.
@@ -605,21 +868,29 @@ pub const Mixer = struct {
         h.current_clock.observe(time.current, block_start, frames);
 
         m.takeNewActions(block_start);
-        m.startDueActions(block_end);
 
         var link = &m.active;
         var last: ?*Action = null;
-        while (link.*) |a| {
-            const outcome = m.run(a, input, output, frames, block_start, flags);
-            if (outcome == .pending) {
-                last = a;
-                link = &a.active_next;
-            } else {
-                link.* = a.active_next;
-                m.finish(a, outcome);
+        // An action that ends in this block starts the ones chained after it at its end frame,
+        // in this block too: they are run in a further pass, and so on down the chain.
+        while (true) {
+            m.startDueActions(block_end);
+            while (link.*) |a| {
+                const outcome = m.run(a, input, output, frames, block_start, flags);
+                if (outcome == .pending) {
+                    last = a;
+                    link = &a.active_next;
+                } else {
+                    link.* = a.active_next;
+                    // Where it ended: after its last frame (a cancel's frame, if cancelled before
+                    // it started, is its start).
+                    m.end(a, outcome, a.report.start_frame + a.report.done_frames);
+                }
             }
+            m.active_tail = last;
+            const next = m.waiting.min() orelse break;
+            if (next.key >= block_end) break;
         }
-        m.active_tail = last;
         @atomicStore(f64, &h.frame_time, block_end, .release);
     }
 
@@ -637,18 +908,26 @@ pub const Mixer = struct {
             a.held_serial = a.serial;
             // A target is taken before its cancels (they arrive in order): if it is not held now,
             // it has finished already.
-            if (a.kind == .cancel and !holdsTarget(a)) {
+            if (targets(a) and !holdsTarget(a)) {
                 m.finish(a, .target_finished);
                 continue;
             }
-            a.clock = m.clockOf(if (a.kind == .cancel) a.target.?.kind else a.kind);
+            a.clock = m.clockOf(if (targets(a)) a.target.?.kind else a.kind);
+            a.contiguous = mix.isContiguous(a.mapping());
+            // Chained after an action still held: it starts where that one ends (see `end`).
+            // After one that has finished already: at once.
+            if (a.flags & flag.after != 0 and holdsTarget(a) and a.target.?.kind.plays()) {
+                const t = a.target.?;
+                a.follow_next = t.followers;
+                t.followers = a;
+                continue;
+            }
             if (!place(a, block_start)) {
-                m.finish(a, .dropped_belated);
+                m.end(a, .dropped_belated, block_start);
                 continue;
             }
             // A cancel takes effect at its start: its actual time is known now.
-            if (a.kind == .cancel) store(f64, &a.report.actual_time, a.placed_time);
-            a.contiguous = mix.isContiguous(a.mapping());
+            if (targets(a)) store(f64, &a.report.actual_time, a.placed_time);
             a.node.key = a.report.start_frame;
             a.node.seq = m.taken;
             m.taken += 1;
@@ -667,6 +946,17 @@ pub const Mixer = struct {
             const a = Action.fromNode(n);
             switch (a.kind) {
                 .cancel => m.applyCancel(a),
+                // Applied when playing reaches its frame (`run`), in frame order.
+                .set_gain => {
+                    if (!holdsTarget(a) or !a.target.?.kind.plays()) {
+                        m.finish(a, .target_finished);
+                        continue;
+                    }
+                    const t = a.target.?;
+                    a.event_next = null;
+                    if (t.events_tail) |tail| tail.event_next = a else t.events = a;
+                    t.events_tail = a;
+                },
                 .fetch_and_reset_stats => {
                     store(f64, &a.report.actual_time, a.placed_time);
                     a.report.stats.set(m.header.stats);
@@ -686,69 +976,196 @@ pub const Mixer = struct {
         if (c.stop_frame <= c.report.start_frame) return m.finish(c, .cancelled); // cancelled itself
         if (!holdsTarget(c)) return m.finish(c, .target_finished);
         const target = c.target.?;
-        target.stop_frame = @min(target.stop_frame, c.report.start_frame);
+        const at = c.report.start_frame;
+        // A fade-out needs a target that has started by the cancel's frame; one that has not is
+        // stopped before it plays.
+        const started = target.report.start_frame >= 0 and target.report.start_frame < at;
+        if (c.ramp > 0 and started) {
+            if (at + c.ramp < target.stop_frame) {
+                target.stop_frame = at + c.ramp;
+                target.cancel_fade_start = at;
+                target.cancel_fade_end = at + c.ramp;
+            }
+        } else target.stop_frame = @min(target.stop_frame, at);
         if (target.node.in_heap and target.stop_frame <= target.node.key) {
             m.waiting.remove(&target.node);
-            m.finish(target, .cancelled);
+            m.end(target, .cancelled, at);
         }
         m.finish(c, .done);
     }
 
-    /// Runs one action for its part of this block; returns its outcome if it finished.
+    /// Runs one action for its part of this block; returns its outcome if it finished. Playing
+    /// goes in segments: a gain change waiting for a frame inside the block ends one, and is
+    /// applied at the start of the next.
     fn run(m: *Mixer, a: *Action, input: ?[*]const f32, output: ?[*]f32, frames: u32, block_start: f64, flags: u32) Outcome {
         const r = a.report;
         const start = r.start_frame;
         if (a.stop_frame <= start) return .cancelled; // cancelled before it started
         const block_end = block_start + @as(f64, @floatFromInt(frames));
         const done = r.done_frames;
-        const from = @max(start + done, block_start);
+        var pos = @max(start + done, block_start);
         const until = @min(block_end, a.stop_frame, start + a.total_frames);
-        const offset: usize = @intFromFloat(from - block_start);
-        const n: u32 = @intFromFloat(@max(until - from, 0));
         if (done == 0 and r.actual_time == 0) store(f64, &r.actual_time, a.placed_time);
         r.stats.count(frames, flags);
+
+        var played = done;
+        var dry = false;
+        while (true) {
+            m.applyGainChanges(a, pos);
+            if (pos >= until) break;
+            var segment_end = until;
+            if (a.events) |e| segment_end = @min(segment_end, e.report.start_frame);
+            const n: u32 = @intFromFloat(segment_end - pos);
+            const offset: usize = @intFromFloat(pos - block_start);
+            const moved = m.segment(a, input, output, offset, n, played);
+            played += @floatFromInt(moved);
+            pos += @floatFromInt(n);
+            if (moved < n) {
+                dry = true;
+                break;
+            }
+        }
+        if (a.kind.isPlay() and played > 0) store(f64, &r.gain, a.gainAt(start + played - 1, played - 1));
+        store(f64, &r.done_frames, played);
+        if (dry) return .ring_ended;
+        if (played >= a.total_frames) return .done;
+        if (start + played >= a.stop_frame) return .cancelled;
+        std.debug.assert(start + played <= block_end);
+        return .pending;
+    }
+
+    /// Applies the gain changes of `a` whose frame is at or before `pos`, in frame order.
+    fn applyGainChanges(m: *Mixer, a: *Action, pos: f64) void {
+        while (a.events) |e| {
+            const at = e.report.start_frame;
+            if (at > pos) break;
+            a.events = e.event_next;
+            if (a.events == null) a.events_tail = null;
+            if (e.stop_frame <= at) {
+                m.finish(e, .cancelled);
+                continue;
+            }
+            store(f64, &e.report.actual_time, e.placed_time);
+            a.gain_from = a.automationAt(at);
+            a.gain_to = e.new_gain;
+            a.gain_curve = e.curve;
+            a.ramp_start = at;
+            a.ramp_end = at + e.ramp;
+            m.finish(e, .done);
+        }
+    }
+
+    /// Plays or records `n` frames of `a` at `offset` frames into the block, `played` frames
+    /// into the action; returns how many it moved (fewer: its ring could not).
+    fn segment(m: *Mixer, a: *Action, input: ?[*]const f32, output: ?[*]f32, offset: usize, n: u32, played: f64) u32 {
+        if (n == 0) return 0;
         const h = m.header;
         const map = a.mapping();
-        const contiguous = a.contiguous;
-
-        var moved: u32 = n;
         switch (a.kind) {
-            .cancel, .fetch_and_reset_stats => unreachable, // taken care of in startDueActions
+            .cancel, .fetch_and_reset_stats, .set_gain => unreachable, // taken care of in startDueActions
             // A buffer action has samples whenever it has frames (submit made sure): an empty one
             // has none, and touches nothing.
-            .play_buffer => if (output) |out| if (n > 0) {
-                const src = a.buffer.? + @as(usize, @intFromFloat(done)) * a.channel_count;
-                mix.mixInto(out + offset * h.output_channels, h.output_channels, src, map, contiguous, n);
+            .play_buffer => if (output) |out| {
+                // Through the loop: each stretch of consecutive source frames on its own.
+                var p = played;
+                var o = out + offset * h.output_channels;
+                var left: usize = n;
+                while (left > 0) {
+                    const at = a.sourceAt(p);
+                    const k: usize = @min(left, at.run);
+                    const src = a.buffer.? + @as(usize, @intFromFloat(at.frame)) * a.source_channels;
+                    m.playSource(a, o, src, k, p);
+                    p += @floatFromInt(k);
+                    o += k * h.output_channels;
+                    left -= k;
+                }
             },
-            .record_buffer => if (input) |in| if (n > 0) {
-                const dst = a.buffer.? + @as(usize, @intFromFloat(done)) * a.channel_count;
-                mix.copyFrom(dst, in + offset * h.input_channels, h.input_channels, map, contiguous, n);
+            .record_buffer => if (input) |in| {
+                const dst = a.buffer.? + @as(usize, @intFromFloat(played)) * a.channel_count;
+                mix.copyFrom(dst, in + offset * h.input_channels, h.input_channels, map, a.contiguous, n);
             },
             .play_ringbuffer => if (output) |out| {
                 const rb = a.ring.?;
                 const reg = rb.getReadRegions(n);
                 const o = out + offset * h.output_channels;
-                mix.mixInto(o, h.output_channels, @ptrCast(@alignCast(rb.bytesAt(reg.first_start))), map, contiguous, reg.first_count);
-                mix.mixInto(o + @as(usize, reg.first_count) * h.output_channels, h.output_channels, @ptrCast(@alignCast(rb.data)), map, contiguous, reg.second_count);
+                m.playSource(a, o, @ptrCast(@alignCast(rb.bytesAt(reg.first_start))), reg.first_count, played);
+                m.playSource(a, o + @as(usize, reg.first_count) * h.output_channels, @ptrCast(@alignCast(rb.data)), reg.second_count, played + @as(f64, @floatFromInt(reg.first_count)));
                 _ = rb.advanceReadIndex(reg.count);
-                moved = reg.count;
+                if (reg.count < n and a.flags & flag.underflow_silence != 0) {
+                    // The rest is silence (the output is zeroed already), and time goes on.
+                    store(f64, &a.report.silent_frames, a.report.silent_frames + @as(f64, @floatFromInt(n - reg.count)));
+                    return n;
+                }
+                return reg.count;
             },
             .record_ringbuffer => if (input) |in| {
                 const rb = a.ring.?;
                 const reg = rb.getWriteRegions(n);
                 const i = in + offset * h.input_channels;
-                mix.copyFrom(@ptrCast(@alignCast(rb.bytesAt(reg.first_start))), i, h.input_channels, map, contiguous, reg.first_count);
-                mix.copyFrom(@ptrCast(@alignCast(rb.data)), i + @as(usize, reg.first_count) * h.input_channels, h.input_channels, map, contiguous, reg.second_count);
+                mix.copyFrom(@ptrCast(@alignCast(rb.bytesAt(reg.first_start))), i, h.input_channels, map, a.contiguous, reg.first_count);
+                mix.copyFrom(@ptrCast(@alignCast(rb.data)), i + @as(usize, reg.first_count) * h.input_channels, h.input_channels, map, a.contiguous, reg.second_count);
                 _ = rb.advanceWriteIndex(reg.count);
-                moved = reg.count;
+                return reg.count;
             },
         }
-        const now_done = done + @as(f64, @floatFromInt(moved));
-        store(f64, &r.done_frames, now_done);
-        if (moved < n) return .ring_ended;
-        if (now_done >= a.total_frames) return .done;
-        if (start + now_done >= a.stop_frame) return .cancelled;
-        std.debug.assert(start + now_done <= block_end);
-        return .pending;
+        return n;
+    }
+
+    /// Adds `frames` consecutive source frames into `out`, `played` frames into the action,
+    /// with its gain: the plain sum when the gain is 1 and there is no mix matrix (bit-exact),
+    /// one constant gain while nothing changes, else a gain per frame, in chunks on the stack.
+    fn playSource(m: *Mixer, a: *Action, out: [*]f32, src: [*]const f32, frames: usize, played: f64) void {
+        const h = m.header;
+        const map = a.mapping();
+        var done: usize = 0;
+        while (done < frames) {
+            const k = @min(frames - done, envelope_chunk);
+            const p = played + @as(f64, @floatFromInt(done));
+            var env: [envelope_chunk]f32 = undefined;
+            const steady = a.steadyGain(a.report.start_frame + p, p, k);
+            if (steady == null) a.envelope(a.report.start_frame + p, p, env[0..k]);
+            const o = out + done * h.output_channels;
+            const s = src + done * a.source_channels;
+            const per_frame: ?[*]const f32 = if (steady == null) &env else null;
+            const g: f32 = if (steady) |x| @floatCast(x) else 1;
+            if (a.routes) |routes| {
+                mix.mixRoutes(o, h.output_channels, s, a.source_channels, routes, k, per_frame, g);
+            } else if (per_frame == null and g == 1) {
+                mix.mixInto(o, h.output_channels, s, map, a.contiguous, k);
+            } else {
+                mix.mixGained(o, h.output_channels, s, a.source_channels, map, a.contiguous, k, per_frame, g);
+            }
+            done += k;
+        }
     }
 };
+
+/// Frames of gain computed per frame at a time (on the callback's stack: 1 KiB).
+const envelope_chunk = 256;
+
+/// Where a played frame comes from in a play buffer, and how many consecutive source frames
+/// follow it before the loop wraps (or the buffer ends).
+const SourcePosition = struct { frame: f64, run: usize };
+
+fn runOf(x: f64) usize {
+    return if (x >= @as(f64, @floatFromInt(std.math.maxInt(u32)))) std.math.maxInt(u32) else @intFromFloat(x);
+}
+
+/// The gain arithmetic of an action, used by the callback and by tests: the same formulas
+/// TypeScript's reference renders use (tests/helpers/reference.ts).
+fn automation(from: f64, to: f64, ramp_start: f64, ramp_end: f64, curve: Curve, x: f64) f64 {
+    if (x <= ramp_start) return if (x >= ramp_end) to else from;
+    switch (curve) {
+        .linear, .exponential => {
+            if (x >= ramp_end) return to;
+            const t = (x - ramp_start) / (ramp_end - ramp_start);
+            if (curve == .exponential and from > 0 and to > 0) return from * std.math.pow(f64, to / from, t);
+            return from + (to - from) * t;
+        },
+        .target => {
+            const tau = ramp_end - ramp_start;
+            if (tau == 0 or x - ramp_start >= 32 * tau) return to;
+            return to + (from - to) * @exp(-(x - ramp_start) / tau);
+        },
+    }
+}

@@ -15,6 +15,23 @@ const Rig = struct {
     dac0: f64 = 1.0,
     out: [2 * 1024]f32 = undefined,
     in: [2 * 1024]f32 = undefined,
+    /// What the next request sets beyond the basics (then back to the defaults).
+    next: Extra = .{},
+
+    const Extra = struct {
+        gain: f64 = 1,
+        fade_in: f64 = 0,
+        fade_out: f64 = 0,
+        loop_count: f64 = 1,
+        loop_start: f64 = 0,
+        loop_end: f64 = 0,
+        ramp: f64 = 0,
+        curve: mixer.Curve = .linear,
+        target: ?u32 = null,
+        /// (source channel, gain) of each mapping entry: a mix matrix.
+        routes: ?[]const [2]f32 = null,
+        source_channels: u32 = 0,
+    };
 
     fn init(block: u32) Rig {
         return .{ .m = Mixer.create(2, 2, fs, 64).?, .block = block };
@@ -46,6 +63,28 @@ const Rig = struct {
         q.total_frames = frames;
         q.channel_count = @intCast(map.len);
         @memcpy(q.mapping[0..map.len], map);
+        const x = r.next;
+        r.next = .{};
+        q.gain = x.gain;
+        q.fade_in = x.fade_in;
+        q.fade_out = x.fade_out;
+        q.loop_count = x.loop_count;
+        q.loop_start = x.loop_start;
+        q.loop_end = x.loop_end;
+        q.ramp = x.ramp;
+        q.curve = @intFromEnum(x.curve);
+        q.source_channels = x.source_channels;
+        if (x.target) |t| {
+            q.target_slot = t;
+            q.target_serial = r.m.action(t).?.report.serial;
+        }
+        if (x.routes) |routes| {
+            q.flags |= mixer.flag.routed;
+            for (routes, 0..) |route, i| {
+                q.sources[i] = @intFromFloat(route[0]);
+                q.route_gains[i] = route[1];
+            }
+        }
     }
     fn submit(r: *Rig, slot: u32, kind: mixer.Kind, start: f64, flags: u32, frames: f64, map: []const u32, buffer: ?[]const f32, rb: ?*RingBuffer) *mixer.Report {
         r.request(kind, start, flags, frames, map);
@@ -346,13 +385,13 @@ test "bad submissions are refused before they reach the callback" {
     try testing.expectEqual(mixer.SubmitError.bad_samples, r.m.submit(0, null, 0, null, null));
     r.request(.play_buffer, 0, belated, 5, &.{0}); // 5 samples, 4 given
     try testing.expectEqual(mixer.SubmitError.bad_samples, r.m.submit(0, bytes.ptr, bytes.len, null, null));
-    r.m.request.kind = 6; // no such kind: refused as a number, never loaded as an enum
+    r.m.request.kind = 99; // no such kind: refused as a number, never loaded as an enum
     try testing.expectEqual(mixer.SubmitError.bad_request, r.m.submit(0, bytes.ptr, bytes.len, null, null));
     r.request(.play_buffer, std.math.nan(f64), belated, 1, &.{0});
     try testing.expectEqual(mixer.SubmitError.bad_request, r.m.submit(0, bytes.ptr, bytes.len, null, null));
     r.request(.play_buffer, 1.5, belated | mixer.flag.start_is_frame, 1, &.{0});
     try testing.expectEqual(mixer.SubmitError.bad_request, r.m.submit(0, bytes.ptr, bytes.len, null, null));
-    r.request(.play_buffer, 0, 4, 1, &.{0}); // unknown flag
+    r.request(.play_buffer, 0, 64, 1, &.{0}); // unknown flag
     try testing.expectEqual(mixer.SubmitError.bad_request, r.m.submit(0, bytes.ptr, bytes.len, null, null));
     // A slot in flight cannot be submitted again, nor released.
     r.request(.play_buffer, 0, belated, 1, &.{0});
@@ -468,4 +507,340 @@ test "actual_time names the start frame by the offset that placed it, even if th
     try testing.expectEqual(placed, a.start_frame);
     // The time of the frame that played, as placed: the request rounded to the sample.
     try testing.expectEqual(@floor(t * fs + 0.5) / fs, a.actual_time);
+}
+
+// Gain, fades, loops, chains, mix matrices and underflow policy (issue 13), block by block.
+
+/// Runs blocks until `frames` frames have been rendered; returns channel `ch` of them.
+fn render(r: *Rig, comptime frames: usize, ch: usize) [frames]f32 {
+    var got: [frames]f32 = undefined;
+    var f: usize = 0;
+    while (f < frames) {
+        const out = r.step(0);
+        for (0..r.block) |i| {
+            if (f + i < frames) got[f + i] = out[2 * i + ch];
+        }
+        f += r.block;
+    }
+    return got;
+}
+
+fn ones(comptime n: usize) [n]f32 {
+    return @splat(1);
+}
+
+/// The gain the callback computes for a lone gain change from `from` to `to` starting at frame
+/// `at` (as zig/mixer.zig's `automation`; repeated here so that a change there shows).
+fn expectedGain(from: f64, to: f64, at: f64, ramp_frames: f64, curve: mixer.Curve, x: f64) f32 {
+    if (x < at) return @floatCast(from);
+    const t = x - at;
+    const g: f64 = switch (curve) {
+        .linear => if (t >= ramp_frames) to else from + (to - from) * (t / ramp_frames),
+        .exponential => if (t >= ramp_frames) to else from * std.math.pow(f64, to / from, t / ramp_frames),
+        .target => if (t >= 32 * ramp_frames) to else to + (from - to) * @exp(-t / ramp_frames),
+    };
+    return @floatCast(g);
+}
+
+test "a play buffer's gain scales every sample; gain 1 is the plain sum" {
+    var r = Rig.init(64);
+    defer r.deinit();
+    var buf = ramp(64, 2);
+    r.next.gain = 0.5;
+    _ = r.submit(0, .play_buffer, 0, belated, 64, &.{ 0, 1 }, &buf, null);
+    _ = r.submit(1, .play_buffer, 0, belated, 64, &.{ 0, 1 }, &buf, null);
+    const out = r.step(0);
+    for (0..128) |i| try testing.expectEqual(buf[i] * 0.5 + buf[i], out[i]);
+}
+
+test "a gain change lands on its exact frame, inside a block, at once or along each curve" {
+    inline for (.{ mixer.Curve.linear, mixer.Curve.exponential, mixer.Curve.target }) |curve| {
+        for ([_]f64{ 0, 100 }) |ramp_frames| {
+            var r = Rig.init(64);
+            defer r.deinit();
+            var buf = ones(1024);
+            r.next.gain = 0.25;
+            const a = r.submit(0, .play_buffer, 0, belated | mixer.flag.start_is_frame, 1024, &.{0}, &buf, null);
+            r.next = .{ .gain = 2, .ramp = ramp_frames, .curve = curve, .target = 0 };
+            const change = r.submit(1, .set_gain, 77, mixer.flag.start_is_frame, 0, &.{}, null, null);
+            const got = render(&r, 512, 0);
+            for (got, 0..) |x, f| try testing.expectEqual(expectedGain(0.25, 2, 77, ramp_frames, curve, @floatFromInt(f)), x);
+            try testing.expectEqual(mixer.Outcome.done, change.outcome);
+            try testing.expectApproxEqAbs(r.at(77), change.actual_time, 1e-12);
+            try testing.expectEqual(mixer.Outcome.pending, a.outcome);
+            try testing.expectApproxEqAbs(@as(f64, expectedGain(0.25, 2, 77, ramp_frames, curve, 511)), a.gain, 1e-6);
+        }
+    }
+}
+
+test "two gain changes in one block apply in frame order, each where it lands" {
+    var r = Rig.init(64);
+    defer r.deinit();
+    var buf = ones(256);
+    _ = r.submit(0, .play_buffer, 0, belated | mixer.flag.start_is_frame, 256, &.{0}, &buf, null);
+    r.next = .{ .gain = 0.5, .target = 0 };
+    _ = r.submit(1, .set_gain, 90, mixer.flag.start_is_frame, 0, &.{}, null, null);
+    r.next = .{ .gain = 0, .target = 0 };
+    _ = r.submit(2, .set_gain, 70, mixer.flag.start_is_frame, 0, &.{}, null, null);
+    const got = render(&r, 128, 0);
+    for (got, 0..) |x, f| try testing.expectEqual(@as(f32, if (f < 70) 1 else if (f < 90) 0 else 0.5), x);
+}
+
+test "a gain change sent before its target starts applies from its frame on" {
+    var r = Rig.init(64);
+    defer r.deinit();
+    var buf = ones(64);
+    _ = r.submit(0, .play_buffer, 100, belated | mixer.flag.start_is_frame, 64, &.{0}, &buf, null);
+    r.next = .{ .gain = 0, .ramp = 100, .target = 0 }; // from 1 at 50 down to 0 at 150
+    _ = r.submit(1, .set_gain, 50, mixer.flag.start_is_frame, 0, &.{}, null, null);
+    const got = render(&r, 192, 0);
+    for (got, 0..) |x, f| {
+        const want: f32 = if (f < 100 or f >= 164) 0 else expectedGain(1, 0, 50, 100, .linear, @floatFromInt(f));
+        try testing.expectEqual(want, x);
+    }
+}
+
+test "fade-in rises from 0 and fade-out ends at 1/n on the last frame" {
+    var r = Rig.init(64);
+    defer r.deinit();
+    var buf = ones(200);
+    r.next = .{ .fade_in = 50, .fade_out = 40 };
+    const a = r.submit(0, .play_buffer, 10, belated | mixer.flag.start_is_frame, 200, &.{0}, &buf, null);
+    const got = render(&r, 256, 0);
+    for (got, 0..) |x, f| {
+        var want: f64 = 0;
+        if (f >= 10 and f < 210) {
+            const p: f64 = @floatFromInt(f - 10);
+            want = 1;
+            if (p < 50) want *= p / 50;
+            if (200 - p < 40) want *= (200 - p) / 40;
+        }
+        try testing.expectEqual(@as(f32, @floatCast(want)), x);
+    }
+    try testing.expectEqual(mixer.Outcome.done, a.outcome);
+}
+
+test "a cancel with a fade fades out from its frame and ends the action when it reaches 0" {
+    var r = Rig.init(64);
+    defer r.deinit();
+    var buf = ones(1000);
+    const a = r.submit(0, .play_buffer, 0, belated | mixer.flag.start_is_frame, 1000, &.{0}, &buf, null);
+    r.next = .{ .ramp = 30, .target = 0 };
+    const c = r.submit(1, .cancel, 100, mixer.flag.start_is_frame, 0, &.{}, null, null);
+    const got = render(&r, 192, 0);
+    for (got, 0..) |x, f| {
+        const fx: f64 = @floatFromInt(f);
+        const want: f32 = if (f < 100) 1 else if (f < 130) @floatCast((130 - fx) / 30) else 0;
+        try testing.expectEqual(want, x);
+    }
+    try testing.expectEqual(mixer.Outcome.cancelled, a.outcome);
+    try testing.expectEqual(@as(f64, 130), a.done_frames);
+    try testing.expectEqual(mixer.Outcome.done, c.outcome);
+}
+
+test "a cancel with a fade before its target starts stops it before it plays" {
+    var r = Rig.init(64);
+    defer r.deinit();
+    var buf = ones(100);
+    const a = r.submit(0, .play_buffer, 200, belated | mixer.flag.start_is_frame, 100, &.{0}, &buf, null);
+    r.next = .{ .ramp = 30, .target = 0 };
+    _ = r.submit(1, .cancel, 100, mixer.flag.start_is_frame, 0, &.{}, null, null);
+    for (render(&r, 384, 0)) |x| try testing.expectEqual(@as(f32, 0), x);
+    try testing.expectEqual(mixer.Outcome.cancelled, a.outcome);
+    try testing.expectEqual(@as(f64, 0), a.done_frames);
+}
+
+test "a loop region repeats bit-exactly across block edges, then the tail plays" {
+    var r = Rig.init(64);
+    defer r.deinit();
+    var buf: [50]f32 = undefined;
+    for (&buf, 0..) |*x, i| x.* = @floatFromInt(i + 1);
+    // [0, 30) once, [10, 30) 3 more times, [30, 50): 30 + 60 + 20 = 110 frames.
+    r.next = .{ .loop_count = 4, .loop_start = 10, .loop_end = 30 };
+    const a = r.submit(0, .play_buffer, 5, belated | mixer.flag.start_is_frame, 50, &.{0}, &buf, null);
+    const got = render(&r, 192, 0);
+    var want: [192]f32 = @splat(0);
+    var p: usize = 5;
+    for (0..30) |i| {
+        want[p] = buf[i];
+        p += 1;
+    }
+    for (0..3) |_| for (10..30) |i| {
+        want[p] = buf[i];
+        p += 1;
+    };
+    for (30..50) |i| {
+        want[p] = buf[i];
+        p += 1;
+    }
+    try testing.expectEqualSlices(f32, &want, &got);
+    try testing.expectEqual(mixer.Outcome.done, a.outcome);
+    try testing.expectEqual(@as(f64, 110), a.done_frames);
+}
+
+test "an endless loop plays until cancelled, wrapping seamlessly" {
+    var r = Rig.init(64);
+    defer r.deinit();
+    var buf = [_]f32{ 1, 2, 3, 4, 5, 6, 7 };
+    r.next = .{ .loop_count = std.math.inf(f64), .loop_start = 0, .loop_end = 7 };
+    const a = r.submit(0, .play_buffer, 0, belated | mixer.flag.start_is_frame, 7, &.{0}, &buf, null);
+    _ = r.cancel(1, 0, r.at(1000), belated);
+    const got = render(&r, 1088, 0);
+    for (got, 0..) |x, f| try testing.expectEqual(if (f < 1000) buf[f % 7] else 0, x);
+    try testing.expectEqual(mixer.Outcome.cancelled, a.outcome);
+    try testing.expectEqual(@as(f64, 1000), a.done_frames);
+}
+
+test "a chained action starts on the frame its target ends, in the same block, down a chain" {
+    var r = Rig.init(64);
+    defer r.deinit();
+    var a_buf: [40]f32 = @splat(1);
+    var b_buf: [50]f32 = @splat(2);
+    var c_buf: [10]f32 = @splat(3);
+    const a = r.submit(0, .play_buffer, 3, belated | mixer.flag.start_is_frame, 40, &.{0}, &a_buf, null);
+    r.next.target = 0;
+    const b = r.submit(1, .play_buffer, 0, belated | mixer.flag.after, 50, &.{0}, &b_buf, null);
+    r.next.target = 1;
+    const c = r.submit(2, .play_buffer, 0, belated | mixer.flag.after, 10, &.{0}, &c_buf, null);
+    const got = render(&r, 192, 0);
+    for (got, 0..) |x, f| try testing.expectEqual(@as(f32, if (f < 3) 0 else if (f < 43) 1 else if (f < 93) 2 else if (f < 103) 3 else 0), x);
+    try testing.expectEqual(@as(f64, 3), a.start_frame);
+    try testing.expectEqual(@as(f64, 43), b.start_frame);
+    try testing.expectEqual(@as(f64, 93), c.start_frame);
+    try testing.expectApproxEqAbs(r.at(93), c.actual_time, 1e-12);
+}
+
+test "a chained action starts where a cancel stopped its target, and at once after a finished one" {
+    var r = Rig.init(64);
+    defer r.deinit();
+    var a_buf = ones(1000);
+    var b_buf: [20]f32 = @splat(2);
+    _ = r.submit(0, .play_buffer, 0, belated | mixer.flag.start_is_frame, 1000, &.{0}, &a_buf, null);
+    r.next.target = 0;
+    const b = r.submit(1, .play_buffer, 0, belated | mixer.flag.after, 20, &.{0}, &b_buf, null);
+    r.next = .{ .ramp = 10, .target = 0 };
+    _ = r.submit(2, .cancel, 150, mixer.flag.start_is_frame, 0, &.{}, null, null);
+    const got = render(&r, 192, 0);
+    try testing.expectEqual(@as(f64, 160), b.start_frame); // the cancel's frame + its fade
+    for (160..180) |f| try testing.expectEqual(@as(f32, 2), got[f]);
+    try testing.expectEqual(@as(f32, 0), got[180]);
+    // Chained after an action that has finished already: it starts in the next block.
+    r.next.target = 1;
+    r.m.request.target_serial = 0;
+    const late = r.submit(3, .play_buffer, 0, belated | mixer.flag.after, 20, &.{0}, &b_buf, null);
+    _ = r.step(0);
+    try testing.expectEqual(@as(f64, 192), late.start_frame);
+}
+
+test "abandoning a mixer hands back chained actions and waiting gain changes unfinished" {
+    var r = Rig.init(64);
+    defer r.deinit();
+    var buf = ones(1000);
+    _ = r.submit(0, .play_buffer, 0, belated, 1000, &.{0}, &buf, null);
+    var slot: u32 = 1;
+    while (slot < 200) : (slot += 1) {
+        r.next.target = slot - 1;
+        _ = r.submit(slot, .play_buffer, 0, belated | mixer.flag.after, 1000, &.{0}, &buf, null);
+    }
+    r.next = .{ .gain = 0, .target = 199 };
+    const change = r.submit(200, .set_gain, 1e9, mixer.flag.start_is_frame, 0, &.{}, null, null);
+    _ = r.step(0);
+    r.m.drain();
+    var back: u32 = 0;
+    while (r.m.collect()) |i| {
+        try testing.expectEqual(mixer.Outcome.pending, r.m.action(i).?.report.outcome);
+        _ = r.m.release(i, null, 0);
+        back += 1;
+    }
+    try testing.expectEqual(@as(u32, 201), back);
+    try testing.expectEqual(mixer.Outcome.pending, change.outcome);
+}
+
+test "a gain change whose target ends first finishes unapplied" {
+    var r = Rig.init(64);
+    defer r.deinit();
+    var buf = ones(10);
+    _ = r.submit(0, .play_buffer, 0, belated | mixer.flag.start_is_frame, 10, &.{0}, &buf, null);
+    r.next = .{ .gain = 0, .target = 0 };
+    const change = r.submit(1, .set_gain, 50, mixer.flag.start_is_frame, 0, &.{}, null, null);
+    _ = r.step(0);
+    try testing.expectEqual(mixer.Outcome.target_finished, change.outcome);
+}
+
+test "a mix matrix spreads a mono source over both channels with a gain each" {
+    var r = Rig.init(64);
+    defer r.deinit();
+    var buf: [64]f32 = undefined;
+    for (&buf, 0..) |*x, i| x.* = @floatFromInt(i + 1);
+    r.next = .{ .gain = 2, .source_channels = 1, .routes = &.{ .{ 0, 0.5 }, .{ 0, 0.25 } } };
+    _ = r.submit(0, .play_buffer, 0, belated, 64, &.{ 0, 1 }, &buf, null);
+    const out = r.step(0);
+    for (0..64) |f| {
+        try testing.expectEqual(buf[f] * (2 * 0.5), out[2 * f]);
+        try testing.expectEqual(buf[f] * (2 * 0.25), out[2 * f + 1]);
+    }
+}
+
+test "a ring that runs dry plays silence and resumes when data comes, counting the silence" {
+    var r = Rig.init(64);
+    defer r.deinit();
+    const rb = RingBuffer.create(8, 256, null, 0).?;
+    defer rb.unref();
+    var data: [2 * 100]f32 = undefined;
+    for (&data, 0..) |*x, i| x.* = @floatFromInt(i + 1);
+    try testing.expectEqual(@as(u32, 100), rb.write(std.mem.sliceAsBytes(&data).ptr, 100));
+    const a = r.submit(0, .play_ringbuffer, 0, belated | mixer.flag.underflow_silence, 0, &.{ 0, 1 }, null, rb);
+    _ = r.step(0); // 64 frames
+    const out = r.step(0); // 36 frames, then silence
+    for (0..64) |f| try testing.expectEqual(if (f < 36) data[2 * (64 + f)] else 0, out[2 * f]);
+    try testing.expectEqual(mixer.Outcome.pending, a.outcome);
+    try testing.expectEqual(@as(f64, 28), a.silent_frames);
+    try testing.expectEqual(@as(u32, 100), rb.write(std.mem.sliceAsBytes(&data).ptr, 100));
+    const again = r.step(0);
+    for (0..64) |f| try testing.expectEqual(data[2 * f], again[2 * f]);
+    try testing.expectEqual(@as(f64, 28), a.silent_frames);
+    try testing.expectEqual(@as(f64, 192), a.done_frames);
+}
+
+test "submit refuses out-of-range gains, fades, loops, curves and matrices" {
+    var r = Rig.init(64);
+    defer r.deinit();
+    var buf = ones(10);
+    const bytes = std.mem.sliceAsBytes(&buf);
+    const cases = [_]Rig.Extra{
+        .{ .gain = std.math.nan(f64) },
+        .{ .gain = std.math.inf(f64) },
+        .{ .fade_in = -1 },
+        .{ .fade_out = 0.5 },
+        .{ .loop_count = 0 },
+        .{ .loop_count = 2.5 },
+        .{ .loop_count = 2, .loop_start = 5, .loop_end = 5 },
+        .{ .loop_count = 2, .loop_start = 0, .loop_end = 11 },
+        .{ .loop_count = 2, .loop_start = -1, .loop_end = 3 },
+        .{ .source_channels = 1, .routes = &.{.{ 1, 1 }} },
+        .{ .source_channels = 1, .routes = &.{.{ 0, std.math.nan(f32) }} },
+        .{ .source_channels = 0, .routes = &.{.{ 0, 1 }} },
+    };
+    for (cases) |c| {
+        r.next = c;
+        r.request(.play_buffer, 0, belated, 10, &.{0});
+        try testing.expectEqual(mixer.SubmitError.bad_request, r.m.submit(0, bytes.ptr, bytes.len, null, null));
+    }
+    _ = r.submit(0, .play_buffer, 0, belated, 10, &.{0}, &buf, null);
+    const changes = [_]Rig.Extra{
+        .{ .gain = 0, .curve = .exponential, .ramp = 10, .target = 0 },
+        .{ .gain = 1, .ramp = -1, .target = 0 },
+        .{ .gain = std.math.nan(f64), .target = 0 },
+    };
+    for (changes) |c| {
+        r.next = c;
+        r.request(.set_gain, 0, belated, 0, &.{});
+        try testing.expectEqual(mixer.SubmitError.bad_request, r.m.submit(1, null, 0, null, null));
+    }
+    r.request(.set_gain, 0, belated, 0, &.{});
+    r.m.request.curve = 3;
+    try testing.expectEqual(mixer.SubmitError.bad_request, r.m.submit(1, null, 0, null, null));
+    // A gain-only flag on a record action.
+    r.request(.record_buffer, 0, belated | mixer.flag.underflow_silence, 10, &.{0});
+    try testing.expectEqual(mixer.SubmitError.bad_request, r.m.submit(1, null, 0, null, null));
 }

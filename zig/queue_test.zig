@@ -66,6 +66,14 @@ const Submitter = struct {
         }
     }
 
+    /// A random target for a cancel, gain change or chained start.
+    fn target(s: *Submitter, q: *mixer.Request) void {
+        const t = s.rand.uintLessThan(u32, queue_size);
+        q.target_slot = t;
+        // As TypeScript: a target no longer in flight gets a serial that cannot match.
+        q.target_serial = if (s.in_flight[t]) s.serials[t] else 0;
+    }
+
     /// Fills the request block with plain stores (as TypeScript does) and submits it.
     fn submitOne(s: *Submitter) !void {
         if (s.free_len == 0) return;
@@ -75,7 +83,7 @@ const Submitter = struct {
         var data: ?[*]const u8 = null;
         var ring: ?*RingBuffer = null;
         var kind: Kind = undefined;
-        switch (s.rand.uintLessThan(u32, 9)) {
+        switch (s.rand.uintLessThan(u32, 11)) {
             0...2 => {
                 kind = .play_buffer;
                 data = @ptrCast(&s.samples);
@@ -93,17 +101,31 @@ const Submitter = struct {
             },
             6, 7 => {
                 kind = .cancel;
-                const target = s.rand.uintLessThan(u32, queue_size);
-                q.target_slot = target;
-                // As TypeScript: a target no longer in flight gets a serial that cannot match.
-                q.target_serial = if (s.in_flight[target]) s.serials[target] else 0;
+                s.target(q);
+                q.ramp = if (s.rand.boolean()) 0 else @floatFromInt(s.rand.uintLessThan(u32, 100));
             },
-            else => kind = .fetch_and_reset_stats,
+            8 => kind = .fetch_and_reset_stats,
+            9 => {
+                kind = .set_gain;
+                s.target(q);
+                q.gain = 0.5;
+                q.ramp = @floatFromInt(s.rand.uintLessThan(u32, 100));
+                q.curve = 0;
+            },
+            else => {
+                // Chained after a random action (gapless), maybe one that has finished.
+                kind = .play_buffer;
+                data = @ptrCast(&s.samples);
+                s.target(q);
+                q.flags |= mixer.flag.after;
+            },
         }
         q.kind = @intFromEnum(kind);
+        if (kind != .set_gain) q.gain = 1;
+        q.loop_count = 1;
         const buffered = kind == .play_buffer or kind == .record_buffer;
         q.total_frames = if (buffered) @floatFromInt(1 + s.rand.uintLessThan(u32, frames_max)) else 0;
-        q.channel_count = if (kind == .cancel or kind == .fetch_and_reset_stats) 0 else 2;
+        q.channel_count = if (kind == .cancel or kind == .fetch_and_reset_stats or kind == .set_gain) 0 else 2;
         q.mapping[0] = 0;
         q.mapping[1] = 1;
         try testing.expectEqual(mixer.SubmitError.ok, s.m.submit(index, data, @sizeOf(@TypeOf(s.samples)), ring, null));
@@ -137,7 +159,7 @@ const Submitter = struct {
                     try testing.expect(outcome == .ring_ended or outcome == .cancelled or outcome == .dropped_belated);
                     if (s.kinds[index] == .play_ringbuffer) s.play_ring_slot = null else s.record_ring_slot = null;
                 },
-                .cancel => try testing.expect(outcome == .done or outcome == .target_finished or
+                .cancel, .set_gain => try testing.expect(outcome == .done or outcome == .target_finished or
                     outcome == .cancelled or outcome == .dropped_belated),
                 .fetch_and_reset_stats => try testing.expect(outcome == .done or outcome == .dropped_belated or outcome == .cancelled),
             }

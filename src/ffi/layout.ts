@@ -7,13 +7,15 @@
 
 /** zig/mixer.zig `Report`: what TypeScript reads of one action (u32 and f64 indices). */
 export const REPORT = {
-  bytes: 88,
+  bytes: 104,
   outcomeU32: 0,
   serialU32: 1,
   actualTimeF64: 1,
   startFrameF64: 2,
   doneFramesF64: 3,
   statsF64: 4,
+  gainF64: 11,
+  silentFramesF64: 12,
 } as const;
 
 /** zig/mixer.zig `Stats` (7 f64 counters, in this order), in f64 units from its start. */
@@ -42,7 +44,7 @@ export const HEADER = {
 
 /** zig/mixer.zig `Request`: what TypeScript writes before each submit (u32 and f64 indices). */
 export const REQUEST = {
-  bytes: 40 + 4 * 1024,
+  bytes: 104 + 3 * 4 * 1024,
   kindU32: 0,
   flagsU32: 1,
   requestedF64: 1,
@@ -50,7 +52,19 @@ export const REQUEST = {
   channelCountU32: 6,
   targetSlotU32: 7,
   targetSerialU32: 8,
-  mappingU32: 10,
+  sourceChannelsU32: 9,
+  gainF64: 5,
+  fadeInF64: 6,
+  fadeOutF64: 7,
+  loopCountF64: 8,
+  loopStartF64: 9,
+  loopEndF64: 10,
+  rampF64: 11,
+  curveU32: 24,
+  mappingU32: 26,
+  sourcesU32: 26 + 1024,
+  /** In f32 units. */
+  routeGainsF32: 26 + 2048,
 } as const;
 
 /** zig/ringbuffer.zig `RingBuffer`, in u32 units. */
@@ -101,13 +115,17 @@ export const KIND = {
   recordRingBuffer: 3,
   cancel: 4,
   fetchAndResetStats: 5,
+  setGain: 6,
 } as const;
+
+/** zig/mixer.zig `Curve`: the shape of a gain change. */
+export const CURVE = { linear: 0, exponential: 1, target: 2 } as const;
 
 /** zig/mixer.zig `Outcome`. */
 export const OUTCOME = { pending: 0, done: 1, droppedBelated: 2, cancelled: 3, ringEnded: 4, targetFinished: 5 } as const;
 
 /** zig/mixer.zig `flag`. */
-export const FLAG = { allowBelated: 1, startIsFrame: 2 } as const;
+export const FLAG = { allowBelated: 1, startIsFrame: 2, after: 4, underflowSilence: 8, routed: 16 } as const;
 
 /** zig/mixer.zig `SubmitError`. */
 export const SUBMIT = { ok: 0, badSlot: -1, badRequest: -2, badSamples: -3, outOfMemory: -4, ringBusy: -5, badRing: -6 } as const;
@@ -159,6 +177,8 @@ export const FACTS: Readonly<Record<string, number>> = {
   "report.start_frame": f64(REPORT.startFrameF64),
   "report.done_frames": f64(REPORT.doneFramesF64),
   "report.stats": f64(REPORT.statsF64),
+  "report.gain": f64(REPORT.gainF64),
+  "report.silent_frames": f64(REPORT.silentFramesF64),
   "stats.blocks": STATS.blocks,
   "stats.min_blocksize": STATS.minBlocksize,
   "stats.max_blocksize": STATS.maxBlocksize,
@@ -183,7 +203,18 @@ export const FACTS: Readonly<Record<string, number>> = {
   "request.channel_count": u32(REQUEST.channelCountU32),
   "request.target_slot": u32(REQUEST.targetSlotU32),
   "request.target_serial": u32(REQUEST.targetSerialU32),
+  "request.source_channels": u32(REQUEST.sourceChannelsU32),
+  "request.gain": f64(REQUEST.gainF64),
+  "request.fade_in": f64(REQUEST.fadeInF64),
+  "request.fade_out": f64(REQUEST.fadeOutF64),
+  "request.loop_count": f64(REQUEST.loopCountF64),
+  "request.loop_start": f64(REQUEST.loopStartF64),
+  "request.loop_end": f64(REQUEST.loopEndF64),
+  "request.ramp": f64(REQUEST.rampF64),
+  "request.curve": u32(REQUEST.curveU32),
   "request.mapping": u32(REQUEST.mappingU32),
+  "request.sources": u32(REQUEST.sourcesU32),
+  "request.route_gains": REQUEST.routeGainsF32 * 4,
   "ring.bytes": RING.bytes,
   "ring.write_start": u32(RING.writeStartU32),
   "ring.read_start": u32(RING.readStartU32),
@@ -209,6 +240,10 @@ export const FACTS: Readonly<Record<string, number>> = {
   "kind.record_ringbuffer": KIND.recordRingBuffer,
   "kind.cancel": KIND.cancel,
   "kind.fetch_and_reset_stats": KIND.fetchAndResetStats,
+  "kind.set_gain": KIND.setGain,
+  "curve.linear": CURVE.linear,
+  "curve.exponential": CURVE.exponential,
+  "curve.target": CURVE.target,
   "outcome.pending": OUTCOME.pending,
   "outcome.done": OUTCOME.done,
   "outcome.dropped_belated": OUTCOME.droppedBelated,
@@ -217,6 +252,9 @@ export const FACTS: Readonly<Record<string, number>> = {
   "outcome.target_finished": OUTCOME.targetFinished,
   "flag.allow_belated": FLAG.allowBelated,
   "flag.start_is_frame": FLAG.startIsFrame,
+  "flag.after": FLAG.after,
+  "flag.underflow_silence": FLAG.underflowSilence,
+  "flag.routed": FLAG.routed,
   "status.all": STATUS_FLAGS_ALL,
   "submit.ok": SUBMIT.ok,
   "submit.bad_slot": SUBMIT.badSlot,
