@@ -23,6 +23,8 @@ const EXAMPLES = [
   "record_file",
   "signal_processing",
   "sampler",
+  "looper",
+  "sequencer",
   "plot_input",
   "demo",
 ];
@@ -220,6 +222,61 @@ describe("examples", () => {
     expect(r.out.trimEnd().endsWith("bye")).toBe(true);
   });
 
+  test("looper loops with a fade-in and a pan, ramps its gain at the frame asked, and ends at the cancel's fade", () => {
+    requireJack();
+    const r = run("looper", "-s", "1", "--ramp-at", "0.3", "--ramp", "0.2", "--fade-out", "0.25", "--pan=-0.5", "-b", "256");
+    expect(r.status).toBe(0);
+    expect(r.out).toContain("looping a synthesized tone: 24000 frames (0.500 s), 1 channel(s) at 48000 Hz, loop region 0-24000 until cancelled");
+    expect(r.out).toContain("pan -0.5 (matrix [[0.924,0.383]])");
+    const [start, asked] = /started at frame (\d+) \(asked: (\d+)\)/.exec(r.out)!.slice(1).map(Number);
+    expect(start).toBe(asked);
+    // The gain change and the cancel were sent while the loop played, each for its frame: there.
+    const [ramp, rampAsked] = /-18 dB from frame (\d+) \(asked: (\d+)\), along a ramp of 9600 frames \(linear\)/.exec(r.out)!.slice(1).map(Number);
+    expect([ramp, rampAsked]).toEqual([start + 14400, start + 14400]);
+    const [cancel, cancelAsked] = /cancel with a 0.25 s fade-out at frame (\d+) \(asked: (\d+)\)/.exec(r.out)!.slice(1).map(Number);
+    expect([cancel, cancelAsked]).toEqual([start + 48000, start + 48000]);
+    // The voice ends where the fade reaches silence: 48000 frames to the cancel, 12000 of fade.
+    expect(r.out).toContain(
+      `the voice played 60000 frames and ended (cancelled) at frame ${start + 60000}, where the fade reached silence (12000 frames after the cancel)`,
+    );
+  });
+
+  test("looper plays a 44.1 kHz stereo file resampled, its loop region twice, and ends before the cancel", () => {
+    requireJack();
+    const dir = mkdtempSync(join(tmpdir(), "rtmixer-looper-"));
+    try {
+      writeWav(join(dir, "loop.wav"), Float32Array.from({ length: 2 * 11025 }, (_, i) => 0.3 * Math.sin(i * 0.05)), 2, 44100);
+      const r = run("looper", join(dir, "loop.wav"), "--loops", "2", "--loop-start", "0.05", "--loop-end", "0.15", "-s", "1", "--ramp-at", "0.1", "--ramp", "0.1");
+      expect(r.status).toBe(0);
+      // 0.25 s at 48 kHz: 12000 frames; the region 2400-7200 again adds 4800.
+      expect(r.out).toContain(`looping ${join(dir, "loop.wav")}: 12000 frames (0.250 s), 2 channel(s) at 48000 Hz, loop region 2400-7200 2 time(s)`);
+      expect(r.out).toContain("pan 0 (matrix [[1,0],[0,1]])");
+      expect(r.out).toContain("the voice played 16800 frames and ended (done) before the cancel (targetFinished)");
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test("sequencer chains every step after the one before: each starts where the previous ended", () => {
+    requireJack();
+    // 130 BPM at 48 kHz: 16th notes of 5538.46 frames, rounded on the grid to 5538 or 5539.
+    const r = run("sequencer", "-n", "1", "-t", "130", "-v", "-b", "256");
+    expect(r.status).toBe(0);
+    expect(r.out).toContain('playing "x.h.o.h.x.xho.h." 1 time(s) at 130 BPM, 4 steps per beat: 16 steps of 5538 or 5539 frames');
+    const steps = [...r.out.matchAll(/^step +(\d+) [xoh.]: frames (\d+)-(\d+) \((\d+)\), .*\[(\w+)\]$/gm)].map((m) => m.slice(1));
+    expect(steps).toHaveLength(16);
+    for (let i = 0; i < steps.length; i++) {
+      const [n, from, to, frames, outcome] = steps[i];
+      expect([Number(n), Number(to) - Number(from), outcome]).toEqual([i + 1, Number(frames), "done"]);
+      if (i > 0) expect(Number(from)).toBe(Number(steps[i - 1][2]));
+    }
+    expect(r.out).not.toMatch(/GAP|OVERLAP/);
+    const span = Number(steps[15][2]) - Number(steps[0][1]);
+    expect(span).toBe(Math.round(16 * (60 / 130 / 4) * 48000));
+    expect(r.out).toContain(`played 16 of 16 steps from frame ${steps[0][1]} to ${steps[15][2]} (${span} frames`);
+    expect(r.out).toContain("every step started exactly where the previous one ended: 0 gaps, 0 overlaps");
+  });
+
   test("plot_input draws one line per channel and update", () => {
     requireJack();
     const r = run("plot_input", "-s", "0.5", "-c", "2", "-i", "0.1", "-w", "20", "-b", "256");
@@ -259,6 +316,12 @@ describe("examples answer bad input with one line on stderr and exit status 2, n
     ["more channels than the device has", true, "record_file", ["-c", "5", join(dir, "take.wav")], /^channels must be from 1 to 2 for input device 0 \("system"\), got 5$/],
     ["a sample rate the device does not support (play_file)", true, "play_file", ["-r", "44100", join(dir, "44k.wav")], /^cannot play 1 channel\(s\) at 44100 Hz: Error opening output stream: Invalid sample rate/],
     ["a latency that is not one", false, "sampler", ["-l", "soon"], /^--latency must be a number from 0 to 10, got "soon"$/],
+    ["a pan out of range", false, "looper", ["--pan", "2"], /^--pan must be a number from -1 to 1, got "2"$/],
+    ["a curve that is not one", false, "looper", ["--curve", "steep"], /^--curve must be "linear", "exponential" or "target", got "steep"$/],
+    ["a loop region that ends before it starts", true, "looper", ["--loop-start", "0.3", "--loop-end", "0.2"], /^loopEnd \(9600\) must be after loopStart \(14400\)/],
+    ["a missing file", true, "looper", [missing], new RegExp(`^${missing}: no such file$`)],
+    ["a pattern with a step it does not know", false, "sequencer", ["-p", "x.z"], /^--pattern: unknown step "z" at 3 \(x kick, o snare, h hi-hat, \. rest\)$/],
+    ["a tempo out of range", false, "sequencer", ["-t", "0"], /^--bpm must be a number from 20 to 999, got "0"$/],
   ];
   writeWav(join(dir, "44k.wav"), new Float32Array(441), 1, 44100);
   for (const [what, jack, example, args, line] of cases) {
@@ -309,6 +372,18 @@ describe("examples show a live progress line on a terminal, and nothing of it el
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  test("sequencer on a terminal adds the step playing; looper, the voice's gain", () => {
+    const seq = runOnTerminal("sequencer", "-n", "1", "-t", "240", "-b", "256");
+    expect(seq.status).toBe(0);
+    // deno-lint-ignore no-control-regex -- the terminal's clear-to-end-of-line
+    expect(seq.out).toMatch(/\rsequencer: \d+\.\d \/ 1\.2 s · \d+ actions? in flight · \d+ xruns · step \d+ of 16\x1b\[K/);
+    expect(seq.out).toContain("0 gaps, 0 overlaps");
+    const loop = runOnTerminal("looper", "-s", "0.6", "--ramp-at", "0.2", "--ramp", "0.1", "--fade-out", "0.1", "-b", "256");
+    expect(loop.status).toBe(0);
+    // deno-lint-ignore no-control-regex -- the terminal's clear-to-end-of-line
+    expect(loop.out).toMatch(/\rlooper: \d+\.\d \/ 0\.9 s · \d+ actions? in flight · \d+ xruns · gain (-?\d+\.\d|-inf) dB\x1b\[K/);
   });
 
   test("without a terminal (a pipe, a log) there is no progress line", () => {
