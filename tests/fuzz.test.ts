@@ -79,6 +79,26 @@ const actionArb: fc.Arbitrary<Pick> = fc.oneof(
   { weight: 6, arbitrary: fc.nat().map((n) => ({ make: "ours", n })) },
   { weight: 1, arbitrary: fc.constantFrom("foreign", "previous", "object", "undefined").map((make) => ({ make })) },
 );
+const some = (...values: unknown[]) => fc.constantFrom<unknown>(...values).map((v) => ({ v }));
+/** Play options beyond the start: gain, fades, loops, a chain, a matrix, an underflow policy. */
+const shapeArb: fc.Arbitrary<unknown> = fc.oneof(
+  {
+    weight: 6,
+    arbitrary: fc.record({
+      startFrame: whenArb("frame"),
+      gain: some(0.5, 1, 0, -1, 2, NaN, "1", 1e13),
+      fadeIn: some(0.001, 0.01, 0, -1, NaN),
+      fadeOut: some(0.001, 0.02, 0, Infinity),
+      loop: some(2, 3, true, true, false, 0, 1.5, "2"),
+      loopStart: some(0, 1, 10, 1000, -1),
+      loopEnd: some(5, 20, 64, 2000, 0),
+      after: actionArb,
+      matrix: some([[1, 0.5]], [[0.5], [0.5]], [[1, 0], [0, 1]], [[NaN]], [], [[1], [1, 2]], "matrix"),
+      onUnderflow: some("silence", "silence", "end", "pause"),
+    }, { requiredKeys: [] }),
+  },
+  { weight: 1, arbitrary: fc.constantFrom("closingGainOptions", "afterClosingOptions").map((make) => ({ make })) },
+);
 /** One of this run's ring buffers (some disposed). */
 const ownRingArb: fc.Arbitrary<Pick> = fc.nat().map((n) => ({ make: "ring", n }));
 /** As an argument: also something that is not a ring buffer. */
@@ -89,6 +109,22 @@ const ringArb: fc.Arbitrary<Pick> = fc.oneof(
 
 const stepArb = fc.oneof(
   { weight: 8, arbitrary: fc.record({ op: fc.constant("playBuffer"), buffer: bufferArb, channels: channelsArb, options: optionsArb("start") }) },
+  { weight: 6, arbitrary: fc.record({ op: fc.constant("playBuffer"), buffer: bufferArb, channels: channelsArb, options: shapeArb }) },
+  { weight: 2, arbitrary: fc.record({ op: fc.constant("playRingBuffer"), ring: ringArb, options: shapeArb }) },
+  { weight: 1, arbitrary: fc.record({ op: fc.constant("recordBuffer"), buffer: bufferArb, channels: channelsArb, options: fc.record({ after: actionArb }) }) },
+  {
+    weight: 4,
+    arbitrary: fc.record({
+      op: fc.constant("setGain"),
+      action: actionArb,
+      gain: some(0.5, 0, 2, -1, NaN, "x", Infinity),
+      options: fc.oneof(
+        { weight: 4, arbitrary: fc.record({ frame: whenArb("frame"), ramp: some(0, 0.001, 0.05, -1, NaN), curve: some("linear", "exponential", "target", "cubic") }, { requiredKeys: [] }) },
+        { weight: 1, arbitrary: hostileOptionsArb },
+      ),
+    }),
+  },
+  { weight: 3, arbitrary: fc.record({ op: fc.constant("cancel"), action: actionArb, options: fc.record({ frame: whenArb("frame"), fade: some(0, 0.001, 0.01, -1, NaN, "1") }, { requiredKeys: [] }) }) },
   { weight: 5, arbitrary: fc.record({ op: fc.constant("recordBuffer"), buffer: bufferArb, channels: channelsArb, options: optionsArb("start") }) },
   { weight: 3, arbitrary: fc.record({ op: fc.constant("playRingBuffer"), ring: ringArb, options: optionsArb("start") }) },
   { weight: 3, arbitrary: fc.record({ op: fc.constant("recordRingBuffer"), ring: ringArb, options: optionsArb("start") }) },
@@ -110,12 +146,14 @@ const stepArb = fc.oneof(
 type Step = { op: string } & Record<string, unknown>;
 
 /** Which argument names an error message of each call may name. */
+const SHAPE_NAMES = ["gain", "fadeIn", "fadeOut", "loop", "loopStart", "loopEnd", "after", "matrix", "onUnderflow"];
 const NAMES: Record<string, string[]> = {
-  playBuffer: ["buffer", "channels", "options", "startFrame", "start", "allowBelated"],
-  recordBuffer: ["buffer", "channels", "options", "startFrame", "start", "allowBelated"],
-  playRingBuffer: ["ringBuffer", "channels", "options", "startFrame", "start", "allowBelated"],
+  playBuffer: ["buffer", "channels", "options", "startFrame", "start", "allowBelated", ...SHAPE_NAMES],
+  recordBuffer: ["buffer", "channels", "options", "startFrame", "start", "allowBelated", "after"],
+  playRingBuffer: ["ringBuffer", "channels", "options", "startFrame", "start", "allowBelated", ...SHAPE_NAMES],
   recordRingBuffer: ["ringBuffer", "channels", "options", "startFrame", "start", "allowBelated"],
-  cancel: ["action", "options", "frame", "time", "allowBelated"],
+  cancel: ["action", "options", "frame", "time", "allowBelated", "fade"],
+  setGain: ["action", "gain", "options", "frame", "time", "allowBelated", "ramp", "curve"],
   fetchAndResetStats: ["options", "frame", "time", "allowBelated"],
   wait: ["action", "options", "sleepTime"],
   newRing: ["elementSize", "size"],
@@ -253,6 +291,13 @@ class Run {
           return { get allowBelated(): boolean { throw new RangeError("allowBelated: a getter threw"); } };
         case "nullprotoOptions":
           return Object.assign(Object.create(null), { allowBelated: true });
+        case "closingGainOptions":
+          return { loop: true, get gain() { run.closeNow(); return 0.5; } };
+        case "afterClosingOptions": {
+          // Chained after one of ours, with a getter that closes the stream after `after` was read.
+          const after = this.actions[n % Math.max(this.actions.length, 1)];
+          return { after, get matrix() { run.closeNow(); return undefined; } };
+        }
       }
     }
     // An options record: each key's pick becomes its value; absent keys stay absent.
@@ -294,6 +339,9 @@ class Run {
           break;
         case "cancel":
           submitted = m.cancel(a("action") as Action, a("options") as never);
+          break;
+        case "setGain":
+          submitted = m.setGain(a("action") as Action, a("gain") as number, a("options") as never);
           break;
         case "fetchAndResetStats":
           submitted = m.fetchAndResetStats(a("options") as never);
