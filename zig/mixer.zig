@@ -915,7 +915,7 @@ pub const Mixer = struct {
             a.clock = m.clockOf(if (targets(a)) a.target.?.kind else a.kind);
             a.contiguous = mix.isContiguous(a.mapping());
             // Chained after an action still held: it starts where that one ends (see `end`).
-            // After one that has finished already: at once.
+            // After one that has finished already (or that plays no frames): at once.
             if (a.flags & flag.after != 0 and holdsTarget(a) and a.target.?.kind.plays()) {
                 const t = a.target.?;
                 a.follow_next = t.followers;
