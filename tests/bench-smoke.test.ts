@@ -133,3 +133,15 @@ test("bench/decode.ts --smoke prints decode and resample rates for each file and
   }
   expect(out.match(/^goal: WAV .* >= 50x real time: [0-9.]+x \((met|missed)\)$/gm)).toHaveLength(2);
 });
+
+test("bench/expressive.ts --smoke prints every variant against plain play, and a goal per variant", () => {
+  const out = smoke("expressive");
+  for (const voices of [16, 256]) {
+    for (const block of BLOCKS) {
+      for (const variant of ["plain", "gain", "ramp linear", "ramp exponential", "ramp target", "fades", "loop"]) {
+        expect(out).toMatch(new RegExp(`^\\| ${voices} \\| ${block} \\| ${variant} \\| ${NUMBER} \\| ${NUMBER}x \\| ${NUMBER}-${NUMBER} \\|$`, "m"));
+      }
+    }
+  }
+  expect(out.match(/^goal: .* at most 1\.3x plain mixing: (met|NOT met)/gm)).toHaveLength(6);
+});
