@@ -16,10 +16,11 @@ const jackdown = @import("jackdown.zig");
 const Mixer = mixer.Mixer;
 const Sample = @import("sample.zig").Sample;
 const facts = @import("facts.zig");
+const resample = @import("resample.zig");
 
 /// Bumped whenever an exported signature or a shared struct layout changes; the TypeScript loader
 /// refuses a library whose number differs from its own.
-pub const abi_version: u32 = 6;
+pub const abi_version: u32 = 7;
 
 /// f64 counts of the out-blocks below (also in zig/facts.zig).
 pub const device_info_count = 8;
@@ -202,6 +203,32 @@ export fn rtm_sample_create(src: ?[*]const u8, src_bytes: f64) ?*Sample {
 /// Drops the owner's reference; the memory goes when no action plays it any more.
 export fn rtm_sample_unref(s: *Sample) void {
     s.unref();
+}
+
+// ---- Resampling (zig/resample.zig) -------------------------------------------------------------
+
+/// Resamples `src_frames` interleaved float32 frames of `channels` channels (`src_bytes` bytes at
+/// `src`) from `rate_in` to `rate_out` Hz into `dst` (`dst_bytes`), which must hold
+/// round(src_frames · rate_out / rate_in) frames. `quality`: 0 best, 1 medium, 2 fastest.
+/// Returns the frames written, -1 for a bad argument or buffer, -2 when memory is short.
+/// Takes time (the JavaScript thread's, never the audio thread's); allocates a filter table and
+/// a chunk of input, freed before it returns.
+export fn rtm_resample(src: ?[*]const f32, src_bytes: f64, src_frames: f64, channels: u32, rate_in: f64, rate_out: f64, quality: u32, dst: ?[*]f32, dst_bytes: f64) f64 {
+    const s_bytes = length(src_bytes) orelse return -1;
+    const d_bytes = length(dst_bytes) orelse return -1;
+    const frames = length(src_frames) orelse return -1;
+    if (quality > 2 or channels == 0) return -1;
+    if (@intFromPtr(src) % 4 != 0 or @intFromPtr(dst) % 4 != 0) return -1;
+    if ((src == null and s_bytes != 0) or (dst == null and d_bytes != 0)) return -1;
+    const empty: [0]f32 = .{};
+    const s: []const f32 = if (src) |p| p[0 .. s_bytes / 4] else &empty;
+    var empty_out: [0]f32 = .{};
+    const d: []f32 = if (dst) |p| p[0 .. d_bytes / 4] else &empty_out;
+    const n = resample.resample(s, frames, channels, rate_in, rate_out, @enumFromInt(quality), d) catch |e| return switch (e) {
+        error.BadArgument => -1,
+        error.OutOfMemory => -2,
+    };
+    return @floatFromInt(n);
 }
 
 // ---- PortAudio, devices and streams ------------------------------------------------------------
@@ -434,4 +461,5 @@ test {
     _ = @import("sample.zig");
     _ = @import("queue_test.zig");
     _ = @import("facts.zig");
+    _ = @import("resample_test.zig");
 }

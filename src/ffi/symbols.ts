@@ -17,7 +17,7 @@ export interface Signature {
 }
 
 /** The ABI version this TypeScript expects; zig/root.zig exports its own. */
-export const ABI_VERSION = 6;
+export const ABI_VERSION = 7;
 
 /**
  * librtmixer's exports (zig/root.zig). Memory goes with its length: a `buffer` is followed by
@@ -58,6 +58,9 @@ export const symbols = {
   rtm_mixer_process: { args: ["pointer", "buffer", "f64", "buffer", "f64", "u32", "f64", "f64", "f64", "u32"], returns: "i32" }, // (m, in?, bytes, out?, bytes, frames, current, adc, dac, flags)
   rtm_sample_create: { args: ["buffer", "f64"], returns: "pointer" }, // (samples, bytes) -> Sample* (one reference)
   rtm_sample_unref: { args: ["pointer"], returns: "void" },
+
+  // Resampling (zig/resample.zig), on the calling thread
+  rtm_resample: { args: ["buffer", "f64", "f64", "u32", "f64", "f64", "u32", "buffer", "f64"], returns: "f64" }, // (src, bytes, frames, channels, rate_in, rate_out, quality, dst, bytes) -> frames | -1 | -2
 
   // PortAudio, devices and streams (zig/portaudio.zig, zig/stream.zig). Strings are copied into
   // a caller's buffer; those calls return the full length, or a negative PortAudio error code.
