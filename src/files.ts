@@ -1,7 +1,7 @@
 /**
  * Sound files: `loadSample` decodes a file (WAV, FLAC, MP3, Ogg Vorbis or Opus, and the other
  * formats `audio-decode` knows) into a {@link Sample} at the rate of the stream it will play on,
- * resampling with libsamplerate when the file's rate differs; `saveWav` writes samples to a WAV
+ * resampling natively (zig/resample.zig) when the file's rate differs; `saveWav` writes samples to a WAV
  * file. This is a separate entry point (`rtmixer/files`), so that the core module (`mod.ts`)
  * stays free of dependencies: the decoders and the resampler are loaded on first use.
  *
@@ -17,6 +17,7 @@
  */
 import { readFile } from "node:fs/promises";
 import { writeFileSync } from "node:fs";
+import { native } from "./ffi/mod.ts";
 import { Sample } from "./sample.ts";
 import * as v from "./validate.ts";
 
@@ -29,7 +30,6 @@ import * as v from "./validate.ts";
  */
 export const DEPENDENCIES = {
   "audio-decode": "3.12.0",
-  "@alexanderolsen/libsamplerate-js": "2.1.2",
 } as const;
 
 const isDeno = "Deno" in globalThis && !("Bun" in globalThis);
@@ -55,11 +55,8 @@ export class AudioFileError extends Error {
   }
 }
 
-/** The resampler's converter: libsamplerate's windowed-sinc converters, best to fastest. */
+/** The resampler's filter: zig/resample.zig's Kaiser-windowed sinc, longest to shortest. */
 export type Quality = "best" | "medium" | "fastest";
-
-/** libsamplerate's converter numbers (SRC_SINC_BEST_QUALITY, ..._MEDIUM_QUALITY, ..._FASTEST). */
-const CONVERTER: Record<Quality, number> = { best: 0, medium: 1, fastest: 2 };
 
 /** Options of {@link loadSample} and {@link decodeFile}. */
 export interface LoadOptions {
@@ -74,9 +71,10 @@ export interface LoadOptions {
    */
   channels?: number;
   /**
-   * The resampler's converter (default `"medium"`: libsamplerate's SRC_SINC_MEDIUM_QUALITY, flat
-   * to 90% of the lower Nyquist frequency with 121 dB of stopband rejection). `"best"`: 96% and
-   * 145 dB, about 4x slower; `"fastest"`: 80% and 97 dB, about 2x faster.
+   * The resampler's filter (default `"medium"`: flat within 0.1 dB to 90% of the lower Nyquist
+   * frequency, 125 dB of stopband rejection from it on, as libsamplerate's
+   * SRC_SINC_MEDIUM_QUALITY or better). `"best"`: 96% and 150 dB, about 3x the time;
+   * `"fastest"`: 80% and 100 dB, about half the time.
    */
   quality?: Quality;
 }
@@ -98,62 +96,18 @@ interface Decoded {
   sampleRate: number;
 }
 
-/** The part of libsamplerate-js used here. */
-interface Resampler {
-  create(
-    channels: number,
-    inputRate: number,
-    outputRate: number,
-    options: { converterType: number },
-  ): Promise<Converter>;
-}
-
 let decoder: Promise<(bytes: Uint8Array) => Promise<Decoded>> | undefined;
-let resampler: Promise<Resampler> | undefined;
 
 function loadDecoder() {
   decoder ??= importPackage("audio-decode").then((m) => (m as { default: (b: Uint8Array) => Promise<Decoded> }).default);
   return decoder;
 }
 
-function loadResampler() {
-  // A UMD module: its API is the CommonJS export, which both runtimes give as the default.
-  resampler ??= importPackage("@alexanderolsen/libsamplerate-js").then((m) => {
-    const mod = m as { default?: Resampler; create?: Resampler["create"] };
-    return mod.default?.create ? mod.default : (mod as Resampler);
-  });
-  return resampler;
-}
+/** zig/resample.zig's quality numbers. */
+const QUALITY = { best: 0, medium: 1, fastest: 2 } as const;
 
-type Converter = { simple(data: Float32Array): Float32Array; destroy(): void };
-
-/**
- * Converters kept for reuse, the most recently used last: creating one instantiates
- * libsamplerate's WASM module (10-60 ms, more than resampling a second of audio takes), while
- * `simple()` keeps no state between calls (libsamplerate's src_simple makes and frees its own).
- */
-const converters = new Map<string, Promise<Converter>>();
-const CONVERTERS_KEPT = 4;
-
-function converter(channels: number, from: number, to: number, quality: Quality): Promise<Converter> {
-  const key = `${channels} ${from} ${to} ${quality}`;
-  let c = converters.get(key);
-  if (c) converters.delete(key);
-  else {
-    c = loadResampler().then((r) => r.create(channels, from, to, { converterType: CONVERTER[quality] }));
-    c.catch(() => converters.delete(key));
-  }
-  converters.set(key, c);
-  if (converters.size > CONVERTERS_KEPT) {
-    const [oldest, evicted] = converters.entries().next().value!;
-    converters.delete(oldest);
-    evicted.then((e) => e.destroy(), () => {});
-  }
-  return c;
-}
-
-/** libsamplerate's limits (libsamplerate-js checks rates, channels; SRC_MAX_RATIO is 256). */
-const RESAMPLE = { rateMax: 192000, channelsMax: 128, ratioMax: 256 };
+/** zig/resample.zig's limits (channels, and the ratio either way). */
+const RESAMPLE = { channelsMax: 1024, ratioMax: 256 };
 const CHANNELS_MAX = 1024;
 
 /**
@@ -174,7 +128,7 @@ export async function decodeFile(
   const sampleRate = v.integer("sampleRate", o.sampleRate, 1, 1e7);
   const wanted = o.channels === undefined ? undefined : v.integer("channels", o.channels, 1, CHANNELS_MAX);
   const quality = o.quality ?? "medium";
-  if (typeof quality !== "string" || !(quality in CONVERTER)) {
+  if (typeof quality !== "string" || !Object.hasOwn(QUALITY, quality)) {
     throw new RangeError(`quality must be "best", "medium" or "fastest", got ${v.describe(quality)}`);
   }
   const { bytes, name, path } = await readSource(source);
@@ -200,7 +154,7 @@ export async function decodeFile(
   let outFrames = frames;
   if (rate !== sampleRate) {
     outFrames = Math.round(frames * sampleRate / rate);
-    data = await resample(data, channels, rate, sampleRate, outFrames, quality as Quality, name);
+    data = resample(data, channels, rate, sampleRate, outFrames, quality as Quality, name);
   }
   return { data, channels, sampleRate, frames: outFrames, source: source_ };
 }
@@ -208,7 +162,7 @@ export async function decodeFile(
 /**
  * Decodes a sound file into a {@link Sample} for a stream of `options.sampleRate`: WAV (8, 16,
  * 24 and 32-bit PCM, 32 and 64-bit float), FLAC, MP3, Ogg Vorbis and Opus, among others. A file
- * at another rate is resampled with libsamplerate, so it plays at its own pitch and length. The
+ * at another rate is resampled (a windowed-sinc filter, zig/resample.zig), so it plays at its own pitch and length. The
  * Sample knows its channels and rate; playing it on a stream of another rate is refused.
  *
  * ```ts
@@ -272,7 +226,7 @@ function interleave(planes: Float32Array[]): Float32Array {
   return out;
 }
 
-async function resample(
+function resample(
   data: Float32Array,
   channels: number,
   from: number,
@@ -280,25 +234,21 @@ async function resample(
   frames: number,
   quality: Quality,
   name: string,
-): Promise<Float32Array> {
-  if (from > RESAMPLE.rateMax || to > RESAMPLE.rateMax) {
-    throw new RangeError(`cannot resample ${name} from ${from} to ${to} Hz: libsamplerate takes rates up to ${RESAMPLE.rateMax} Hz`);
-  }
+): Float32Array {
   if (to / from > RESAMPLE.ratioMax || from / to > RESAMPLE.ratioMax) {
     throw new RangeError(`cannot resample ${name} from ${from} to ${to} Hz: a ratio beyond ${RESAMPLE.ratioMax}`);
   }
   if (channels > RESAMPLE.channelsMax) {
-    throw new RangeError(`cannot resample ${name}: ${channels} channels, libsamplerate takes up to ${RESAMPLE.channelsMax}`);
+    throw new RangeError(`cannot resample ${name}: ${channels} channels, the resampler takes up to ${RESAMPLE.channelsMax}`);
   }
-  const out = (await converter(channels, from, to, quality)).simple(data);
-  // libsamplerate may give a frame more or less than round(frames · ratio): the length in
-  // seconds is kept exactly (its output starts on the input's first frame: no delay to remove).
-  const n = frames * channels;
-  if (out.length === n) return out;
-  if (out.length > n) return out.slice(0, n);
-  const padded = new Float32Array(n);
-  padded.set(out);
-  return padded;
+  // Read through the intrinsics (validate.ts), not the arrays' own getters.
+  const src = v.transient("data", data, "Float32Array");
+  const out = new Float32Array(frames * channels);
+  const dst = v.transient("output", out, "Float32Array");
+  const n = native().rtm_resample(src.view, src.byteLength, src.length / channels, channels, from, to, QUALITY[quality], dst.view, dst.byteLength);
+  if (n === -2) throw new RangeError(`cannot resample ${name}: no native memory for the filter`);
+  if (n !== frames) throw new Error(`resampling ${name} from ${from} to ${to} Hz gave ${n} frames, not ${frames}`);
+  return out;
 }
 
 /** Options of {@link saveWav}. */
