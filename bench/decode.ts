@@ -1,7 +1,7 @@
 /**
  * Sound files: decode + resample throughput against real time (issue 13), for 44.1 -> 48 kHz
  * stereo. A 10 s stereo file at 44.1 kHz is loaded with `decodeFile` for a 48 kHz stream, with each
- * of libsamplerate's converters, and without resampling (decoding alone) for reference; rounds of
+ * of the resampler's qualities (zig/resample.zig), and without resampling (decoding alone) for reference; rounds of
  * the variants alternate, and every figure is a median with the range over the rounds. The
  * committed FLAC, MP3, Vorbis and Opus fixtures (0.5 s each) show the compressed decoders' cost.
  * Goal: the default converter ("medium") at least 50x real time.
