@@ -84,7 +84,7 @@ describe("Expressive playback end to end (JACK loopback)", () => {
     const rec = capture(m, p, 3000);
     await m.wait();
     expect(play.outcome).toBe("done");
-    const gain = (f: number) => (f < at ? 0.5 : f >= at + ramp ? 0 : 0.5 + (0 - 0.5) * ((f - at) / ramp));
+    const gain = (f: number) => (f < at ? 0.5 : f >= at + ramp ? 0 : 0.5 + (0 - 0.5) * ((f - at) * (1 / ramp)));
     expect(mismatches(rec.data, 0, 3000, (f) => f32(0.5 * f32(gain(f))))).toEqual([]);
     // The level falls on every frame of the ramp, and is silent from its end.
     for (let f = at + 1; f < at + ramp; f++) expect(rec.data[2 * f]).toBeLessThan(rec.data[2 * f - 2]);
@@ -148,8 +148,8 @@ describe("Expressive playback end to end (JACK loopback)", () => {
     expect(cancel.outcome).toBe("done");
     expect(play.outcome).toBe("cancelled");
     expect(play.doneFrames).toBe(at + fade);
-    // gainAt: (end - x) / (end - start) from the cancel's frame: 1 there, 1/fade on the last frame.
-    const gain = (f: number) => (f < at ? 1 : f < at + fade ? (at + fade - f) / fade : 0);
+    // gainAt: (end - x) · (1 / (end - start)) from the cancel's frame: 1 there, 1/fade on the last frame.
+    const gain = (f: number) => (f < at ? 1 : f < at + fade ? (at + fade - f) * (1 / fade) : 0);
     expect(mismatches(rec.data, 0, 2000, (f) => f32(0.5 * f32(gain(f))))).toEqual([]);
     // Linear: equal steps of 0.5 / fade all the way down (up to the float32 rounding of each gain).
     const step = 0.5 / fade;

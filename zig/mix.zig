@@ -73,12 +73,45 @@ fn addScaled(dst: [*]f32, src: [*]const f32, n: usize, g: f32) void {
     while (i < n) : (i += 1) dst[i] += src[i] * g;
 }
 
+/// dst[i] += src[i] * gains[i] for n samples.
+fn addMultiplied(dst: [*]f32, src: [*]const f32, gains: [*]const f32, n: usize) void {
+    var i: usize = 0;
+    while (i + lanes <= n) : (i += lanes) {
+        const d: V = dst[i..][0..lanes].*;
+        const s: V = src[i..][0..lanes].*;
+        const g: V = gains[i..][0..lanes].*;
+        dst[i..][0..lanes].* = d + s * g;
+    }
+    while (i < n) : (i += 1) dst[i] += src[i] * gains[i];
+}
+
+/// Frames whose gains `mixGained` spreads over their samples at a time, and the most channels it
+/// does so for (4 KiB on the stack); wider layouts take a loop per frame.
+const spread_frames = 128;
+const spread_channels_max = 8;
+
 /// Like `mixInto`, with every sample times a gain: `env[f]` for frame f if given, else `g`.
 /// `src` has `src_channels` channels (mapping.len of them are played, source channel c onto
 /// output channel mapping[c]).
 pub fn mixGained(out: [*]f32, out_channels: u32, src: [*]const f32, src_channels: usize, mapping: []const u32, contiguous: bool, frames: usize, env: ?[*]const f32, g: f32) void {
     if (env) |e| {
-        if (contiguous and src_channels == out_channels and mapping.len == src_channels) {
+        if (contiguous and src_channels == out_channels and mapping.len == src_channels and src_channels <= spread_channels_max) {
+            // Each frame's gain spread over its samples, then one vector pass over them all.
+            var spread: [spread_frames * spread_channels_max]f32 = undefined;
+            var f0: usize = 0;
+            while (f0 < frames) : (f0 += spread_frames) {
+                const n = @min(spread_frames, frames - f0);
+                switch (src_channels) {
+                    inline 1, 2 => |c| for (0..n) |f| {
+                        inline for (0..c) |k| spread[f * c + k] = e[f0 + f];
+                    },
+                    else => for (0..n) |f| {
+                        for (0..src_channels) |c| spread[f * src_channels + c] = e[f0 + f];
+                    },
+                }
+                addMultiplied(out + f0 * src_channels, src + f0 * src_channels, &spread, n * src_channels);
+            }
+        } else if (contiguous and src_channels == out_channels and mapping.len == src_channels) {
             for (0..frames) |f| {
                 const gf = e[f];
                 for (0..src_channels) |c| out[f * src_channels + c] += src[f * src_channels + c] * gf;

@@ -301,9 +301,9 @@ pub const Action = struct {
     /// times its fade-in, its fade-out and a cancel's fade.
     pub fn gainAt(a: *const Action, x: f64, p: f64) f64 {
         var g = a.automationAt(x);
-        if (p < a.fade_in) g *= p / a.fade_in;
-        if (a.fade_out > 0 and a.total_frames - p < a.fade_out) g *= (a.total_frames - p) / a.fade_out;
-        if (x >= a.cancel_fade_start) g *= (a.cancel_fade_end - x) / (a.cancel_fade_end - a.cancel_fade_start);
+        if (p < a.fade_in) g *= p * (1 / a.fade_in);
+        if (a.fade_out > 0 and a.total_frames - p < a.fade_out) g *= (a.total_frames - p) * (1 / a.fade_out);
+        if (x >= a.cancel_fade_start) g *= (a.cancel_fade_end - x) * (1 / (a.cancel_fade_end - a.cancel_fade_start));
         return g;
     }
 
@@ -322,12 +322,59 @@ pub const Action = struct {
         return a.automationAt(x);
     }
 
-    /// The gain of each frame from stream frame `x` (frame `p` of what the action plays) on.
+    /// The gain of each frame from stream frame `x` (frame `p` of what the action plays) on:
+    /// `gainAt`, computed a vector of frames at a time, each part of it over the stretch where it
+    /// changes. Linear ramps and fades give exactly `gainAt`'s values (the same operations on
+    /// the same whole numbers); exponential and target curves step from `gainAt`'s value at the
+    /// chunk's first frame by a constant ratio (within a few float64 ulps of `gainAt`).
     fn envelope(a: *const Action, x: f64, p: f64, out: []f32) void {
-        for (out, 0..) |*g, i| {
-            const d: f64 = @floatFromInt(i);
-            g.* = @floatCast(a.gainAt(x + d, p + d));
+        const k = out.len;
+        var g: [envelope_chunk]f64 = undefined;
+        const gains = g[0..k];
+        const kf: f64 = @floatFromInt(k);
+        // The automation: along its curve until it settles, then its target.
+        const from = a.gain_from;
+        const to = a.gain_to;
+        const rs = a.ramp_start;
+        const re = a.ramp_end;
+        const moving: usize = switch (a.gain_curve) {
+            .linear, .exponential => @intFromFloat(std.math.clamp(re - x, 0, kf)),
+            .target => if (re == rs) 0 else @intFromFloat(std.math.clamp(rs + 32 * (re - rs) - x, 0, kf)),
+        };
+        @memset(gains[moving..], if (moving > 0 or x >= re) to else from);
+        if (moving > 0) switch (a.gain_curve) {
+            .linear => fillLinear(gains[0..moving], x - rs, from, to - from, 1 / (re - rs)),
+            .exponential => if (from > 0 and to > 0) {
+                fillGeometric(gains[0..moving], 0, a.automationAt(x), std.math.pow(f64, to / from, 1 / (re - rs)));
+            } else fillLinear(gains[0..moving], x - rs, from, to - from, 1 / (re - rs)),
+            .target => fillGeometric(gains[0..moving], to, a.automationAt(x) - to, @exp(-1 / (re - rs))),
+        };
+        // Fade-in over frames p < fade_in.
+        if (p < a.fade_in) {
+            const n: usize = @intFromFloat(@min(a.fade_in - p, kf));
+            scaleRising(gains[0..n], p, 1 / a.fade_in);
         }
+        // Fade-out over frames with total - p < fade_out.
+        if (a.fade_out > 0) {
+            const first = a.total_frames - a.fade_out + 1 - p;
+            if (first < kf) {
+                const skip: usize = @intFromFloat(@max(first, 0));
+                const skipped: f64 = @floatFromInt(skip);
+                scaleFalling(gains[skip..], a.total_frames - p - skipped, 1 / a.fade_out);
+            }
+        }
+        // A cancel's fade, from its first frame.
+        if (x + kf > a.cancel_fade_start) {
+            const skip: usize = @intFromFloat(@max(a.cancel_fade_start - x, 0));
+            const skipped: f64 = @floatFromInt(skip);
+            scaleFalling(gains[skip..], a.cancel_fade_end - x - skipped, 1 / (a.cancel_fade_end - a.cancel_fade_start));
+        }
+        var i: usize = 0;
+        while (i + lanes64 <= k) : (i += lanes64) {
+            const v: V64 = gains[i..][0..lanes64].*;
+            out[i..][0..lanes64].* = @as(@Vector(lanes64, f32), @floatCast(v));
+        }
+        while (i < k) : (i += 1) out[i] = @floatCast(gains[i]);
     }
 
     /// Where frame `p` of what a play buffer plays comes from, through its loop.
@@ -1140,8 +1187,73 @@ pub const Mixer = struct {
     }
 };
 
-/// Frames of gain computed per frame at a time (on the callback's stack: 1 KiB).
+/// Frames of gain computed per frame at a time (on the callback's stack: 1 KiB of float32, 2 KiB
+/// of float64 while computing).
 const envelope_chunk = 256;
+
+const lanes64 = std.simd.suggestVectorLength(f64) orelse 2;
+const V64 = @Vector(lanes64, f64);
+/// 0, 1, 2, ... lanes64 - 1.
+const iota64: V64 = blk: {
+    var v: V64 = undefined;
+    for (0..lanes64) |i| v[i] = @floatFromInt(i);
+    break :blk v;
+};
+
+/// g[i] = from + delta * ((t0 + i) * inv): a linear ramp, t0 frames into it.
+fn fillLinear(g: []f64, t0: f64, from: f64, delta: f64, inv: f64) void {
+    var i: usize = 0;
+    while (i + lanes64 <= g.len) : (i += lanes64) {
+        const t: V64 = @as(V64, @splat(t0 + @as(f64, @floatFromInt(i)))) + iota64;
+        g[i..][0..lanes64].* = @as(V64, @splat(from)) + @as(V64, @splat(delta)) * (t * @as(V64, @splat(inv)));
+    }
+    while (i < g.len) : (i += 1) g[i] = from + delta * ((t0 + @as(f64, @floatFromInt(i))) * inv);
+}
+
+/// g[i] = base + c0 · r^i (powers by repeated multiplication, a vector of them at a time).
+fn fillGeometric(g: []f64, base: f64, c0: f64, r: f64) void {
+    var powers: V64 = undefined;
+    var x: f64 = 1;
+    inline for (0..lanes64) |i| {
+        powers[i] = x;
+        x *= r;
+    }
+    var c: V64 = @as(V64, @splat(c0)) * powers;
+    const step: V64 = @splat(x); // r^lanes64
+    var i: usize = 0;
+    while (i + lanes64 <= g.len) : (i += lanes64) {
+        g[i..][0..lanes64].* = @as(V64, @splat(base)) + c;
+        c *= step;
+    }
+    const rest: [lanes64]f64 = c;
+    var j: usize = 0;
+    while (i < g.len) : ({
+        i += 1;
+        j += 1;
+    }) g[i] = base + rest[j];
+}
+
+/// g[i] *= (p0 + i) * inv: a fade rising from frame p0.
+fn scaleRising(g: []f64, p0: f64, inv: f64) void {
+    var i: usize = 0;
+    while (i + lanes64 <= g.len) : (i += lanes64) {
+        const p: V64 = @as(V64, @splat(p0 + @as(f64, @floatFromInt(i)))) + iota64;
+        const v: V64 = g[i..][0..lanes64].*;
+        g[i..][0..lanes64].* = v * (p * @as(V64, @splat(inv)));
+    }
+    while (i < g.len) : (i += 1) g[i] *= (p0 + @as(f64, @floatFromInt(i))) * inv;
+}
+
+/// g[i] *= (left0 - i) * inv: a fade falling with `left0` frames to go at g[0].
+fn scaleFalling(g: []f64, left0: f64, inv: f64) void {
+    var i: usize = 0;
+    while (i + lanes64 <= g.len) : (i += lanes64) {
+        const left: V64 = @as(V64, @splat(left0 - @as(f64, @floatFromInt(i)))) - iota64;
+        const v: V64 = g[i..][0..lanes64].*;
+        g[i..][0..lanes64].* = v * (left * @as(V64, @splat(inv)));
+    }
+    while (i < g.len) : (i += 1) g[i] *= (left0 - @as(f64, @floatFromInt(i))) * inv;
+}
 
 /// Where a played frame comes from in a play buffer, and how many consecutive source frames
 /// follow it before the loop wraps (or the buffer ends).
@@ -1158,7 +1270,7 @@ fn automation(from: f64, to: f64, ramp_start: f64, ramp_end: f64, curve: Curve, 
     switch (curve) {
         .linear, .exponential => {
             if (x >= ramp_end) return to;
-            const t = (x - ramp_start) / (ramp_end - ramp_start);
+            const t = (x - ramp_start) * (1 / (ramp_end - ramp_start));
             if (curve == .exponential and from > 0 and to > 0) return from * std.math.pow(f64, to / from, t);
             return from + (to - from) * t;
         },
