@@ -33,6 +33,7 @@ export type {
 } from "./src/engine.ts";
 export { dB, type GainCurve, type GainOptions, type LoopOptions, pan, type PlayShapeOptions, type UnderflowOptions } from "./src/shape.ts";
 export { PortAudioError, StreamActiveError, StreamClosedError } from "./src/errors.ts";
+export { convolve, expSweep, impulseResponse, type Peak, peakOf, type Sweep, type SweepOptions } from "./src/measure.ts";
 export {
   checkInputSettings,
   checkOutputSettings,

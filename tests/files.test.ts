@@ -9,6 +9,7 @@ import { join } from "node:path";
 import wavefile from "wavefile";
 import { MixerAndRecorder, Sample } from "../mod.ts";
 import { AudioFileError, decodeFile, DEPENDENCIES, encodeWav, loadSample, saveWav } from "../src/files.ts";
+import { DEPENDENCIES as MEASURE_DEPENDENCIES } from "../src/measure.ts";
 import { loopback, requireJack } from "./helpers/jack.ts";
 
 const ROOT = new URL("../", import.meta.url);
@@ -401,13 +402,14 @@ describe("bad input gets a clear, typed error that names the argument", () => {
 describe("packaging: a separate entry point with pinned dependencies", () => {
   const json = (name: string) => JSON.parse(readFileSync(new URL(name, ROOT), "utf8"));
 
-  test("package.json pins exactly the versions files.ts imports, and exports ./files", () => {
+  test("package.json pins exactly the versions files.ts and measure.ts import, and exports ./files", () => {
     const pkg = json("package.json");
-    expect(pkg.dependencies).toEqual(DEPENDENCIES);
+    const all = { ...DEPENDENCIES, ...MEASURE_DEPENDENCIES };
+    expect(pkg.dependencies).toEqual(all);
     expect(pkg.exports["./files"].default).toBe("./src/files.ts");
     expect(json("deno.json").exports).toEqual({ ".": "./mod.ts", "./files": "./src/files.ts" });
     const lock = json("package-lock.json");
-    for (const [name, version] of Object.entries(DEPENDENCIES)) expect(lock.packages[`node_modules/${name}`].version).toBe(version);
+    for (const [name, version] of Object.entries(all)) expect(lock.packages[`node_modules/${name}`].version).toBe(version);
   });
 
   test("mod.ts and the modules it loads import no package (only node: builtins and relative paths)", () => {
