@@ -5,7 +5,8 @@
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 ZIG_VERSION="0.17.1"   # keep in step with build.zig
-APT_PACKAGES=(libportaudio2 jackd2 libjack-jackd2-0)  # PortAudio is opened at run time: no -dev package
+# PortAudio is opened at run time: no -dev package. DejaVu: the text of rtmixer/plot's pictures.
+APT_PACKAGES=(libportaudio2 jackd2 libjack-jackd2-0 fonts-dejavu-core)
 
 say() { printf '[setup] %s\n' "$*" >&2; }
 

@@ -5,13 +5,14 @@
 import { beforeAll, describe, expect, test } from "bun:test";
 import { runArgs } from "./helpers/child.ts";
 import { spawn, spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
 import wavefile from "wavefile";
 import { readWav, WavReader, writeWav } from "../examples/_common.ts";
 import { requireJack } from "./helpers/jack.ts";
+import { countColor, decodePng, inkFraction } from "./helpers/png.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname;
 const isDeno = typeof (globalThis as { Deno?: unknown }).Deno !== "undefined";
@@ -457,6 +458,13 @@ describe("the demo (npm run demo)", () => {
       const wav = readWav(out);
       expect([wav.channels, wav.sampleRate]).toEqual([2, 48000]);
       expect(wav.data.some((x) => x !== 0)).toBe(true);
+      // Beside it, its picture: the recording, onsets measured against scheduled, the errors.
+      expect(text).toContain(`picture:          ${join(dir, "demo.png")}`);
+      const png = decodePng(new Uint8Array(readFileSync(join(dir, "demo.png"))));
+      expect([png.width, png.height]).toEqual([900, 930]);
+      expect(inkFraction(png)).toBeGreaterThan(0.03);
+      expect(countColor(png, "#1f77b4")).toBeGreaterThan(300); // channel 1's waveform, the histogram's bar
+      expect(countColor(png, "#d62728")).toBeGreaterThan(300); // channel 2's
       // Nothing left running: no server process of that name.
       const left = spawnSync("pgrep", ["-f", `jackd -n ${server} `], { encoding: "utf8" });
       expect(left.stdout.trim()).toBe("");

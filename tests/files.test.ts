@@ -9,6 +9,7 @@ import { join } from "node:path";
 import wavefile from "wavefile";
 import { MixerAndRecorder, Sample } from "../mod.ts";
 import { AudioFileError, decodeFile, DEPENDENCIES, encodeWav, loadSample, saveWav } from "../src/files.ts";
+import { DEPENDENCIES as PLOT_DEPENDENCIES } from "../src/plot.ts";
 import { DEPENDENCIES as MEASURE_DEPENDENCIES } from "../src/measure.ts";
 import { loopback, requireJack } from "./helpers/jack.ts";
 
@@ -402,12 +403,13 @@ describe("bad input gets a clear, typed error that names the argument", () => {
 describe("packaging: a separate entry point with pinned dependencies", () => {
   const json = (name: string) => JSON.parse(readFileSync(new URL(name, ROOT), "utf8"));
 
-  test("package.json pins exactly the versions files.ts and measure.ts import, and exports ./files", () => {
+  test("package.json pins exactly the versions files.ts, measure.ts and plot.ts import, and exports ./files and ./plot", () => {
     const pkg = json("package.json");
-    const all = { ...DEPENDENCIES, ...MEASURE_DEPENDENCIES };
+    const all = { ...DEPENDENCIES, ...MEASURE_DEPENDENCIES, ...PLOT_DEPENDENCIES };
     expect(pkg.dependencies).toEqual(all);
     expect(pkg.exports["./files"].default).toBe("./src/files.ts");
-    expect(json("deno.json").exports).toEqual({ ".": "./mod.ts", "./files": "./src/files.ts" });
+    expect(pkg.exports["./plot"].default).toBe("./src/plot.ts");
+    expect(json("deno.json").exports).toEqual({ ".": "./mod.ts", "./files": "./src/files.ts", "./plot": "./src/plot.ts" });
     const lock = json("package-lock.json");
     for (const [name, version] of Object.entries(all)) expect(lock.packages[`node_modules/${name}`].version).toBe(version);
   });
@@ -428,6 +430,7 @@ describe("packaging: a separate entry point with pinned dependencies", () => {
     visit(new URL("mod.ts", ROOT));
     expect(seen.size).toBeGreaterThan(10);
     expect(seen.has(new URL("src/files.ts", ROOT).href)).toBe(false);
+    expect(seen.has(new URL("src/plot.ts", ROOT).href)).toBe(false);
     expect(bare).toEqual([]);
   });
 });
