@@ -7,11 +7,14 @@
 export {
   type ActionStream,
   type Channels,
+  type LatencyMeasurement,
+  type MeasureLatencyOptions,
   Mixer,
   MixerAndRecorder,
   type MixerAndRecorderOptions,
   type MixerOptions,
   type PlayRingBufferOptions,
+  type PlayrecOptions,
   Recorder,
   type RecorderOptions,
   type RingBufferOptions,
@@ -32,7 +35,7 @@ export type {
   WaitOptions,
 } from "./src/engine.ts";
 export { dB, type GainCurve, type GainOptions, type LoopOptions, pan, type PlayShapeOptions, type UnderflowOptions } from "./src/shape.ts";
-export { PortAudioError, StreamActiveError, StreamClosedError } from "./src/errors.ts";
+export { MeasurementError, type MeasurementFailure, PortAudioError, StreamActiveError, StreamClosedError } from "./src/errors.ts";
 export { convolve, expSweep, impulseResponse, type Peak, peakOf, type Sweep, type SweepOptions } from "./src/measure.ts";
 export {
   checkInputSettings,

@@ -66,6 +66,18 @@ export interface PlayOptions extends StartOptions, PlayShapeOptions, LoopOptions
 export interface RecordOptions extends StartOptions {
   /** Starts at exactly the frame `after` ends (see `PlayOptions.after`). Not with `start`. */
   after?: Action;
+  /**
+   * What `start` / `startFrame` names: an input frame or time (`"input"`, the default), or an
+   * output one (`"output"`, on a MixerAndRecorder): then the recording starts where that output
+   * comes back, the round trip later, so that its frame k is what came back from output frame
+   * start + k.
+   */
+  align?: "input" | "output";
+  /**
+   * With `align: "output"`: the round trip in frames (default: the last `measureLatency()` of
+   * this stream).
+   */
+  latency?: number;
 }
 
 /** When a gain change takes effect, and its ramp. */
@@ -158,6 +170,7 @@ const TIME_KEYS = ["time", "frame", "allowBelated"];
 const PLAY_BUFFER_KEYS = [...START_KEYS, ...PLAY_KEYS, ...LOOP_KEYS];
 const PLAY_RING_KEYS = [...START_KEYS, "channels", "gain", "fadeIn", "after", "matrix", ...UNDERFLOW_KEYS];
 const RECORD_KEYS = [...START_KEYS, "after"];
+const RECORD_BUFFER_KEYS = [...RECORD_KEYS, "align", "latency"];
 /** Saved at load: a later replacement of Object.freeze cannot reach the engine. */
 const freeze = Object.freeze;
 
@@ -188,6 +201,8 @@ export class Engine implements ActionOwner {
   #hostEnded: () => string | undefined;
   /** Frames per block as the stream was opened with (0: the host chooses). */
   readonly #blockFrames: number;
+  /** The round trip output -> input in frames, once measured (MixerAndRecorder.measureLatency). */
+  roundTripFrames: number | undefined;
   readonly #waits: Waits;
 
   /**
@@ -375,16 +390,16 @@ export class Engine implements ActionOwner {
   recordBuffer(buffer: unknown, channels?: unknown, options?: unknown): Action {
     if (isPlanar(buffer)) {
       [channels, options] = planarArguments(channels, options);
-      const opts = v.options("options", options, RECORD_KEYS);
-      const timing = timingOf(opts, "start", "startFrame");
+      const opts = v.options("options", options, RECORD_BUFFER_KEYS);
+      const timing = this.#recordTiming(opts);
       const shape = this.#recordShape(opts);
       const planes = readPlanes("buffer", buffer, LIMIT.mappingMax, true);
       const mapping = this.#planarMapping(channels, planes, this.inputChannels, "input", PLAIN);
       const buffers = freeze(planes.channels.map((m) => m.view as Float32Array));
       return this.#submit(ActionType.RECORD_BUFFER, timing, planes.frames, mapping, { buffers }, null, undefined, planes.channels, shape);
     }
-    const opts = v.options("options", options, RECORD_KEYS);
-    const timing = timingOf(opts, "start", "startFrame");
+    const opts = v.options("options", options, RECORD_BUFFER_KEYS);
+    const timing = this.#recordTiming(opts);
     const shape = this.#recordShape(opts);
     const mapping = this.#mapping("channels", channels, this.inputChannels, "input");
     const destination = v.float32(
@@ -404,6 +419,33 @@ export class Engine implements ActionOwner {
       undefined,
       shape,
     );
+  }
+
+  /**
+   * A recordBuffer's start. With align: "output" the start names an output frame (or the frame of
+   * an output time, per the clock model now), and the recording starts that frame plus the
+   * round trip later, on the same sample clock.
+   */
+  #recordTiming(opts: Record<string, unknown>): Timing {
+    const timing = timingOf(opts, "start", "startFrame");
+    const align = opts.align;
+    if (align === undefined || align === "input") {
+      if (opts.latency !== undefined) throw new TypeError('latency is only for align: "output"');
+      return timing;
+    }
+    if (align !== "output") throw new TypeError(`align must be "input" or "output", got ${v.describe(align)}`);
+    if (this.outputChannels === 0) throw new TypeError('align: "output" needs a stream with outputs (a MixerAndRecorder)');
+    if (opts.after !== undefined) throw new TypeError('give after or align: "output", not both');
+    if (timing.requestedFrame === undefined && timing.requestedTime === 0) {
+      throw new TypeError('align: "output" needs start or startFrame: the output frame the recording lines up with');
+    }
+    const latency = opts.latency === undefined ? this.roundTripFrames : v.integer("latency", opts.latency, 0, LIMIT.positionMax);
+    if (latency === undefined) {
+      throw new TypeError('align: "output" needs the round trip: call measureLatency() first, or pass latency (in frames)');
+    }
+    const frame = (timing.requestedFrame ?? this.outputFrameAt(timing.requestedTime)) + latency;
+    if (frame > LIMIT.positionMax) throw new RangeError(`startFrame + latency (${frame}) is beyond ${LIMIT.positionMax}`);
+    return { ...timing, requested: frame, requestedTime: NaN, requestedFrame: frame, flags: timing.flags | FLAG.startIsFrame };
   }
 
   /** A record action's only shape: what it is chained after. */

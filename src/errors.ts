@@ -31,3 +31,30 @@ export class StreamActiveError extends Error {
   /** The error's name, for messages and `instanceof`-free checks. */
   override name = "StreamActiveError";
 }
+
+/** Why a measurement gave no answer (see {@link MeasurementError}). */
+export type MeasurementFailure =
+  /** Nothing came back: every recorded sample was 0 (no loopback, or the input is not connected). */
+  | "silence"
+  /** Something came back, but too quietly to trust (below `minLevel`). */
+  | "weak"
+  /** The response has no peak that stands out of its noise by `minConfidence`. */
+  | "unclear"
+  /** The test signal could not start at the frame it was scheduled for (the stream fell behind). */
+  | "belated";
+
+/**
+ * Thrown (as a rejection) by `measureLatency()` and `playrec()` when the signal that came back
+ * gives no trustworthy answer: never a guess instead.
+ */
+export class MeasurementError extends Error {
+  /** The error's name, for messages and `instanceof`-free checks. */
+  override name = "MeasurementError";
+  /** What went wrong, as a word to test on. */
+  readonly reason: MeasurementFailure;
+
+  constructor(message: string, reason: MeasurementFailure, options?: ErrorOptions) {
+    super(message, options);
+    this.reason = reason;
+  }
+}

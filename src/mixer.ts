@@ -18,6 +18,8 @@ import type { RingBuffer } from "./ringbuffer.ts";
 import type { Sample } from "./sample.ts";
 import * as v from "./validate.ts";
 import { Stream, streamInternals, type StreamKind, type StreamOptions } from "./stream.ts";
+import { MeasurementError } from "./errors.ts";
+import { expSweep, impulseResponse, type Peak, peakOf } from "./measure.ts";
 
 /** How long a stream must look ended by its host before it counts as such (see #hostEnded). */
 const ENDED_AFTER_MS = 200;
@@ -48,6 +50,68 @@ export interface RingBufferOptions extends StartOptions {
 
 /** Options of `playRingBuffer`: as {@link RingBufferOptions}, with gain, fade-in, matrix and underflow policy. */
 export interface PlayRingBufferOptions extends RingBufferOptions, Omit<PlayShapeOptions, "fadeOut">, UnderflowOptions {}
+
+/** Options of {@link MixerAndRecorder.measureLatency}. */
+export interface MeasureLatencyOptions {
+  /** Output channels the test signal plays on (default 1: channel 1). */
+  outputChannels?: Channels;
+  /** Input channels recorded (default 1: channel 1); the one with the clearest peak answers. */
+  inputChannels?: Channels;
+  /** Peak amplitude of the test signal (default 0.25, −12 dBFS). */
+  level?: number;
+  /** Length of the test signal, an exponential sine sweep, in seconds (default 0.5). */
+  seconds?: number;
+  /** The longest round trip looked for, in seconds (default 0.5): the recording is this much longer than the sweep. */
+  maxLatency?: number;
+  /** The least peak-to-noise ratio of the response that counts as an answer (default 10). */
+  minConfidence?: number;
+  /** The least peak amplitude of the recording that counts as a signal (default 1e-4, −80 dBFS). */
+  minLevel?: number;
+}
+
+/** What {@link MixerAndRecorder.measureLatency} found. */
+export interface LatencyMeasurement {
+  /**
+   * The round trip in frames, on the stream's sample clock: what output frame f plays comes back
+   * as input frame f + frames (`recordBuffer(..., { startFrame: f + frames })` records it).
+   */
+  frames: number;
+  /** A sub-sample estimate of the round trip (a parabola through the response's peak). */
+  exactFrames: number;
+  /** `frames` in seconds. */
+  seconds: number;
+  /** The round trip PortAudio reports: its input plus output latency, in frames (often wrong). */
+  reportedFrames: number;
+  /** The response's peak over the RMS of the rest (a peak-to-noise ratio). */
+  confidence: number;
+  /** The gain of the round trip at its peak (1 for a digital loopback; negative if inverted). */
+  gain: number;
+  /** The input channel whose response answered. */
+  inputChannel: number;
+}
+
+/** Options of {@link MixerAndRecorder.playrec}. */
+export interface PlayrecOptions {
+  /** Input channels recorded (default: the channel numbers played on). */
+  inputChannels?: Channels;
+  /** The round trip in frames (default: the last `measureLatency()` of this stream). */
+  latency?: number;
+  /** The output frame at which playing starts (default: about 0.2 s from now). */
+  startFrame?: number;
+}
+
+/** Frames ahead of the callback at which a measurement starts (a fifth of a second). */
+const MEASURE_AHEAD_SECONDS = 0.2;
+
+/** Channel numbers from a count (1..n) or a list of 1-based numbers, checked against the stream's. */
+function channelNumbers(name: string, value: unknown, streamChannels: number, direction: string): number[] {
+  if (streamChannels === 0) throw new TypeError(`this stream has no ${direction} channels`);
+  if (typeof value === "number") {
+    const n = v.integer(name, value, 1, streamChannels);
+    return Array.from({ length: n }, (_, i) => i + 1);
+  }
+  return Array.from(v.integers(name, value, 256, 1, streamChannels, `${direction} channel number`).channels);
+}
 
 /** A stream's engine (private to the stream classes: a subclass cannot reach or replace it). */
 let engineOf: (s: ActionStream) => Engine;
@@ -364,5 +428,172 @@ export class MixerAndRecorder extends Mixer<"duplex"> {
   recordRingBuffer(ringBuffer: RingBuffer, options?: RingBufferOptions): Action {
     this.assertOpen();
     return engineOf(this).recordRingBuffer(ringBuffer, options);
+  }
+
+  #latency: LatencyMeasurement | undefined;
+
+  /** The last {@link measureLatency} of this stream, or undefined before one succeeded. */
+  get measuredLatency(): LatencyMeasurement | undefined {
+    return this.#latency;
+  }
+
+  /**
+   * Measures the round trip from output to input: plays an exponential sine sweep on
+   * `outputChannels` (default channel 1), records `inputChannels` (default channel 1) from the
+   * same frame, deconvolves the recording into an impulse response and finds its peak. The stream
+   * must be running (`start()` first; the measurement takes about `seconds` + `maxLatency` +
+   * 0.2 s). The result is kept: `playrec` and `recordBuffer(..., { align: "output" })` use it.
+   *
+   * Rejects with a {@link MeasurementError} when nothing trustworthy came back: `reason`
+   * `"silence"` (no loopback), `"weak"`, `"unclear"` (no clear peak) or `"belated"`; with a
+   * TypeError or RangeError naming the option for bad options.
+   *
+   * ```ts
+   * const { frames, reportedFrames } = await stream.measureLatency({ outputChannels: [1], inputChannels: [1] });
+   * ```
+   */
+  async measureLatency(options?: MeasureLatencyOptions): Promise<LatencyMeasurement> {
+    this.assertOpen();
+    const o = v.options("options", options, [
+      "outputChannels",
+      "inputChannels",
+      "level",
+      "seconds",
+      "maxLatency",
+      "minConfidence",
+      "minLevel",
+    ]);
+    const [inputs, outputs] = this.channels;
+    const outs = channelNumbers("outputChannels", o.outputChannels ?? 1, outputs, "output");
+    const ins = channelNumbers("inputChannels", o.inputChannels ?? 1, inputs, "input");
+    const level = o.level === undefined ? 0.25 : v.finite("level", o.level, 0, 1);
+    if (level === 0) throw new RangeError("level must be above 0 (a silent test signal measures nothing)");
+    const seconds = o.seconds === undefined ? 0.5 : v.finite("seconds", o.seconds, 0.05, 60);
+    const maxLatency = o.maxLatency === undefined ? 0.5 : v.finite("maxLatency", o.maxLatency, 0.01, 10);
+    const minConfidence = o.minConfidence === undefined ? 10 : v.finite("minConfidence", o.minConfidence, 0);
+    const minLevel = o.minLevel === undefined ? 1e-4 : v.finite("minLevel", o.minLevel, 0, 1);
+    if (!this.active) throw new TypeError("measureLatency needs a running stream: call start() first");
+    const fs = this.sampleRate;
+    const { sweep, inverse } = expSweep({ sampleRate: fs, seconds, level, f0: 100, f1: Math.min(20000, 0.45 * fs) });
+    const maxFrames = Math.ceil(maxLatency * fs);
+    const played = new Float32Array(sweep.length * outs.length);
+    for (let i = 0; i < sweep.length; i++) played.fill(sweep[i], i * outs.length, (i + 1) * outs.length);
+    const frames = sweep.length + maxFrames;
+    const recorded = new Float32Array(frames * ins.length);
+    const start = Math.ceil(this.frameTime + MEASURE_AHEAD_SECONDS * fs);
+    const rec = this.recordBuffer(recorded, ins, { startFrame: start, allowBelated: false });
+    const play = this.playBuffer(played, outs, { startFrame: start, allowBelated: false });
+    const timeout = 5000 + 1000 * (MEASURE_AHEAD_SECONDS + frames / fs);
+    await this.wait(rec, { timeout });
+    await this.wait(play, { timeout });
+    if (rec.outcome !== "done" || play.outcome !== "done") {
+      throw new MeasurementError(
+        `the test signal could not start on time (play: ${play.outcome}, record: ${rec.outcome}): the stream fell behind`,
+        "belated",
+      );
+    }
+    let best: (Peak & { channel: number }) | undefined;
+    let loudest = 0;
+    for (let c = 0; c < ins.length; c++) {
+      const channel = new Float32Array(frames);
+      let peak = 0;
+      for (let i = 0; i < frames; i++) {
+        const x = recorded[i * ins.length + c];
+        channel[i] = x;
+        peak = Math.max(peak, Math.abs(x));
+      }
+      loudest = Math.max(loudest, peak);
+      if (peak < minLevel) continue;
+      const response = await impulseResponse(channel, inverse);
+      const found = peakOf(response, { from: 0, to: maxFrames });
+      if (best === undefined || found.confidence > best.confidence) best = { ...found, channel: ins[c] };
+    }
+    const where = `input channel${ins.length === 1 ? "" : "s"} ${ins.join(", ")}`;
+    if (loudest === 0) {
+      throw new MeasurementError(
+        `nothing came back on ${where}: every sample was 0 (is output channel ${outs.join(", ")} connected to the input?)`,
+        "silence",
+      );
+    }
+    if (best === undefined) {
+      throw new MeasurementError(
+        `the signal that came back on ${where} peaks at ${loudest.toExponential(2)}, below minLevel ${minLevel}: too weak to measure`,
+        "weak",
+      );
+    }
+    if (best.confidence < minConfidence) {
+      throw new MeasurementError(
+        `no clear round trip on ${where}: the response's peak stands ${best.confidence.toFixed(1)} times above its noise, ` +
+          `less than minConfidence ${minConfidence} (too much noise, or no loopback)`,
+        "unclear",
+      );
+    }
+    const [inputLatency, outputLatency] = this.latency;
+    const result: LatencyMeasurement = {
+      frames: best.frame,
+      exactFrames: best.exactFrame,
+      seconds: best.frame / fs,
+      reportedFrames: Math.round((inputLatency + outputLatency) * fs),
+      confidence: best.confidence,
+      gain: best.value,
+      inputChannel: best.channel,
+    };
+    this.#latency = result;
+    engineOf(this).roundTripFrames = result.frames;
+    return result;
+  }
+
+  /**
+   * Plays `buffer` (interleaved samples on `channels`) and resolves to a recording of the same
+   * number of frames, aligned so that its frame k is what came back from frame k of the playback:
+   * the recording starts the round trip later, on the stream's sample clock. The round trip is
+   * the last {@link measureLatency} of this stream, or `options.latency` (frames). It records the
+   * channel numbers it plays on, or `options.inputChannels`. The stream must be running.
+   *
+   * ```ts
+   * await stream.measureLatency();
+   * const recording = await stream.playrec(clicks, 1);
+   * ```
+   */
+  async playrec(buffer: Float32Array, channels: Channels, options?: PlayrecOptions): Promise<Float32Array> {
+    this.assertOpen();
+    const o = v.options("options", options, ["inputChannels", "latency", "startFrame"]);
+    const [inputs, outputs] = this.channels;
+    const outs = channelNumbers("channels", channels, outputs, "output");
+    const ins = o.inputChannels === undefined
+      ? channelNumbers("channels (recorded, as no inputChannels are given)", outs, inputs, "input")
+      : channelNumbers("inputChannels", o.inputChannels, inputs, "input");
+    const latency = o.latency === undefined ? this.#latency?.frames : v.integer("latency", o.latency, 0, 2 ** 31);
+    if (latency === undefined) {
+      throw new TypeError("playrec needs the round trip: call measureLatency() first, or pass latency (in frames)");
+    }
+    const startFrame = o.startFrame === undefined ? undefined : v.integer("startFrame", o.startFrame, 0);
+    const length = v.float32("buffer", buffer, "a Float32Array of interleaved float32 samples").length;
+    if (length % outs.length !== 0) {
+      throw new RangeError(`buffer: its length (${length}) must be a multiple of the channel count (${outs.length})`);
+    }
+    if (!this.active) throw new TypeError("playrec needs a running stream: call start() first");
+    const fs = this.sampleRate;
+    const frames = length / outs.length;
+    const start = startFrame ?? Math.ceil(this.frameTime + MEASURE_AHEAD_SECONDS * fs);
+    const recorded = new Float32Array(frames * ins.length);
+    const play = this.playBuffer(buffer, outs, { startFrame: start, allowBelated: false });
+    let rec: Action<Float32Array>;
+    try {
+      rec = this.recordBuffer(recorded, ins, { startFrame: start, align: "output", latency, allowBelated: false });
+    } catch (e) {
+      this.cancel(play);
+      throw e;
+    }
+    const timeout = 5000 + 1000 * ((start - this.frameTime + latency + frames) / fs);
+    await this.wait(rec, { timeout });
+    await this.wait(play, { timeout });
+    if (rec.outcome !== "done" || play.outcome !== "done") {
+      throw new MeasurementError(
+        `playrec could not start at frame ${start} (play: ${play.outcome}, record: ${rec.outcome}): it had passed`,
+        "belated",
+      );
+    }
+    return recorded;
   }
 }

@@ -27,6 +27,7 @@ const EXAMPLES = [
   "looper",
   "sequencer",
   "plot_input",
+  "impulse_response",
   "demo",
 ];
 
@@ -290,6 +291,39 @@ describe("examples", () => {
   });
 });
 
+describe("impulse_response", () => {
+  test("on the JACK loopback the response is a single impulse at the round trip (512 frames at block size 256), written as WAV and pictured", () => {
+    requireJack();
+    const dir = mkdtempSync(join(tmpdir(), "rtmixer-ir-"));
+    try {
+      const out = join(dir, "ir.wav");
+      const r = run("impulse_response", "--jack-loopback", "-b", "256", "-o", out);
+      expect(r.status).toBe(0);
+      expect(r.out).toContain("Sweep 20-20000 Hz over 1 s at 48000 Hz, level 0.5: playing on output 1, recording input 1");
+      expect(r.out).toContain(`Wrote 24000 frames (0.5 s) of impulse response to ${out}.`);
+      expect(r.out).toContain("peak:             frame 512 (10.667 ms; sub-sample 512.00)");
+      expect(number(r.out, /peak-to-noise: +([\d.]+)/)).toBeGreaterThan(100);
+      const wav = readWav(out);
+      expect([wav.channels, wav.sampleRate, wav.data.length]).toEqual([1, 48000, 24000]);
+      let at = 0;
+      for (let i = 0; i < wav.data.length; i++) if (Math.abs(wav.data[i]) > Math.abs(wav.data[at])) at = i;
+      expect(at).toBe(512);
+      expect(wav.data[512]).toBeCloseTo(1, 2);
+      // Away from the peak's band-limited ringing (a few ms), the response is near silence.
+      let rest = 0;
+      for (let i = 0; i < wav.data.length; i++) if (Math.abs(i - 512) > 480) rest = Math.max(rest, Math.abs(wav.data[i]));
+      expect(rest).toBeLessThan(0.01);
+      expect(r.out).toContain(`picture:          ${join(dir, "ir.png")}`);
+      const png = decodePng(new Uint8Array(readFileSync(join(dir, "ir.png"))));
+      expect([png.width, png.height]).toEqual([900, 930]);
+      expect(inkFraction(png)).toBeGreaterThan(0.03);
+      expect(countColor(png, "#1f77b4")).toBeGreaterThan(1000); // the response, its peak, its spectrum
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe("examples answer bad input with one line on stderr and exit status 2, not a stack trace", () => {
   const dir = mkdtempSync(join(tmpdir(), "rtmixer-bad-"));
   const text = join(dir, "notes.wav");
@@ -323,6 +357,8 @@ describe("examples answer bad input with one line on stderr and exit status 2, n
     ["a missing file", true, "looper", [missing], new RegExp(`^${missing}: no such file$`)],
     ["a pattern with a step it does not know", false, "sequencer", ["-p", "x.z"], /^--pattern: unknown step "z" at 3 \(x kick, o snare, h hi-hat, \. rest\)$/],
     ["a tempo out of range", false, "sequencer", ["-t", "0"], /^--bpm must be a number from 20 to 999, got "0"$/],
+    ["an output that is not a WAV file", false, "impulse_response", ["-o", "ir.txt"], /^--out must end in \.wav, got "ir\.txt"$/],
+    ["a sweep level out of range", false, "impulse_response", ["--level", "2"], /^--level must be a number from 0.001 to 1, got "2"$/],
   ];
   writeWav(join(dir, "44k.wav"), new Float32Array(441), 1, 44100);
   for (const [what, jack, example, args, line] of cases) {
