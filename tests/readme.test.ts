@@ -2,7 +2,7 @@
 // dummy server of `npm test`, so the README cannot rot. Each block is written to a file at the
 // repository root (so that "./mod.ts" means this checkout) and run as a child process. Imports
 // that cannot be resolved here are rewritten to the local module, and only those: the package
-// name of the Bun install ("rtmixer", "rtmixer/files") and the URLs of the Deno imports. Shell blocks are
+// name of the Bun install ("rtmixer", "rtmixer/files", "rtmixer/plot") and the URLs of the Deno imports. Shell blocks are
 // checked to name only commands that other tests or CI run, and the example commands they show
 // are run with --help. A block fenced as ```ts no-run is skipped (none is, now).
 import { describe, expect, test } from "bun:test";
@@ -29,7 +29,8 @@ function runTs(code: string, name: string) {
     .replace(/from "rtmixer(\/mod\.ts)?"/g, 'from "./mod.ts"')
     .replace(/from "https:\/\/[^"]*\/mod\.ts"/g, 'from "./mod.ts"')
     .replace(/from "rtmixer\/files"/g, 'from "./src/files.ts"')
-    .replace(/from "https:\/\/[^"]*\/src\/files\.ts"/g, 'from "./src/files.ts"');
+    .replace(/from "https:\/\/[^"]*\/src\/files\.ts"/g, 'from "./src/files.ts"')
+    .replace(/from "rtmixer\/plot"/g, 'from "./src/plot.ts"');
   writeFileSync(file, source);
   try {
     const args = runArgs(file);
