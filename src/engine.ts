@@ -423,8 +423,9 @@ export class Engine implements ActionOwner {
 
   /**
    * A recordBuffer's start. With align: "output" the start names an output frame (or the frame of
-   * an output time, per the clock model now), and the recording starts that frame plus the
-   * round trip later, on the same sample clock.
+   * an output time, per the clock model now: a play sent with the same time lands on that frame
+   * unless the model moves before it starts, so startFrame is the exact form), and the recording
+   * starts that frame plus the round trip later, on the same sample clock.
    */
   #recordTiming(opts: Record<string, unknown>): Timing {
     const timing = timingOf(opts, "start", "startFrame");
