@@ -103,6 +103,8 @@ export interface TimeOptions {
 }
 
 interface Timing {
+  /** With FLAG.alignOutput: the round trip, in frames, added to the output frame. */
+  offset?: number;
   requested: number;
   requestedTime: number;
   requestedFrame?: number;
@@ -422,10 +424,10 @@ export class Engine implements ActionOwner {
   }
 
   /**
-   * A recordBuffer's start. With align: "output" the start names an output frame (or the frame of
-   * an output time, per the clock model now: a play sent with the same time lands on that frame
-   * unless the model moves before it starts, so startFrame is the exact form), and the recording
-   * starts that frame plus the round trip later, on the same sample clock.
+   * A recordBuffer's start. With align: "output" the start names an output frame, or an output
+   * time that the callback turns into a frame by the output clock (as it does a play's start,
+   * in the same block for both when they are sent together), and the recording starts the round
+   * trip later, on the same sample clock: frame k of it is what came back from that frame + k.
    */
   #recordTiming(opts: Record<string, unknown>): Timing {
     const timing = timingOf(opts, "start", "startFrame");
@@ -444,9 +446,10 @@ export class Engine implements ActionOwner {
     if (latency === undefined) {
       throw new TypeError('align: "output" needs the round trip: call measureLatency() first, or pass latency (in frames)');
     }
-    const frame = (timing.requestedFrame ?? this.outputFrameAt(timing.requestedTime)) + latency;
-    if (frame > LIMIT.positionMax) throw new RangeError(`startFrame + latency (${frame}) is beyond ${LIMIT.positionMax}`);
-    return { ...timing, requested: frame, requestedTime: NaN, requestedFrame: frame, flags: timing.flags | FLAG.startIsFrame };
+    if (timing.requestedFrame !== undefined && timing.requestedFrame + latency > LIMIT.positionMax) {
+      throw new RangeError(`startFrame + latency (${timing.requestedFrame + latency}) is beyond ${LIMIT.positionMax}`);
+    }
+    return { ...timing, flags: timing.flags | FLAG.alignOutput, offset: latency };
   }
 
   /** A record action's only shape: what it is chained after. */
@@ -860,7 +863,7 @@ export class Engine implements ActionOwner {
     f64[REQUEST.loopCountF64] = shape.loopCount;
     f64[REQUEST.loopStartF64] = shape.loopStart;
     f64[REQUEST.loopEndF64] = shape.loopEnd < 0 ? frames : shape.loopEnd;
-    f64[REQUEST.rampF64] = shape.ramp;
+    f64[REQUEST.rampF64] = timing.offset ?? shape.ramp;
     u32[REQUEST.curveU32] = shape.curve;
     const { channels, count } = mapping;
     if (shape.matrix) {

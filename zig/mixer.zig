@@ -121,7 +121,10 @@ pub const flag = struct {
     pub const underflow_silence: u32 = 8;
     /// Played through the request's mix matrix (`sources`, `route_gains`), not one to one.
     pub const routed: u32 = 16;
-    pub const all: u32 = 31;
+    /// A record action whose start names an output frame (or output time, on the output clock):
+    /// it starts `ramp` frames (the round trip) after that frame, where that output comes back.
+    pub const align_output: u32 = 32;
+    pub const all: u32 = 63;
 };
 
 /// The shape of a gain change from its old value to its new one (as Web Audio's AudioParam).
@@ -186,7 +189,8 @@ pub const Request = extern struct {
     loop_count: f64,
     loop_start: f64,
     loop_end: f64,
-    /// A gain change's ramp (frames), or a cancel's fade-out (frames).
+    /// A gain change's ramp (frames), a cancel's fade-out (frames), or (with
+    /// `flag.align_output`) a record action's round trip (frames).
     ramp: f64,
     /// A gain change's `Curve`.
     curve: u32,
@@ -614,6 +618,11 @@ pub const Mixer = struct {
             if (curve == .exponential and !(req.gain > 0)) return .bad_request;
         }
         if (kind == .cancel and !wholeIn(req.ramp, 0, frames_max)) return .bad_request;
+        const aligned = req.flags & flag.align_output != 0;
+        if (aligned) {
+            if (!kind.isRecord() or chained or !wholeIn(req.ramp, 0, position_max)) return .bad_request;
+            if (req.flags & flag.start_is_frame != 0 and req.requested + req.ramp > position_max) return .bad_request;
+        }
 
         var frames: f64 = 0;
         var source_frames: f64 = 0;
@@ -703,7 +712,7 @@ pub const Mixer = struct {
         a.fade_in = if (play) req.fade_in else 0;
         a.fade_out = if (play) req.fade_out else 0;
         a.new_gain = req.gain;
-        a.ramp = if (kind == .set_gain or kind == .cancel) req.ramp else 0;
+        a.ramp = if (kind == .set_gain or kind == .cancel or aligned) req.ramp else 0;
         a.curve = curve;
         a.owned = owned;
         a.buffer = if (owned) |o| o.ptr else if (shared) |s| s.data else null;
@@ -891,6 +900,9 @@ pub const Mixer = struct {
             block_start
         else
             a.clock.frameAt(a.requested);
+        // Aligned on output: the frame that output plays at (by the same clock, in the same block,
+        // as a play sent with it), plus the round trip.
+        if (a.flags & flag.align_output != 0) start += a.ramp;
         if (start < block_start) {
             if (a.flags & flag.allow_belated == 0) return false;
             start = block_start;
@@ -959,7 +971,8 @@ pub const Mixer = struct {
                 m.finish(a, .target_finished);
                 continue;
             }
-            a.clock = m.clockOf(if (targets(a)) a.target.?.kind else a.kind);
+            const aligned = a.flags & flag.align_output != 0;
+            a.clock = m.clockOf(if (targets(a)) a.target.?.kind else if (aligned) Kind.play_buffer else a.kind);
             a.contiguous = mix.isContiguous(a.mapping());
             // Chained after an action still held: it starts where that one ends (see `end`).
             // After one that has finished already (or that plays no frames): at once.
@@ -972,6 +985,11 @@ pub const Mixer = struct {
             if (!place(a, block_start)) {
                 m.end(a, .dropped_belated, block_start);
                 continue;
+            }
+            if (aligned) {
+                // Placed by the output clock; reported (and followed) by its own, the input's.
+                a.clock = m.clockOf(a.kind);
+                a.placed_time = a.clock.timeAt(a.report.start_frame);
             }
             // A cancel takes effect at its start: its actual time is known now.
             if (targets(a)) store(f64, &a.report.actual_time, a.placed_time);

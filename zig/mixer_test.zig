@@ -849,3 +849,26 @@ test "submit refuses out-of-range gains, fades, loops, curves and matrices" {
     r.request(.record_buffer, 0, belated | mixer.flag.underflow_silence, 10, &.{0});
     try testing.expectEqual(mixer.SubmitError.bad_request, r.m.submit(1, null, 0, null, null));
 }
+
+test "a record aligned on output starts the round trip after the frame its output time plays at" {
+    var r = Rig.init(64);
+    defer r.deinit();
+    var buf: [2 * 10]f32 = undefined;
+    const play = r.submit(0, .play_buffer, r.at(100.3), belated, 10, &.{ 0, 1 }, &buf, null);
+    r.next.ramp = 500;
+    const rec = r.submit(1, .record_buffer, r.at(100.3), belated | mixer.flag.align_output, 10, &.{ 0, 1 }, null, null);
+    for (0..12) |_| _ = r.step(0);
+    try testing.expectEqual(@as(f64, 100), play.start_frame);
+    try testing.expectEqual(@as(f64, 600), rec.start_frame);
+    // Reported on the input clock: the ADC time of frame 600.
+    try testing.expectApproxEqAbs(r.at(600) - 3.0 * 64.0 / fs, rec.actual_time, 1e-9);
+    // By frame, too; and refused on a play action or chained.
+    r.next.ramp = 7;
+    const by_frame = r.submit(2, .record_buffer, 1000, belated | mixer.flag.start_is_frame | mixer.flag.align_output, 1, &.{0}, null, null);
+    _ = r.step(0);
+    try testing.expectEqual(@as(f64, 1007), by_frame.start_frame);
+    var one = [_]f32{1};
+    r.next.ramp = 7;
+    r.request(.play_buffer, 0, belated | mixer.flag.align_output, 1, &.{0});
+    try testing.expectEqual(mixer.SubmitError.bad_request, r.m.submit(3, std.mem.sliceAsBytes(&one).ptr, 4, null, null));
+}

@@ -125,7 +125,7 @@ export const CURVE = { linear: 0, exponential: 1, target: 2 } as const;
 export const OUTCOME = { pending: 0, done: 1, droppedBelated: 2, cancelled: 3, ringEnded: 4, targetFinished: 5 } as const;
 
 /** zig/mixer.zig `flag`. */
-export const FLAG = { allowBelated: 1, startIsFrame: 2, after: 4, underflowSilence: 8, routed: 16 } as const;
+export const FLAG = { allowBelated: 1, startIsFrame: 2, after: 4, underflowSilence: 8, routed: 16, alignOutput: 32 } as const;
 
 /** zig/mixer.zig `SubmitError`. */
 export const SUBMIT = { ok: 0, badSlot: -1, badRequest: -2, badSamples: -3, outOfMemory: -4, ringBusy: -5, badRing: -6 } as const;
@@ -255,6 +255,7 @@ export const FACTS: Readonly<Record<string, number>> = {
   "flag.after": FLAG.after,
   "flag.underflow_silence": FLAG.underflowSilence,
   "flag.routed": FLAG.routed,
+  "flag.align_output": FLAG.alignOutput,
   "status.all": STATUS_FLAGS_ALL,
   "submit.ok": SUBMIT.ok,
   "submit.bad_slot": SUBMIT.badSlot,
