@@ -2,16 +2,17 @@
  * impulse_response: measures the impulse response from an output channel to an input channel
  * with Farina's exponential sine sweep. It plays the sweep, records the input from the same
  * frame on, deconvolves the recording with the sweep's inverse filter (rtmixer's expSweep and
- * impulseResponse), and writes the response as a WAV file and a picture beside it (the response,
- * a close-up of its peak, its magnitude spectrum). It prints where the peak is: the round trip
- * in frames, since frame 0 is the frame the sweep started on. On a terminal a progress line
- * shows the time while it measures.
+ * convolve, as impulseResponse does), and writes the response as a WAV file and a picture beside
+ * it (the response, a close-up of its peak, its magnitude spectrum). It prints where the peak is:
+ * the round trip in frames, since frame 0 is the frame the sweep started on; the peak's height
+ * against the sweep's own band-limited impulse (the gain); and the spectrum's level (0 dB for a
+ * unit-gain system). On a terminal a progress line shows the time while it measures.
  *
  *   bun examples/impulse_response.ts -o room.wav --seconds 3
  *   bun examples/impulse_response.ts --jack-loopback -b 256   # on a JACK server: a single impulse at 512
  */
 import process from "node:process";
-import { expSweep, impulseResponse, MixerAndRecorder, peakOf } from "../mod.ts";
+import { convolve, expSweep, MixerAndRecorder, peakOf } from "../mod.ts";
 import { saveWav } from "../src/files.ts";
 import { type Figure, savePicture } from "../src/plot.ts";
 import { cli, createFile, int, num, orExit, Progress, streamOptions, usageError } from "./_common.ts";
@@ -44,7 +45,7 @@ orExit(() => createFile(out)); // a file that cannot be written is found before 
 using stream = orExit(() => new MixerAndRecorder({ ...streamOptions(values), channels: Math.max(outChannel, inChannel) }));
 const fs = stream.sampleRate;
 const f1 = values.f1 === undefined ? Math.min(20000, 0.45 * fs) : num(values, "f1", f0 + 1, fs / 2);
-const { sweep, inverse } = orExit(() => expSweep({ sampleRate: fs, seconds, f0, f1, level }));
+const { sweep, inverse, referencePeak } = orExit(() => expSweep({ sampleRate: fs, seconds, f0, f1, level }));
 const responseFrames = Math.round(responseSeconds * fs);
 stream.start();
 if (values["jack-loopback"]) {
@@ -71,31 +72,60 @@ if (rec.outcome !== "done") {
   process.exit(1);
 }
 
-const ir = (await impulseResponse(recorded, inverse)).subarray(0, responseFrames);
+// The deconvolution (what impulseResponse gives, with the lags before 0 kept): lag k is at
+// index lag0 + k. The WAV holds lags 0 on, so that frame k is k frames after the sweep started.
+const full = await convolve(recorded, inverse);
+const lag0 = inverse.length - 1;
+const ir = Float32Array.from(full.subarray(lag0, lag0 + responseFrames));
 saveWav(out, ir, { sampleRate: fs });
 const peak = peakOf(ir);
+// The spectrum is taken from further back than lag 0: the peak is a band-limited impulse that
+// rings as much before it as after, and a response cut short of that ringing (a round trip of a
+// few ms) has a spectrum that ripples by tenths of a dB at the low end. Back to half-way to the
+// second harmonic's distortion, which lands T ln 2 / ln(f1 / f0) before the peak.
+const pre = Math.min(Math.round((seconds * Math.LN2) / Math.log(f1 / f0) / 2 * fs), peak.frame + lag0);
+const windowed = full.subarray(lag0 + peak.frame - pre, lag0 + responseFrames);
+const passband: [number, number] = [5 * f0, f1 / 2]; // away from the sweep's fades
 console.log(`Wrote ${responseFrames} frames (${responseSeconds} s) of impulse response to ${out}.`);
 if (peak.value === 0) {
   console.log("The recording is silent: nothing came back (is the output connected to the input?).");
   process.exitCode = 1;
 } else {
-  const dB = (x: number) => (20 * Math.log10(x)).toFixed(1);
+  const dB = (x: number, decimals = 1) => (20 * Math.log10(x)).toFixed(decimals);
   console.log(`peak:             frame ${peak.frame} (${(peak.frame / fs * 1000).toFixed(3)} ms; sub-sample ${peak.exactFrame.toFixed(2)})`);
-  console.log(`height:           ${peak.value.toFixed(4)} (${dB(Math.abs(peak.value))} dB)`);
+  const gain = peak.value / referencePeak;
+  console.log(
+    `height:           ${peak.value.toFixed(4)}, gain ${gain.toFixed(4)} (${dB(Math.abs(gain), 2)} dB): ` +
+      `the peak over the sweep's own band-limited impulse's (${referencePeak.toFixed(4)})`,
+  );
+  const levels = magnitudeSpectrum(windowed, fs, passband[0], passband[1]).dB;
+  const signed = (x: number) => `${x >= 0 ? "+" : ""}${x.toFixed(2)}`;
+  console.log(
+    `level:            ${signed(magnitudeSpectrum(windowed, fs, 1000, 1000, 1).dB[0])} dB at 1 kHz; ` +
+      `${signed(Math.min(...levels))} to ${signed(Math.max(...levels))} dB from ${hz(passband[0])} to ${hz(passband[1])}`,
+  );
   console.log(
     `peak-to-noise:    ${Number.isFinite(peak.confidence) ? `${peak.confidence.toFixed(1)} (${dB(peak.confidence)} dB)` : "infinite (the rest is 0)"}`,
   );
 }
-await savePicture(picture, responseFigure(ir, fs, peak.frame));
+await savePicture(picture, responseFigure(ir, windowed, fs, peak.frame, pre));
 console.log(`picture:          ${picture} (the response, its peak, its magnitude spectrum)`);
 
-/** The response over its length, a close-up of ±2 ms around the peak, and its magnitude spectrum. */
-function responseFigure(ir: Float32Array, fs: number, peakFrame: number): Figure {
+/** "100 Hz", "10 kHz". */
+function hz(f: number): string {
+  return f >= 1000 ? `${+(f / 1000).toPrecision(3)} kHz` : `${+f.toPrecision(3)} Hz`;
+}
+
+/**
+ * The response over its length, a close-up of ±2 ms around the peak, and the magnitude spectrum
+ * of `windowed` (the response from `pre` frames before the peak).
+ */
+function responseFigure(ir: Float32Array, windowed: Float64Array, fs: number, peakFrame: number, pre: number): Figure {
   const ms = (i: number) => (i / fs) * 1000;
   const t = Array.from(ir, (_, i) => ms(i));
   const near = Math.round(0.002 * fs);
   const from = Math.max(0, peakFrame - near), to = Math.min(ir.length, peakFrame + near + 1);
-  const { frequencies, dB } = magnitudeSpectrum(ir, fs, 20, fs / 2);
+  const { frequencies, dB } = magnitudeSpectrum(windowed, fs, 20, fs / 2);
   return {
     title: `Impulse response, output ${outChannel} -> input ${inChannel}: peak at frame ${peakFrame}`,
     panels: [
@@ -108,7 +138,7 @@ function responseFigure(ir: Float32Array, fs: number, peakFrame: number): Figure
         points: [{ x: t.slice(from, to), y: Array.from(ir.subarray(from, to)), radius: 2, color: "#1f77b4" }],
       },
       {
-        title: "Magnitude spectrum",
+        title: `Magnitude spectrum (from ${ms(pre).toFixed(1)} ms before the peak; 0 dB: unit gain)`,
         xLabel: "frequency (Hz)",
         yLabel: "dB",
         xScale: "log",
@@ -120,12 +150,17 @@ function responseFigure(ir: Float32Array, fs: number, peakFrame: number): Figure
 }
 
 /**
- * |H(f)| in dB at 400 frequencies spaced evenly on a log scale (a direct DFT at each: no FFT
- * needed for a picture, and the points fall where a log axis wants them).
+ * |H(f)| in dB at `n` frequencies from lo to hi spaced evenly on a log scale (a direct DFT at
+ * each: no FFT needed for a picture, and the points fall where a log axis wants them).
  */
-function magnitudeSpectrum(ir: Float32Array, fs: number, lo: number, hi: number): { frequencies: number[]; dB: number[] } {
-  const n = 400;
-  const frequencies = Array.from({ length: n }, (_, k) => lo * (hi / lo) ** (k / (n - 1)));
+function magnitudeSpectrum(
+  ir: Float32Array | Float64Array,
+  fs: number,
+  lo: number,
+  hi: number,
+  n = 400,
+): { frequencies: number[]; dB: number[] } {
+  const frequencies = Array.from({ length: n }, (_, k) => n === 1 ? lo : lo * (hi / lo) ** (k / (n - 1)));
   const dB = frequencies.map((f) => {
     const w = (2 * Math.PI * f) / fs;
     let re = 0, im = 0;

@@ -11,10 +11,10 @@
  * ```ts
  * import { expSweep, impulseResponse, peakOf } from "rtmixer";
  *
- * const { sweep, inverse } = expSweep({ sampleRate: 48000, seconds: 1 });
+ * const { sweep, inverse, referencePeak } = expSweep({ sampleRate: 48000, seconds: 1 });
  * // ... play `sweep`, record `recorded` (sweep length + the longest response expected) ...
- * const ir = await impulseResponse(recorded, inverse);
- * const { frame, confidence } = peakOf(ir);
+ * const ir = await impulseResponse(recorded, inverse); // its spectrum: the gain, 0 dB for a loopback
+ * const { frame, value, confidence } = peakOf(ir); // value / referencePeak: 1 for a loopback
  * ```
  *
  * @module
@@ -74,11 +74,22 @@ export interface Sweep {
   /** The test signal, mono: a sine whose frequency rises exponentially from f0 to f1, faded in and out. */
   sweep: Float32Array;
   /**
-   * The inverse filter: the sweep reversed in time, falling 6 dB per octave, scaled so that
-   * `impulseResponse(sweep, inverse)` peaks at 1 at frame 0 (a system that passes the sweep
-   * unchanged has a unit impulse response).
+   * The inverse filter: the sweep reversed in time, falling 6 dB per octave (Farina's amplitude
+   * compensation), scaled so that sweep ⊛ inverse has a gain of 1 (0 dB) in the middle of the
+   * band (see {@link Sweep.referenceHz}): the magnitude spectrum of a measured response reads the
+   * system's gain, 0 dB for one that passes the sweep unchanged, over f0..f1.
    */
   inverse: Float32Array;
+  /**
+   * The height at frame 0 of `impulseResponse(sweep, inverse)`, the reference response: a
+   * band-limited impulse (f0..f1), lower than 1 as its band is narrower than the whole spectrum
+   * (about 0.8 for 20 Hz-20 kHz at 48 kHz). A system that passes the sweep unchanged, delayed by
+   * d frames, has a response that peaks at this height at frame d; a peak's height over it is the
+   * system's gain.
+   */
+  referencePeak: number;
+  /** The frequency (Hz) at which sweep ⊛ inverse is scaled to a gain of 1: 1 kHz, or the band's geometric centre if 1 kHz is not an octave inside it. */
+  referenceHz: number;
   sampleRate: number;
   f0: number;
   f1: number;
@@ -117,13 +128,54 @@ export function expSweep(options: SweepOptions): Sweep {
     x[i] = g * Math.sin(k * (Math.exp((i / n) * L) - 1));
   }
   // inverse[m] = x[n−1−m] · e^(−m L / n): the reversed sweep, its gain falling with its frequency
-  // so that sweep ⊛ inverse has a flat magnitude over f0..f1. Its value at lag 0 (index n − 1 of
-  // the full convolution) is Σ x[i]² e^(−(n−1−i) L / n): scaled to 1.
+  // so that sweep ⊛ inverse has a flat magnitude over f0..f1 (Farina). That magnitude is scaled
+  // to 1 in the middle of the band, where the flat part is flattest (at the edges the fades
+  // roll it off): the mean power of sweep ⊛ inverse over the octave around referenceHz.
+  const raw = new Float64Array(n);
+  for (let m = 0; m < n; m++) raw[m] = x[n - 1 - m] * Math.exp((-m * L) / n);
+  const referenceHz = 2 * f0 <= 1000 && 1000 <= f1 / 2 ? 1000 : Math.sqrt(f0 * f1);
+  const points = 16;
+  let power = 0;
+  for (let k = 0; k < points; k++) {
+    const f = referenceHz * 2 ** ((k + 0.5) / points - 0.5);
+    const a = dft(x, f / fs), b = dft(raw, f / fs);
+    power += ((a.re * a.re + a.im * a.im) * (b.re * b.re + b.im * b.im)) / points;
+  }
+  const scale = 1 / Math.sqrt(power);
+  // The reference response's value at lag 0 (index n − 1 of the full convolution).
   let peak = 0;
-  for (let i = 0; i < n; i++) peak += x[i] * x[i] * Math.exp((-(n - 1 - i) * L) / n);
+  for (let i = 0; i < n; i++) peak += x[i] * raw[n - 1 - i];
   const inverse = new Float32Array(n);
-  for (let m = 0; m < n; m++) inverse[m] = (x[n - 1 - m] * Math.exp((-m * L) / n)) / peak;
-  return { sweep: Float32Array.from(x), inverse, sampleRate: fs, f0, f1, level };
+  for (let m = 0; m < n; m++) inverse[m] = raw[m] * scale;
+  return {
+    sweep: Float32Array.from(x),
+    inverse,
+    referencePeak: peak * scale,
+    referenceHz,
+    sampleRate: fs,
+    f0,
+    f1,
+    level,
+  };
+}
+
+/** The DFT of `x` at `cycles` per sample: Σ x[i] e^(−2πi·cycles·i), by a rotating phasor (re-anchored every 4096 samples). */
+function dft(x: Float64Array, cycles: number): { re: number; im: number } {
+  const w = -2 * Math.PI * cycles;
+  const cw = Math.cos(w), sw = Math.sin(w);
+  let re = 0, im = 0, c = 1, s = 0;
+  for (let i = 0; i < x.length; i++) {
+    if ((i & 4095) === 0) {
+      c = Math.cos(w * i);
+      s = Math.sin(w * i);
+    }
+    re += x[i] * c;
+    im += x[i] * s;
+    const t = c * cw - s * sw;
+    s = c * sw + s * cw;
+    c = t;
+  }
+  return { re, im };
 }
 
 /** The full linear convolution of `a` and `b` (length a.length + b.length − 1), by FFT. */
@@ -162,8 +214,9 @@ export async function convolve(a: Float32Array, b: Float32Array): Promise<Float6
  * The impulse response of what `recorded` went through, from a recording of a sweep started at
  * its frame 0 and the sweep's `inverse` filter (see {@link expSweep}): frame k of the result is
  * the response k frames after the sweep started, for k from 0 to recorded.length − 1. (Harmonic
- * distortion, which lands before lag 0, is left out.) A loopback that delays by d frames gives
- * a single peak of 1 at frame d.
+ * distortion, which lands before lag 0, is left out.) Its magnitude spectrum is the system's
+ * gain over the sweep's band: 0 dB for a loopback. A loopback that delays by d frames gives the
+ * reference response (a band-limited impulse) at frame d, a peak of the sweep's `referencePeak`.
  */
 export async function impulseResponse(recorded: Float32Array, inverse: Float32Array): Promise<Float32Array> {
   const r = v.float32("recorded", recorded).view as Float32Array;

@@ -84,10 +84,19 @@ export interface LatencyMeasurement {
   reportedFrames: number;
   /** The response's peak over the RMS of the rest (a peak-to-noise ratio). */
   confidence: number;
-  /** The gain of the round trip at its peak (1 for a digital loopback; negative if inverted). */
+  /**
+   * The gain of the round trip: the response's peak over the peak of the sweep's own reference
+   * response (sweep ⊛ inverse), so 1 for a unit-gain loopback; negative if inverted.
+   */
   gain: number;
   /** The input channel whose response answered. */
   inputChannel: number;
+  /**
+   * That channel's impulse response, frames 0 to `maxLatency` seconds after the test signal
+   * started (as `impulseResponse` gives it: its magnitude spectrum is the round trip's gain over
+   * the sweep's band; a unit-gain loopback peaks at the sweep's `referencePeak`, about 0.8).
+   */
+  response: Float32Array;
 }
 
 /** Options of {@link MixerAndRecorder.playrec}. */
@@ -474,7 +483,7 @@ export class MixerAndRecorder extends Mixer<"duplex"> {
     const minLevel = o.minLevel === undefined ? 1e-4 : v.finite("minLevel", o.minLevel, 0, 1);
     if (!this.active) throw new TypeError("measureLatency needs a running stream: call start() first");
     const fs = this.sampleRate;
-    const { sweep, inverse } = expSweep({ sampleRate: fs, seconds, level, f0: 100, f1: Math.min(20000, 0.45 * fs) });
+    const { sweep, inverse, referencePeak } = expSweep({ sampleRate: fs, seconds, level, f0: 100, f1: Math.min(20000, 0.45 * fs) });
     const maxFrames = Math.ceil(maxLatency * fs);
     const played = new Float32Array(sweep.length * outs.length);
     for (let i = 0; i < sweep.length; i++) played.fill(sweep[i], i * outs.length, (i + 1) * outs.length);
@@ -492,7 +501,7 @@ export class MixerAndRecorder extends Mixer<"duplex"> {
         "belated",
       );
     }
-    let best: (Peak & { channel: number }) | undefined;
+    let best: (Peak & { channel: number; response: Float32Array }) | undefined;
     let loudest = 0;
     for (let c = 0; c < ins.length; c++) {
       const channel = new Float32Array(frames);
@@ -506,7 +515,9 @@ export class MixerAndRecorder extends Mixer<"duplex"> {
       if (peak < minLevel) continue;
       const response = await impulseResponse(channel, inverse);
       const found = peakOf(response, { from: 0, to: maxFrames });
-      if (best === undefined || found.confidence > best.confidence) best = { ...found, channel: ins[c] };
+      if (best === undefined || found.confidence > best.confidence) {
+        best = { ...found, channel: ins[c], response: response.slice(0, maxFrames) };
+      }
     }
     const where = `input channel${ins.length === 1 ? "" : "s"} ${ins.join(", ")}`;
     if (loudest === 0) {
@@ -535,8 +546,9 @@ export class MixerAndRecorder extends Mixer<"duplex"> {
       seconds: best.frame / fs,
       reportedFrames: Math.round((inputLatency + outputLatency) * fs),
       confidence: best.confidence,
-      gain: best.value,
+      gain: best.value / referencePeak, // the peak over the reference response's (sweep ⊛ inverse)
       inputChannel: best.channel,
+      response: best.response,
     };
     this.#latency = result;
     engineOf(this).roundTripFrames = result.frames;

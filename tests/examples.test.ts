@@ -11,6 +11,7 @@ import { join } from "node:path";
 import process from "node:process";
 import wavefile from "wavefile";
 import { readWav, WavReader, writeWav } from "../examples/_common.ts";
+import { expSweep } from "../mod.ts";
 import { requireJack } from "./helpers/jack.ts";
 import { countColor, decodePng, inkFraction } from "./helpers/png.ts";
 
@@ -89,6 +90,17 @@ function runTyped(example: string, args: string[], steps: [string, number][]): P
 }
 
 const number = (out: string, re: RegExp) => Number(re.exec(out)?.[1] ?? NaN);
+
+/** |H(f)| in dB of a response at `fs` Hz (a direct DFT at f Hz). */
+function levelAt(response: ArrayLike<number>, f: number, fs: number): number {
+  const w = (2 * Math.PI * f) / fs;
+  let re = 0, im = 0;
+  for (let i = 0; i < response.length; i++) {
+    re += response[i] * Math.cos(w * i);
+    im -= response[i] * Math.sin(w * i);
+  }
+  return 10 * Math.log10(re * re + im * im);
+}
 
 describe("examples", () => {
   test("every example answers --help with its usage and exit status 0", () => {
@@ -303,12 +315,26 @@ describe("impulse_response", () => {
       expect(r.out).toContain(`Wrote 24000 frames (0.5 s) of impulse response to ${out}.`);
       expect(r.out).toContain("peak:             frame 512 (10.667 ms; sub-sample 512.00)");
       expect(number(r.out, /peak-to-noise: +([\d.]+)/)).toBeGreaterThan(100);
+      // A unit-gain loopback: the peak is the sweep's own band-limited impulse's (about 0.8, not 1),
+      // and the spectrum reads 0 dB over the band.
+      const reference = expSweep({ sampleRate: 48000, seconds: 1 }).referencePeak;
+      expect(r.out).toContain(`height:           ${reference.toFixed(4)}, gain 1.0000 (0.00 dB)`);
+      expect(r.out).toMatch(/^level: +[-+]0\.00 dB at 1 kHz; /m);
+      const [lo, hi] = [number(r.out, /dB at 1 kHz; ([-+][\d.]+) to/), number(r.out, / to ([-+][\d.]+) dB from 100 Hz to 10 kHz/)];
+      expect(Math.abs(lo)).toBeLessThanOrEqual(0.1);
+      expect(Math.abs(hi)).toBeLessThanOrEqual(0.1);
       const wav = readWav(out);
       expect([wav.channels, wav.sampleRate, wav.data.length]).toEqual([1, 48000, 24000]);
       let at = 0;
       for (let i = 0; i < wav.data.length; i++) if (Math.abs(wav.data[i]) > Math.abs(wav.data[at])) at = i;
       expect(at).toBe(512);
-      expect(wav.data[512]).toBeCloseTo(1, 2);
+      expect(Math.abs(wav.data[512] - reference)).toBeLessThan(1e-4);
+      // The WAV's own spectrum, from lag 0 (cut 512 frames before the peak, short of its
+      // low-frequency ringing): 0 dB within ±0.1 dB from 500 Hz to 10 kHz (±0.3 dB from 100 Hz).
+      for (let k = 0; k < 40; k++) {
+        const f = 500 * (10000 / 500) ** (k / 39);
+        expect(Math.abs(levelAt(wav.data, f, 48000))).toBeLessThan(0.1);
+      }
       // Away from the peak's band-limited ringing (a few ms), the response is near silence.
       let rest = 0;
       for (let i = 0; i < wav.data.length; i++) if (Math.abs(i - 512) > 480) rest = Math.max(rest, Math.abs(wav.data[i]));

@@ -2,7 +2,7 @@
 // and recordBuffer's align: "output" through PortAudio on the JACK dummy server, where a loopback
 // of the stream's own ports makes the round trip known exactly.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { expSweep, impulseResponse, MeasurementError, Mixer, MixerAndRecorder, peakOf, Recorder } from "../mod.ts";
+import { convolve, expSweep, impulseResponse, MeasurementError, Mixer, MixerAndRecorder, peakOf, Recorder } from "../mod.ts";
 import { loopback, noise, requireJack } from "./helpers/jack.ts";
 
 const FS = 48000;
@@ -30,16 +30,55 @@ async function rejection(p: Promise<unknown>): Promise<Error> {
   throw new Error("expected a rejection");
 }
 
-describe("the sweep and its deconvolution (no device)", () => {
-  const { sweep, inverse } = expSweep({ sampleRate: FS, seconds: 0.25 });
+/** |H(f)| in dB of a response (a direct DFT at f Hz). */
+function levelAt(response: ArrayLike<number>, f: number): number {
+  const w = (2 * Math.PI * f) / FS;
+  let re = 0, im = 0;
+  for (let i = 0; i < response.length; i++) {
+    re += response[i] * Math.cos(w * i);
+    im -= response[i] * Math.sin(w * i);
+  }
+  return 10 * Math.log10(re * re + im * im);
+}
 
-  test("a sweep deconvolved by its own inverse is a unit impulse at frame 0", async () => {
+/** Frequencies from lo to hi Hz, `n` spaced evenly on a log scale. */
+const logSpaced = (lo: number, hi: number, n: number) => Array.from({ length: n }, (_, k) => lo * (hi / lo) ** (k / (n - 1)));
+
+describe("the sweep and its deconvolution (no device)", () => {
+  const { sweep, inverse, referencePeak, referenceHz } = expSweep({ sampleRate: FS, seconds: 0.25 });
+
+  test("a sweep deconvolved by its own inverse is the reference response: 0 dB over the band, a peak of referencePeak at frame 0", async () => {
     const ir = await impulseResponse(sweep, inverse);
     expect(ir.length).toBe(sweep.length);
     const p = peakOf(ir);
     expect(p.frame).toBe(0);
-    expect(p.value).toBeCloseTo(1, 5);
+    expect(p.value).toBeCloseTo(referencePeak, 5);
+    // A band-limited impulse (20 Hz-20 kHz, less at the bottom where the fade-in is): below 1.
+    expect(referencePeak).toBeGreaterThan(0.6);
+    expect(referencePeak).toBeLessThan(0.85);
     expect(p.confidence).toBeGreaterThan(1000);
+    // The whole of sweep ⊛ inverse (its pre-ringing too, before lag 0): 0 dB at 1 kHz, flat in the band.
+    expect(referenceHz).toBe(1000);
+    const full = await convolve(sweep, inverse);
+    expect(Math.abs(levelAt(full, 1000))).toBeLessThan(0.01);
+    for (const f of logSpaced(200, 15000, 40)) expect(Math.abs(levelAt(full, f))).toBeLessThan(0.05);
+    // Outside the sweep's band there is nothing.
+    expect(levelAt(full, 22000)).toBeLessThan(-40);
+  });
+
+  test("a system's gain is the peak over referencePeak, and the spectrum's level: 0.5 is 0.5 and -6.02 dB", async () => {
+    const rec = new Float32Array(sweep.length + 4000);
+    for (let i = 0; i < sweep.length; i++) rec[100 + i] = 0.5 * sweep[i];
+    const ir = await impulseResponse(rec, inverse);
+    const p = peakOf(ir);
+    expect(p.frame).toBe(100);
+    expect(p.value / referencePeak).toBeCloseTo(0.5, 5);
+    expect(levelAt(ir, 1000)).toBeCloseTo(20 * Math.log10(0.5), 1);
+  });
+
+  test("the reference frequency is 1 kHz, or the band's middle when 1 kHz is not an octave inside it", () => {
+    expect(expSweep({ sampleRate: FS, f0: 100, f1: 10000 }).referenceHz).toBe(1000);
+    expect(expSweep({ sampleRate: FS, f0: 2000, f1: 8000 }).referenceHz).toBe(4000);
   });
 
   test("a delay of d frames gives the peak at d; half a frame more gives d + 0.5 within 0.01", async () => {
@@ -104,6 +143,13 @@ for (const blockSize of [256, 0] as const) {
       expect(r.gain).toBeCloseTo(1, 4);
       expect(r.confidence).toBeGreaterThan(100);
       expect(r.inputChannel).toBe(1);
+      // The response itself, up to maxLatency (0.5 s): the sweep's own band-limited impulse at the
+      // round trip (the sweep measureLatency plays: 0.5 s, 100 Hz to 20 kHz).
+      const { referencePeak } = expSweep({ sampleRate: FS, seconds: 0.5, level: 0.25, f0: 100, f1: 20000 });
+      expect(r.response.length).toBe(FS / 2);
+      expect(peakOf(r.response).frame).toBe(ROUND_TRIP[blockSize]);
+      expect(r.response[ROUND_TRIP[blockSize]]).toBeCloseTo(referencePeak, 4);
+      expect(referencePeak).toBeLessThan(0.85);
       expect(m.measuredLatency).toEqual(r);
     });
 
