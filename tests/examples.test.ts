@@ -29,6 +29,7 @@ const EXAMPLES = [
   "sequencer",
   "plot_input",
   "impulse_response",
+  "latency",
   "demo",
 ];
 
@@ -350,6 +351,56 @@ describe("impulse_response", () => {
   });
 });
 
+describe("latency", () => {
+  test("on the JACK loopback it measures the round trip (512 frames at block size 256) against PortAudio's, and pictures it", () => {
+    requireJack();
+    const dir = mkdtempSync(join(tmpdir(), "rtmixer-latency-"));
+    try {
+      const out = join(dir, "latency.png");
+      const r = runApart("latency", "--jack-loopback", "-b", "256", "-o", out);
+      if (r.status !== 0) console.log(r.stdout + r.stderr);
+      expect(r.status).toBe(0);
+      expect(r.stderr).toBe("");
+      expect(r.stdout).toContain("Measuring the round trip at 48000 Hz, block size 256: output 1 -> input 1...");
+      expect(r.stdout).toContain("round trip:       512 frames (10.667 ms; sub-sample 512.00)");
+      expect(r.stdout).toContain("seconds:          0.010667");
+      const reported = number(r.stdout, /reported: +(\d+) frames/);
+      expect(reported).toBeGreaterThan(0);
+      const difference = reported === 512 ? "exact" : `${Math.abs(reported - 512)} frames`;
+      expect(r.stdout).toContain(`PortAudio's input + output latency, ${difference}`);
+      expect(r.stdout).toContain("gain:             1.0000 (0.00 dB)");
+      expect(number(r.stdout, /confidence: +([\d.]+)/)).toBeGreaterThan(100);
+      expect(r.stdout).toContain(`picture:          ${out}`);
+      const png = decodePng(new Uint8Array(readFileSync(out)));
+      expect([png.width, png.height]).toEqual([900, 670]);
+      expect(inkFraction(png)).toBeGreaterThan(0.03);
+      expect(countColor(png, "#1f77b4")).toBeGreaterThan(300); // the response and its samples
+      expect(countColor(png, "#d62728")).toBeGreaterThan(100); // the measured round trip
+      expect(countColor(png, "#2ca02c")).toBeGreaterThan(100); // the reported one
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test("without the loopback nothing comes back: one line naming the MeasurementError, exit status 1", () => {
+    requireJack();
+    const dir = mkdtempSync(join(tmpdir(), "rtmixer-latency-"));
+    try {
+      const out = join(dir, "latency.png");
+      const r = runApart("latency", "-b", "256", "-o", out);
+      expect(r.status).toBe(1);
+      const lines = r.stderr.split("\n").filter((l) => l !== "");
+      expect(lines).toHaveLength(1);
+      expect(lines[0]).toMatch(
+        /^latency: no round trip measured \(silence\): nothing came back on input channel 1: every sample was 0 \(is output channel 1 connected to the input\?\) \(on a JACK server, --jack-loopback links them\)$/,
+      );
+      expect(r.stdout).not.toContain("round trip:");
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe("examples answer bad input with one line on stderr and exit status 2, not a stack trace", () => {
   const dir = mkdtempSync(join(tmpdir(), "rtmixer-bad-"));
   const text = join(dir, "notes.wav");
@@ -385,6 +436,8 @@ describe("examples answer bad input with one line on stderr and exit status 2, n
     ["a tempo out of range", false, "sequencer", ["-t", "0"], /^--bpm must be a number from 20 to 999, got "0"$/],
     ["an output that is not a WAV file", false, "impulse_response", ["-o", "ir.txt"], /^--out must end in \.wav, got "ir\.txt"$/],
     ["a sweep level out of range", false, "impulse_response", ["--level", "2"], /^--level must be a number from 0.001 to 1, got "2"$/],
+    ["a picture that is not a PNG or SVG", false, "latency", ["-o", "latency.jpg"], /^--out must end in \.png or \.svg, got "latency\.jpg"$/],
+    ["an input channel that is not one", false, "latency", ["--input-channel", "0"], /^--input-channel must be a number from 1 to 1024, got "0"$/],
   ];
   writeWav(join(dir, "44k.wav"), new Float32Array(441), 1, 44100);
   for (const [what, jack, example, args, line] of cases) {
