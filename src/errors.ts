@@ -53,6 +53,7 @@ export class MeasurementError extends Error {
   /** What went wrong, as a word to test on. */
   readonly reason: MeasurementFailure;
 
+  /** Creates the error; `reason` says what went wrong: "silence", "weak", "unclear" or "belated". */
   constructor(message: string, reason: MeasurementFailure, options?: ErrorOptions) {
     super(message, options);
     this.reason = reason;

@@ -21,6 +21,9 @@ import { native } from "./ffi/mod.ts";
 import { Sample } from "./sample.ts";
 import * as v from "./validate.ts";
 
+/** The Sample class that {@link loadSample} returns (also exported by the main module). */
+export type { Sample };
+
 /**
  * The packages, by exact version (package.json's "dependencies" repeat them; a test checks).
  * Deno imports them as `npm:` specifiers, which resolve without an import map (a URL import of
@@ -48,6 +51,7 @@ export class AudioFileError extends Error {
   /** The file system's error code (`ENOENT`, `EISDIR`, ...), when reading failed. */
   readonly code?: string;
 
+  /** Creates the error, with the file's `path` and the file system's error `code` when known. */
   constructor(message: string, options?: ErrorOptions & { path?: string; code?: string }) {
     super(message, options);
     this.path = options?.path;
@@ -83,8 +87,11 @@ export interface LoadOptions {
 export interface AudioData {
   /** Interleaved samples, `channels` per frame. */
   data: Float32Array;
+  /** Channels per frame. */
   channels: number;
+  /** The frames' rate (Hz): the one asked for. */
   sampleRate: number;
+  /** Frames in `data`. */
   frames: number;
   /** The file's own rate and channels, before resampling and channel mapping. */
   source: { sampleRate: number; channels: number; frames: number };

@@ -90,9 +90,13 @@ export interface Sweep {
   referencePeak: number;
   /** The frequency (Hz) at which sweep ⊛ inverse is scaled to a gain of 1: 1 kHz, or the band's geometric centre if 1 kHz is not an octave inside it. */
   referenceHz: number;
+  /** The sample rate the sweep was made for (Hz). */
   sampleRate: number;
+  /** The sweep's first frequency (Hz). */
   f0: number;
+  /** The sweep's last frequency (Hz). */
   f1: number;
+  /** The sweep's peak amplitude. */
   level: number;
 }
 

@@ -50,7 +50,9 @@ export const FONT_FILES = [
 
 /** A line through points (x[i], y[i]); long lines are drawn as each pixel column's min and max. */
 export interface Line {
+  /** The points' x values. */
   x: ArrayLike<number>;
+  /** The points' y values, one per x. */
   y: ArrayLike<number>;
   /** In the legend (none: not listed). */
   label?: string;
@@ -62,9 +64,13 @@ export interface Line {
 
 /** Marks at points (x[i], y[i]). */
 export interface Points {
+  /** The marks' x values. */
   x: ArrayLike<number>;
+  /** The marks' y values, one per x. */
   y: ArrayLike<number>;
+  /** In the legend (none: not listed). */
   label?: string;
+  /** A CSS color (default: the palette's next). */
   color?: string;
   /** Radius in pixels (default 3). */
   radius?: number;
@@ -72,33 +78,47 @@ export interface Points {
 
 /** Histogram bars: `counts[i]` values fell in [edges[i], edges[i + 1]). */
 export interface Bars {
+  /** The bins' edges: one more than the counts. */
   edges: readonly number[];
+  /** How many values fell in each bin. */
   counts: readonly number[];
+  /** In the legend (none: not listed). */
   label?: string;
+  /** A CSS color (default: the palette's next). */
   color?: string;
 }
 
 /** One panel: a plot area with its axes. */
 export interface Panel {
+  /** Above the plot area, on the left. */
   title?: string;
+  /** Under the x axis. */
   xLabel?: string;
+  /** Beside the y axis. */
   yLabel?: string;
   /** "log": a logarithmic x axis (every x must be > 0), for spectra. */
   xScale?: "linear" | "log";
   /** The axes' ranges (default: the data's, with a margin). */
   xRange?: readonly [number, number];
+  /** The y axis's range (default: the data's, with a margin). */
   yRange?: readonly [number, number];
+  /** Lines, drawn first. */
   lines?: readonly Line[];
+  /** Marks, drawn over the lines. */
   points?: readonly Points[];
+  /** A histogram, drawn under everything else. */
   bars?: Bars;
 }
 
 /** A picture: panels stacked top to bottom. */
 export interface Figure {
+  /** Centred above the panels. */
   title?: string;
+  /** The panels, top to bottom. */
   panels: readonly Panel[];
   /** Pixels (default 900 wide, 300 high per panel). */
   width?: number;
+  /** Pixels per panel (default 300). */
   panelHeight?: number;
 }
 

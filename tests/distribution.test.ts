@@ -4,7 +4,8 @@
 // - Deno: serve the repository and the release from a loopback HTTP server, import
 //   http://127.0.0.1:PORT/mod.ts, which downloads, verifies and caches the library; a corrupted
 //   download is refused; with the server gone, the cached library still plays.
-// - The JSR metadata: `deno doc --lint mod.ts` and `deno publish --dry-run` pass.
+// - The JSR metadata: `deno doc --lint` on every entry point (mod.ts, src/files.ts, src/plot.ts) and
+//   `deno publish --dry-run` pass.
 // The release holds only this machine's platform (tests/helpers/release.ts builds it): building
 // every platform takes about a minute, and only this one can be loaded here.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
@@ -249,8 +250,8 @@ describe("without PortAudio", () => {
 describe("JSR metadata", () => {
   beforeAll(setUp);
   afterAll(tearDown);
-  test("deno doc --lint finds every public symbol documented", async () => {
-    const r = await run(DENO, ["doc", "--lint", "mod.ts"], { cwd: ROOT });
+  test("deno doc --lint finds every public symbol of every entry point documented", async () => {
+    const r = await run(DENO, ["doc", "--lint", "mod.ts", "src/files.ts", "src/plot.ts"], { cwd: ROOT });
     expectExit(r, 0);
   });
 
