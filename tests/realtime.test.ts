@@ -75,6 +75,18 @@ const workload = `
     await m.wait(quick, { sleepTime: 1 });
     add(m.cancel(quick));                                                    // targetFinished
     for (let i = 0; i < 200; i++) add(m.playBuffer(tone, 2, { startFrame: now + 1000 * i })); // a full heap
+    // Gain, fades, loops, a matrix, gain changes on every curve, a fading cancel, a chain, silence.
+    const looped = add(m.playBuffer(tone, 2, { gain: 0.5, fadeIn: 0.001, fadeOut: 0.001, loop: 3, loopStart: 100, loopEnd: 500 }));
+    const forever = add(m.playBuffer(tone.subarray(0, 200), [1, 2], { loop: true, matrix: [[0.5, 0.25]] }));
+    for (const curve of ["linear", "exponential", "target"]) {
+      add(m.setGain(forever, 0.7, { frame: now + 300, ramp: 0.002, curve }));
+    }
+    add(m.cancel(forever, { frame: now + 2000, fade: 0.003 }));          // cancelled, faded
+    add(m.playBuffer(tone, 2, { after: looped }));                         // chained
+    const dry = new RingBuffer(8, 1024);
+    dry.write(tone.subarray(0, 2 * 100));
+    const silent = add(m.playRingBuffer(dry, { onUnderflow: "silence", gain: 0.5 }));
+    add(m.cancel(silent, { frame: now + 3000 }));                          // silence, then cancelled
     await sleep(15);
     for (const a of all.splice(0)) if (a.finished) outcomes[a.outcome] = (outcomes[a.outcome] ?? 0) + 1; else all.push(a);
   }
