@@ -170,7 +170,8 @@ function identity(n: number): Mapping {
 const START_KEYS = ["start", "startFrame", "allowBelated"];
 const TIME_KEYS = ["time", "frame", "allowBelated"];
 const PLAY_BUFFER_KEYS = [...START_KEYS, ...PLAY_KEYS, ...LOOP_KEYS];
-const PLAY_RING_KEYS = [...START_KEYS, "channels", "gain", "fadeIn", "after", "matrix", ...UNDERFLOW_KEYS];
+// A ring plays until it runs dry or is cancelled: no end to fade out at, no loop.
+const PLAY_RING_KEYS = [...START_KEYS, "channels", ...PLAY_KEYS.filter((k) => k !== "fadeOut"), ...UNDERFLOW_KEYS];
 const RECORD_KEYS = [...START_KEYS, "after"];
 const RECORD_BUFFER_KEYS = [...RECORD_KEYS, "align", "latency"];
 /** Saved at load: a later replacement of Object.freeze cannot reach the engine. */

@@ -826,11 +826,7 @@ pub const Mixer = struct {
         var list: ?*Action = a;
         while (list) |x| {
             list = x.follow_next;
-            while (x.events) |e| {
-                x.events = e.event_next;
-                m.finish(e, .pending);
-            }
-            x.events_tail = null;
+            m.finishGainChanges(x, .pending);
             while (x.followers) |f| {
                 x.followers = f.follow_next;
                 f.follow_next = list;
@@ -844,22 +840,33 @@ pub const Mixer = struct {
     /// unapplied, and the actions chained after it start at `end`. (All before `a` itself: once
     /// finished, JavaScript may reuse its slot.)
     fn end(m: *Mixer, a: *Action, outcome: Outcome, end_frame: f64) void {
-        while (a.events) |e| {
-            a.events = e.event_next;
-            m.finish(e, .target_finished);
-        }
-        a.events_tail = null;
+        m.finishGainChanges(a, .target_finished);
         while (a.followers) |f| {
             a.followers = f.follow_next;
             f.follow_next = null;
             store(f64, &f.report.start_frame, end_frame);
             f.placed_time = f.clock.timeAt(end_frame);
-            f.node.key = end_frame;
-            f.node.seq = m.taken;
-            m.taken += 1;
-            m.waiting.insert(&f.node);
+            m.enqueue(f, end_frame);
         }
         m.finish(a, outcome);
+    }
+
+    /// Finishes, unapplied, the gain changes still waiting on `a`.
+    fn finishGainChanges(m: *Mixer, a: *Action, outcome: Outcome) void {
+        while (a.events) |e| {
+            a.events = e.event_next;
+            m.finish(e, outcome);
+        }
+        a.events_tail = null;
+    }
+
+    /// Puts `a` among the waiting actions, to start at frame `key` (after those already waiting
+    /// for the same frame).
+    fn enqueue(m: *Mixer, a: *Action, key: f64) void {
+        a.node.key = key;
+        a.node.seq = m.taken;
+        m.taken += 1;
+        m.waiting.insert(&a.node);
     }
 
     fn finish(m: *Mixer, a: *Action, outcome: Outcome) void {
@@ -993,10 +1000,7 @@ pub const Mixer = struct {
             }
             // A cancel takes effect at its start: its actual time is known now.
             if (targets(a)) store(f64, &a.report.actual_time, a.placed_time);
-            a.node.key = a.report.start_frame;
-            a.node.seq = m.taken;
-            m.taken += 1;
-            m.waiting.insert(&a.node);
+            m.enqueue(a, a.report.start_frame);
         }
     }
 
