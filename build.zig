@@ -39,6 +39,19 @@ pub fn build(b: *std.Build) void {
     }) });
     b.installArtifact(support);
 
+    // The Python symbols python-rtmixer's _rtmixer.abi3.so leaves undefined (zig/pystub.zig), so
+    // that bench/callback.ts can load that library, its peer, without an interpreter. A benchmark
+    // tool, not part of the product: zig-out/lib/librtmixer-pystub.so.
+    if (target.result.os.tag == .linux) {
+        const pystub = b.addLibrary(.{ .name = "rtmixer-pystub", .linkage = .dynamic, .root_module = b.createModule(.{
+            .root_source_file = b.path("zig/pystub.zig"),
+            .target = target,
+            .optimize = optimize,
+            .link_libc = true,
+        }) });
+        b.installArtifact(pystub);
+    }
+
     // The realtime-safety test's LD_PRELOAD interposer (zig/rtcheck.zig): zig-out/lib/librtcheck.so.
     // A test tool, not part of the product (releases copy librtmixer only); LD_PRELOAD is Linux's.
     if (target.result.os.tag == .linux) {

@@ -112,6 +112,53 @@ export fn rtm_bench_copy_block(out: [*]f32, src: [*]const f32, src_channels: u32
     benchsupport.copyBlock(out, src, src_channels, voices, voice_stride, position, frames);
 }
 
+
+// ---- The peer: python-rtmixer 0.1.7's C callback (zig/benchsupport.zig) ----------------------------
+
+/// Loads python-rtmixer's `_rtmixer.abi3.so` (`peer`, `peer_len` bytes) after the stub of its
+/// Python symbols (`stub`: librtmixer-pystub, zig/pystub.zig), and makes its `struct state` with
+/// room for `voices` play actions of `channels` channels. Null on failure (see
+/// rtm_bench_peer_error).
+export fn rtm_bench_peer_create(stub: [*]const u8, stub_len: u32, peer: [*]const u8, peer_len: u32, output_channels: u32, sample_rate: f64, voices: u32, channels: u32) ?*benchsupport.Peer {
+    if (builtin.os.tag == .windows) return null;
+    var stub_path: [4096:0]u8 = @splat(0);
+    var peer_path: [4096:0]u8 = @splat(0);
+    if (stub_len >= stub_path.len or peer_len >= peer_path.len or voices == 0 or channels == 0) return null;
+    @memcpy(stub_path[0..stub_len], stub[0..stub_len]);
+    @memcpy(peer_path[0..peer_len], peer[0..peer_len]);
+    return benchsupport.peerCreate(&stub_path, &peer_path, output_channels, sample_rate, voices, channels);
+}
+/// Why rtm_bench_peer_create last failed (utf-8 into `dst`); returns its length.
+export fn rtm_bench_peer_error(dst: [*]u8, capacity: u32) u32 {
+    const text = benchsupport.peerError();
+    const n: u32 = @intCast(@min(text.len, capacity));
+    @memcpy(dst[0..n], text[0..n]);
+    return n;
+}
+export fn rtm_bench_peer_destroy(p: *benchsupport.Peer) void {
+    benchsupport.peerDestroy(p);
+}
+/// Arms every voice (voice v plays `frames` frames from `src + v * voice_stride` samples onto the
+/// 1-based `mapping`) and hands them to the peer's action_q; returns how many were handed over.
+export fn rtm_bench_peer_arm(p: *benchsupport.Peer, src: [*]const f32, voice_stride: f64, frames: u32, mapping: [*]const u32) u32 {
+    return benchsupport.peerArm(p, src, @intFromFloat(voice_stride), frames, mapping);
+}
+/// One block of the peer's callback into `out` (`frames` frames, every block time `time`).
+export fn rtm_bench_peer_block(p: *benchsupport.Peer, out: [*]f32, frames: u32, time: f64) i32 {
+    return benchsupport.peerBlock(p, out, frames, time);
+}
+/// Takes the finished actions back; how many played all their frames (-1: some still playing).
+export fn rtm_bench_peer_collect(p: *benchsupport.Peer) i32 {
+    return benchsupport.peerCollect(p);
+}
+/// A native copy of `bytes` of float32 samples, for the peer to play in place; null if no memory.
+export fn rtm_bench_native_copy(src: [*]const f32, bytes: f64) ?[*]f32 {
+    return benchsupport.nativeCopy(src[0..@as(usize, @intFromFloat(bytes)) / 4]);
+}
+export fn rtm_bench_native_free(p: [*]f32, bytes: f64) void {
+    benchsupport.nativeFree(p, @as(usize, @intFromFloat(bytes)) / 4);
+}
+
 test {
     std.testing.refAllDecls(@This());
     _ = benchsupport;
