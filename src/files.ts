@@ -20,26 +20,24 @@ import { writeFileSync } from "node:fs";
 import { native } from "./ffi/mod.ts";
 import { Sample } from "./sample.ts";
 import * as v from "./validate.ts";
+import { packageSpecifier } from "./packages.ts";
 
 /** The Sample class that {@link loadSample} returns (also exported by the main module). */
 export type { Sample };
 
 /**
  * The packages, by exact version (package.json's "dependencies" repeat them; a test checks).
- * Deno imports them as `npm:` specifiers, which resolve without an import map (a URL import of
- * this module too) and from the local node_modules in a checkout (`nodeModulesDir: "manual"`);
- * Bun resolves the bare names from node_modules. The specifiers are computed so that neither
- * runtime resolves the other's form while loading this module.
+ * Deno imports them from the sources as `npm:` specifiers, which resolve without an import map (a
+ * URL import of this module too) and from the local node_modules in a checkout
+ * (`nodeModulesDir: "manual"`); Bun, and either runtime running the npm package's JavaScript,
+ * by bare name from node_modules (packages.ts).
  */
 export const DEPENDENCIES = {
   "audio-decode": "3.12.0",
 } as const;
 
-const isDeno = "Deno" in globalThis && !("Bun" in globalThis);
-
 function importPackage(name: keyof typeof DEPENDENCIES): Promise<unknown> {
-  const specifier = isDeno ? `npm:${name}@${DEPENDENCIES[name]}` : name;
-  return import(specifier);
+  return import(packageSpecifier(name, DEPENDENCIES[name]));
 }
 
 /** A sound file that could not be read or decoded: missing, unreadable, not audio, or empty. */

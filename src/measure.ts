@@ -20,6 +20,7 @@
  * @module
  */
 import * as v from "./validate.ts";
+import { packageSpecifier } from "./packages.ts";
 
 /**
  * The packages this module loads, by exact version (package.json's "dependencies" repeat them;
@@ -29,8 +30,6 @@ import * as v from "./validate.ts";
 export const DEPENDENCIES = {
   "fft.js": "4.0.4",
 } as const;
-
-const isDeno = "Deno" in globalThis && !("Bun" in globalThis);
 
 /** fft.js's class, as far as it is used here (its own typings are `any` throughout). */
 interface FFTInstance {
@@ -44,8 +43,7 @@ let fftClass: Promise<FFTClass> | undefined;
 
 function loadFft(): Promise<FFTClass> {
   const name = "fft.js";
-  const specifier = isDeno ? `npm:${name}@${DEPENDENCIES[name]}` : name;
-  fftClass ??= import(specifier).then((m: { default?: FFTClass }) => (m.default ?? m) as FFTClass, (e) => {
+  fftClass ??= import(packageSpecifier(name, DEPENDENCIES[name])).then((m: { default?: FFTClass }) => (m.default ?? m) as FFTClass, (e) => {
     fftClass = undefined;
     throw new Error(
       `rtmixer/measure: the FFT package ${name}@${DEPENDENCIES[name]} could not be loaded (npm install)`,

@@ -24,6 +24,7 @@
 import { readFile, writeFile } from "node:fs/promises";
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
+import { packageSpecifier } from "./packages.ts";
 
 /**
  * The packages, by exact version (package.json's "dependencies" repeat them; a test checks).
@@ -33,9 +34,8 @@ export const DEPENDENCIES = {
   "@resvg/resvg-wasm": "2.6.2",
 } as const;
 
-const isDeno = "Deno" in globalThis && !("Bun" in globalThis);
 const RESVG = "@resvg/resvg-wasm";
-const resvgSpecifier = isDeno ? `npm:${RESVG}@${DEPENDENCIES[RESVG]}` : RESVG;
+const resvgSpecifier = packageSpecifier(RESVG, DEPENDENCIES[RESVG]);
 
 /** Where a sans-serif TrueType font is looked for, in order (Debian, Fedora, Arch, macOS, Windows). */
 export const FONT_FILES = [

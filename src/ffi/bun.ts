@@ -1,5 +1,5 @@
 // The bun:ffi adapter. Its import is computed so Deno's module graph never sees "bun:ffi".
-import type { Pointer, Runtime, Signature } from "./symbols.ts";
+import type { Runtime, Signature } from "./symbols.ts";
 import { symbols } from "./symbols.ts";
 
 interface BunFFI {

@@ -1,6 +1,9 @@
 // The Deno.dlopen adapter.
-import type { Pointer, Runtime, Signature } from "./symbols.ts";
+import type { Runtime, Signature } from "./symbols.ts";
 import { symbols } from "./symbols.ts";
+import type { DenoApi, DenoForeignFunction } from "./deno-api.ts";
+
+declare const Deno: DenoApi; // the global, typed locally (see deno-api.ts)
 
 const DENO_TYPES = { void: "void", bool: "bool", i32: "i32", u32: "u32", f64: "f64", pointer: "pointer", buffer: "buffer" } as const;
 
@@ -14,12 +17,12 @@ export function denoRuntime(): Runtime {
           result: DENO_TYPES[s.returns],
         }]),
       );
-      const lib = Deno.dlopen(path, defs as Deno.ForeignLibraryInterface);
+      const lib = Deno.dlopen(path, defs as Record<string, DenoForeignFunction>);
       return { symbols: lib.symbols as never, close: () => lib.close() };
     },
     view: (pointer, byteLength) =>
-      Deno.UnsafePointerView.getArrayBuffer(pointer as unknown as Deno.PointerObject, byteLength),
-    address: (pointer) => Number(Deno.UnsafePointer.value(pointer as unknown as Deno.PointerValue)),
+      Deno.UnsafePointerView.getArrayBuffer(pointer as unknown as object, byteLength),
+    address: (pointer) => Number(Deno.UnsafePointer.value(pointer as unknown as object | null)),
     env(name) {
       try {
         return Deno.env.get(name);

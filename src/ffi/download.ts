@@ -13,6 +13,9 @@
  */
 import { VERSION } from "../version.ts";
 import { ABI_VERSION } from "./symbols.ts";
+import type { DenoApi } from "./deno-api.ts";
+
+declare const Deno: DenoApi; // the global, typed locally (see deno-api.ts)
 
 /** One platform's entry in the release manifest. */
 interface ManifestFile {
