@@ -34,16 +34,16 @@ import { deinterleave, interleave, isPlanar, type Planes, readPlanes } from "./p
 import * as v from "./validate.ts";
 import {
   cancelShape,
-  type GainOptions,
-  type LoopOptions,
-  type PlayShapeOptions,
   GAIN_KEYS,
+  type GainOptions,
   gainShape,
   LOOP_KEYS,
+  type LoopOptions,
   loopShape,
   PLAIN,
   PLAY_KEYS,
   playShape,
+  type PlayShapeOptions,
   type Shape,
   UNDERFLOW_KEYS,
   underflowShape,
@@ -282,7 +282,9 @@ export class Engine implements ActionOwner {
   get actions(): ReadonlySet<Action> {
     this.collect();
     const set = new Set<Action>();
-    if (this.#inFlight > 0) for (const page of this.#pages.values()) for (const e of page.entries) if (e) set.add(e.action);
+    if (this.#inFlight > 0) {
+      for (const page of this.#pages.values()) for (const e of page.entries) if (e) set.add(e.action);
+    }
     return set;
   }
 
@@ -325,7 +327,17 @@ export class Engine implements ActionOwner {
       const interleaved = interleave(planes);
       const samples = v.transient("buffer", interleaved, "Float32Array");
       const buffers = freeze(planes.channels.map((m) => m.view as Float32Array));
-      return this.#submit(ActionType.PLAY_BUFFER, timing, planes.frames, mapping, { buffers }, samples, undefined, undefined, shape);
+      return this.#submit(
+        ActionType.PLAY_BUFFER,
+        timing,
+        planes.frames,
+        mapping,
+        { buffers },
+        samples,
+        undefined,
+        undefined,
+        shape,
+      );
     }
     if (sample) {
       const known = sampleInternals.channels(buffer);
@@ -343,7 +355,17 @@ export class Engine implements ActionOwner {
       }
       const frames = framesOf("buffer", sampleInternals.length(buffer), known, "samples of the Sample");
       loopShape(shape, opts, frames);
-      return this.#submit(ActionType.PLAY_BUFFER, timing, frames, mapping, { sample: buffer }, null, undefined, undefined, shape);
+      return this.#submit(
+        ActionType.PLAY_BUFFER,
+        timing,
+        frames,
+        mapping,
+        { sample: buffer },
+        null,
+        undefined,
+        undefined,
+        shape,
+      );
     }
     const mapping = this.#mapping("channels", channels, this.outputChannels, "output");
     // Copied into native memory during the submit call: read as transient memory.
@@ -376,17 +398,25 @@ export class Engine implements ActionOwner {
     if (m === undefined) {
       if (mapping.count !== sourceChannels) {
         throw new RangeError(
-          `channels: ${what} ${sourceChannels} channel${sourceChannels === 1 ? "" : "s"} and channels names ${mapping.count}; ` +
+          `channels: ${what} ${sourceChannels} channel${
+            sourceChannels === 1 ? "" : "s"
+          } and channels names ${mapping.count}; ` +
             `give one channel number per channel (or a matrix)`,
         );
       }
       return;
     }
     if (what !== "" && m.rows !== sourceChannels) {
-      throw new RangeError(`matrix has ${m.rows} row${m.rows === 1 ? "" : "s"} and ${what} ${sourceChannels} channels: give one row per source channel`);
+      throw new RangeError(
+        `matrix has ${m.rows} row${
+          m.rows === 1 ? "" : "s"
+        } and ${what} ${sourceChannels} channels: give one row per source channel`,
+      );
     }
     if (m.columns !== mapping.count) {
-      throw new RangeError(`matrix has ${m.columns} columns and channels names ${mapping.count}: give one column per channel`);
+      throw new RangeError(
+        `matrix has ${m.columns} columns and channels names ${mapping.count}: give one column per channel`,
+      );
     }
   }
 
@@ -399,7 +429,17 @@ export class Engine implements ActionOwner {
       const planes = readPlanes("buffer", buffer, LIMIT.mappingMax, true);
       const mapping = this.#planarMapping(channels, planes, this.inputChannels, "input", PLAIN);
       const buffers = freeze(planes.channels.map((m) => m.view as Float32Array));
-      return this.#submit(ActionType.RECORD_BUFFER, timing, planes.frames, mapping, { buffers }, null, undefined, planes.channels, shape);
+      return this.#submit(
+        ActionType.RECORD_BUFFER,
+        timing,
+        planes.frames,
+        mapping,
+        { buffers },
+        null,
+        undefined,
+        planes.channels,
+        shape,
+      );
     }
     const opts = v.options("options", options, RECORD_BUFFER_KEYS);
     const timing = this.#recordTiming(opts);
@@ -438,14 +478,20 @@ export class Engine implements ActionOwner {
       return timing;
     }
     if (align !== "output") throw new TypeError(`align must be "input" or "output", got ${v.describe(align)}`);
-    if (this.outputChannels === 0) throw new TypeError('align: "output" needs a stream with outputs (a MixerAndRecorder)');
+    if (this.outputChannels === 0) {
+      throw new TypeError('align: "output" needs a stream with outputs (a MixerAndRecorder)');
+    }
     if (opts.after !== undefined) throw new TypeError('give after or align: "output", not both');
     if (timing.requestedFrame === undefined && timing.requestedTime === 0) {
       throw new TypeError('align: "output" needs start or startFrame: the output frame the recording lines up with');
     }
-    const latency = opts.latency === undefined ? this.roundTripFrames : v.integer("latency", opts.latency, 0, LIMIT.positionMax);
+    const latency = opts.latency === undefined
+      ? this.roundTripFrames
+      : v.integer("latency", opts.latency, 0, LIMIT.positionMax);
     if (latency === undefined) {
-      throw new TypeError('align: "output" needs the round trip: call measureLatency() first, or pass latency (in frames)');
+      throw new TypeError(
+        'align: "output" needs the round trip: call measureLatency() first, or pass latency (in frames)',
+      );
     }
     if (timing.requestedFrame !== undefined && timing.requestedFrame + latency > LIMIT.positionMax) {
       throw new RangeError(`startFrame + latency (${timing.requestedFrame + latency}) is beyond ${LIMIT.positionMax}`);
@@ -467,7 +513,9 @@ export class Engine implements ActionOwner {
   #defaultMapping(n: number, streamChannels: number, what: string, direction: string, how = ""): Mapping {
     if (streamChannels === 0) throw new TypeError(`this stream has no ${direction} channels`);
     if (n > streamChannels) {
-      throw new RangeError(`buffer: ${what} ${n} channels${how}, more than the stream's ${streamChannels} ${direction} channels`);
+      throw new RangeError(
+        `buffer: ${what} ${n} channels${how}, more than the stream's ${streamChannels} ${direction} channels`,
+      );
     }
     return identity(n);
   }
@@ -483,11 +531,15 @@ export class Engine implements ActionOwner {
       this.#checkSource(shape, mapping, n, "buffer has");
       return mapping;
     }
-    if (channels === undefined) return this.#defaultMapping(n, streamChannels, "it has", direction, " (one Float32Array each)");
+    if (channels === undefined) {
+      return this.#defaultMapping(n, streamChannels, "it has", direction, " (one Float32Array each)");
+    }
     const mapping = this.#mapping("channels", channels, streamChannels, direction);
     if (mapping.count !== n) {
       throw new RangeError(
-        `channels names ${mapping.count} channel${mapping.count === 1 ? "" : "s"} and buffer has ${n} (one Float32Array each); ` +
+        `channels names ${mapping.count} channel${
+          mapping.count === 1 ? "" : "s"
+        } and buffer has ${n} (one Float32Array each); ` +
           `give one channel number per array`,
       );
     }
@@ -511,7 +563,17 @@ export class Engine implements ActionOwner {
     if (type !== ActionType.PLAY_BUFFER && type !== ActionType.PLAY_RINGBUFFER) {
       throw new TypeError("action must be a play action (from playBuffer or playRingBuffer): only those have a gain");
     }
-    return this.#submit(ActionType.SET_GAIN, timing, 0, NO_CHANNELS, { target: action as Action }, null, undefined, undefined, shape);
+    return this.#submit(
+      ActionType.SET_GAIN,
+      timing,
+      0,
+      NO_CHANNELS,
+      { target: action as Action },
+      null,
+      undefined,
+      undefined,
+      shape,
+    );
   }
 
   recordRingBuffer(ringBuffer: unknown, options?: unknown): Action {
@@ -523,7 +585,17 @@ export class Engine implements ActionOwner {
     const timing = timingOf(opts, "time", "frame");
     const shape = cancelShape(opts, this.sampleRate);
     this.#checkAction(action);
-    return this.#submit(ActionType.CANCEL, timing, 0, NO_CHANNELS, { target: action as Action }, null, undefined, undefined, shape);
+    return this.#submit(
+      ActionType.CANCEL,
+      timing,
+      0,
+      NO_CHANNELS,
+      { target: action as Action },
+      null,
+      undefined,
+      undefined,
+      shape,
+    );
   }
 
   fetchAndResetStats(options?: unknown): Action {
@@ -545,7 +617,9 @@ export class Engine implements ActionOwner {
       // Closed meanwhile (by a getter of the options): what a wait on a closing stream gets.
       if (this.#closed) throw new StreamClosedError("the stream was closed before the action finished");
       this.collect();
-      if (action !== undefined) return this.#waits.wait([action as Action], action as Action, timeout, signal, sleepTime);
+      if (action !== undefined) {
+        return this.#waits.wait([action as Action], action as Action, timeout, signal, sleepTime);
+      }
       return this.#waits.wait<void>(this.#inFlightActions(), undefined, timeout, signal, sleepTime);
     } catch (e) {
       return Promise.reject(e);
@@ -574,7 +648,9 @@ export class Engine implements ActionOwner {
 
   #inFlightActions(): Action[] {
     const list: Action[] = [];
-    if (this.#inFlight > 0) for (const page of this.#pages.values()) for (const e of page.entries) if (e) list.push(e.action);
+    if (this.#inFlight > 0) {
+      for (const page of this.#pages.values()) for (const e of page.entries) if (e) list.push(e.action);
+    }
     return list;
   }
 
@@ -693,7 +769,13 @@ export class Engine implements ActionOwner {
    * `input`/`output` are read already (validate.ts `memory`); both checked here against the
    * frames, and again by native code.
    */
-  process(input: Float32Array | null, output: Float32Array | null, frames: number, time: number, statusFlags: number): void {
+  process(
+    input: Float32Array | null,
+    output: Float32Array | null,
+    frames: number,
+    time: number,
+    statusFlags: number,
+  ): void {
     this.#assertUsable();
     // Read here, not taken as read: nothing the caller hands over is trusted.
     const inMemory = input === null ? null : v.transient("buffers.input", input, "Float32Array");
@@ -743,7 +825,9 @@ export class Engine implements ActionOwner {
       const interleaved = new Float32Array(done * channels);
       status = lib.rtm_mixer_release(this.#mixer, slot, interleaved, done * channels * 4);
       const detached = planes.findIndex((m) => !v.stillAttached(m));
-      const targets = detached < 0 ? planes.map((m) => m.view as Float32Array) : planes.map(() => new Float32Array(done));
+      const targets = detached < 0
+        ? planes.map((m) => m.view as Float32Array)
+        : planes.map(() => new Float32Array(done));
       deinterleave(interleaved, done, targets);
       ending.recording = freeze(targets);
       if (detached >= 0) {
@@ -799,7 +883,9 @@ export class Engine implements ActionOwner {
       if (m !== undefined) channels = m.columns;
       else {
         if (elementSize % 4 !== 0) {
-          throw new RangeError(`ringBuffer.elementSize (${elementSize}) must be a multiple of 4 (float32 samples) to infer channels`);
+          throw new RangeError(
+            `ringBuffer.elementSize (${elementSize}) must be a multiple of 4 (float32 samples) to infer channels`,
+          );
         }
         channels = elementSize / 4;
       }
@@ -810,7 +896,9 @@ export class Engine implements ActionOwner {
     if (elementSize !== sourceChannels * 4) {
       throw new RangeError(
         m === undefined
-          ? `ringBuffer.elementSize (${elementSize}) must be 4 × channels (${mapping.count} channels: ${mapping.count * 4})`
+          ? `ringBuffer.elementSize (${elementSize}) must be 4 × channels (${mapping.count} channels: ${
+            mapping.count * 4
+          })`
           : `ringBuffer.elementSize (${elementSize}) must be 4 × the matrix's rows (${m.rows} rows: ${m.rows * 4})`,
       );
     }
@@ -829,7 +917,9 @@ export class Engine implements ActionOwner {
       return identity(channels);
     }
     if (typeof channels !== "object" || channels === null) {
-      throw new TypeError(`${name} must be a channel count or an array of 1-based channel numbers, got ${v.describe(channels)}`);
+      throw new TypeError(
+        `${name} must be a channel count or an array of 1-based channel numbers, got ${v.describe(channels)}`,
+      );
     }
     if (streamChannels === 0) throw new TypeError(`this stream has no ${direction} channels`);
     return v.integers(name, channels, LIMIT.mappingMax, 1, streamChannels, "1-based channel number");
@@ -854,7 +944,8 @@ export class Engine implements ActionOwner {
     const { f64, u32 } = this.#request;
     const routes = shape.matrix ? this.#writeRoutes(shape, mapping) : 0;
     u32[REQUEST.kindU32] = type;
-    u32[REQUEST.flagsU32] = timing.flags | (shape.after ? FLAG.after : 0) | (shape.silence ? FLAG.underflowSilence : 0) |
+    u32[REQUEST.flagsU32] = timing.flags | (shape.after ? FLAG.after : 0) |
+      (shape.silence ? FLAG.underflowSilence : 0) |
       (shape.matrix ? FLAG.routed : 0);
     f64[REQUEST.requestedF64] = timing.requested;
     f64[REQUEST.totalFramesF64] = frames === Infinity ? 0 : frames;
@@ -892,13 +983,25 @@ export class Engine implements ActionOwner {
     const played = shape.loopCount === 1
       ? frames
       : frames + (shape.loopCount - 1) * ((shape.loopEnd < 0 ? frames : shape.loopEnd) - shape.loopStart);
-    const status = native().rtm_mixer_submit(this.#mixer, slot, samples?.view ?? null, samples?.byteLength ?? 0, ring, shared);
+    const status = native().rtm_mixer_submit(
+      this.#mixer,
+      slot,
+      samples?.view ?? null,
+      samples?.byteLength ?? 0,
+      ring,
+      shared,
+    );
     if (status !== SUBMIT.ok) {
       this.#free.push(slot);
       throw submitError(status, frames, count);
     }
     const page = this.#pages.get(Math.floor(slot / LIMIT.pageSlots))!;
-    const report: ReportView = { f64: page.f64, u32: page.u32, at: (slot % LIMIT.pageSlots) * (REPORT.bytes / 8), slot };
+    const report: ReportView = {
+      f64: page.f64,
+      u32: page.u32,
+      at: (slot % LIMIT.pageSlots) * (REPORT.bytes / 8),
+      slot,
+    };
     const action = new Action(this, report, {
       type,
       requestedTime: timing.requestedTime,
@@ -1013,9 +1116,13 @@ function submitError(status: number, frames: number, channels: number): Error {
     case SUBMIT.outOfMemory:
       return new RangeError(`buffer: no native memory for ${frames} frames × ${channels} channels`);
     case SUBMIT.ringBusy:
-      return new TypeError("ringBuffer: its side is already used by another action (one reader and one writer per ring)");
+      return new TypeError(
+        "ringBuffer: its side is already used by another action (one reader and one writer per ring)",
+      );
     case SUBMIT.badRing:
-      return new TypeError("ringBuffer cannot be played or recorded by an action (lent memory, or a mismatched element size)");
+      return new TypeError(
+        "ringBuffer cannot be played or recorded by an action (lent memory, or a mismatched element size)",
+      );
     case SUBMIT.badSamples:
       return new RangeError(`buffer holds fewer than ${frames} frames × ${channels} channels`);
     default:

@@ -192,7 +192,9 @@ export function gainShape(gain: unknown, o: Record<string, unknown>, sampleRate:
   }
   shape.curve = CURVE[curve];
   if (curve === "exponential" && !(shape.gain > 0)) {
-    throw new RangeError(`gain must be above 0 for an exponential ramp (it multiplies by a constant ratio), got ${shape.gain}`);
+    throw new RangeError(
+      `gain must be above 0 for an exponential ramp (it multiplies by a constant ratio), got ${shape.gain}`,
+    );
   }
   return shape;
 }
@@ -215,7 +217,9 @@ function readMatrix(value: unknown): Matrix {
       if (rows.length * columns > LIMIT.mappingMax * 64) throw new RangeError("matrix is too large");
       gains = new Float64Array(rows.length * columns);
     } else if (row.length !== columns) {
-      throw new RangeError(`matrix[${r}] has ${row.length} entries and matrix[0] has ${columns}: every row needs one per channel`);
+      throw new RangeError(
+        `matrix[${r}] has ${row.length} entries and matrix[0] has ${columns}: every row needs one per channel`,
+      );
     }
     for (let c = 0; c < columns; c++) {
       // float32 in the callback: a gain beyond float32's range would be infinite there.
@@ -224,6 +228,8 @@ function readMatrix(value: unknown): Matrix {
   }
   let nonzero = 0;
   for (const g of gains) if (g !== 0) nonzero++;
-  if (nonzero > LIMIT.mappingMax) throw new RangeError(`matrix has ${nonzero} nonzero entries, more than ${LIMIT.mappingMax}`);
+  if (nonzero > LIMIT.mappingMax) {
+    throw new RangeError(`matrix has ${nonzero} nonzero entries, more than ${LIMIT.mappingMax}`);
+  }
   return { rows: rows.length, columns, gains };
 }

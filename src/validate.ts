@@ -143,10 +143,21 @@ export function memory(name: string, value: unknown, type?: string, expected?: s
   } else if (type === undefined && (isArrayBuffer(value) || isSharedArrayBuffer(value))) {
     checkBuffer(name, value, !isArrayBuffer(value), mayResize);
     const view = new Uint8Array(value);
-    m = { view, type: "Uint8Array", buffer: value, byteOffset: 0, byteLength: view.byteLength, length: view.byteLength, shared: !isArrayBuffer(value) };
+    m = {
+      view,
+      type: "Uint8Array",
+      buffer: value,
+      byteOffset: 0,
+      byteLength: view.byteLength,
+      length: view.byteLength,
+      shared: !isArrayBuffer(value),
+    };
   } else {
     throw new TypeError(
-      `${name} must be ${expected ?? (type ? `a ${type}` : "an ArrayBuffer, a SharedArrayBuffer or a view of one (typed array, DataView)")}, got ${describe(value)}`,
+      `${name} must be ${
+        expected ??
+          (type ? `a ${type}` : "an ArrayBuffer, a SharedArrayBuffer or a view of one (typed array, DataView)")
+      }, got ${describe(value)}`,
     );
   }
   if (type !== undefined && m.type !== type) {
@@ -159,11 +170,15 @@ export function memory(name: string, value: unknown, type?: string, expected?: s
 /** Refuses detached memory, and (unless `mayResize`) memory that may grow or shrink later. */
 function checkBuffer(name: string, buffer: ArrayBufferLike, shared: boolean, mayResize: boolean): void {
   if (shared) {
-    if (!mayResize && sharedGrowable(buffer)) throw new TypeError(`${name} must not use a growable SharedArrayBuffer (it is kept beyond the call)`);
+    if (!mayResize && sharedGrowable(buffer)) {
+      throw new TypeError(`${name} must not use a growable SharedArrayBuffer (it is kept beyond the call)`);
+    }
     return;
   }
   if (arrayBufferDetached(buffer)) throw new TypeError(`${name} uses a detached ArrayBuffer (it was transferred)`);
-  if (!mayResize && arrayBufferResizable(buffer)) throw new TypeError(`${name} must not use a resizable ArrayBuffer (it is kept beyond the call)`);
+  if (!mayResize && arrayBufferResizable(buffer)) {
+    throw new TypeError(`${name} must not use a resizable ArrayBuffer (it is kept beyond the call)`);
+  }
 }
 
 /** A Float32Array's memory (see {@link memory}). */
@@ -197,7 +212,11 @@ export function transient(name: string, value: unknown, type?: string, expected?
     throw new TypeError(`${name} uses a detached ArrayBuffer (it was transferred)`);
   }
   // (Not byteLength / a table lookup by tag: JavaScriptCore hashes the tag string each time.)
-  return { view: value as ArrayBufferView, byteLength, length: tag === "Float32Array" ? byteLength / 4 : typedArrayLength(value) };
+  return {
+    view: value as ArrayBufferView,
+    byteLength,
+    length: tag === "Float32Array" ? byteLength / 4 : typedArrayLength(value),
+  };
 }
 
 /** Whether `m` still has the memory it had when read: not detached since (user code may have run). */
@@ -236,7 +255,9 @@ export function boolean(name: string, value: unknown): boolean {
  */
 export function describe(value: unknown): string {
   if (value === null) return "null";
-  if (typeof value === "string") return `the string ${JSON.stringify(value.length > 40 ? value.slice(0, 40) + "…" : value)}`;
+  if (typeof value === "string") {
+    return `the string ${JSON.stringify(value.length > 40 ? value.slice(0, 40) + "…" : value)}`;
+  }
   if (typeof value === "function") return "a function";
   if (typeof value !== "object") return `${typeof value} ${String(value)}`;
   const tag = typedArrayTag(value);
@@ -253,7 +274,9 @@ export function describe(value: unknown): string {
     if (typeof ctorName !== "string" || ctorName === "") return "an object";
     // Real typed arrays and buffers were recognised above: this only looks like one.
     if (/^(?:(?:Big)?(?:Int|Uint|Float)\d+(?:Clamped)?Array|ArrayBuffer|SharedArrayBuffer|DataView)$/.test(ctorName)) {
-      return `an imitation of ${/^[AEIOU]/.test(ctorName) ? "an" : "a"} ${ctorName} (a Proxy, or an object made from its prototype), not a real one`;
+      return `an imitation of ${
+        /^[AEIOU]/.test(ctorName) ? "an" : "a"
+      } ${ctorName} (a Proxy, or an object made from its prototype), not a real one`;
     }
     return `a ${ctorName}`;
   } catch {
@@ -283,7 +306,9 @@ export function options(
   }
   const unknown = keys.filter((k) => !allowed.includes(k));
   if (unknown.length > 0) {
-    throw new TypeError(`${name}: unknown option ${unknown.map((k) => JSON.stringify(k)).join(", ")} (allowed: ${allowed.join(", ")})`);
+    throw new TypeError(
+      `${name}: unknown option ${unknown.map((k) => JSON.stringify(k)).join(", ")} (allowed: ${allowed.join(", ")})`,
+    );
   }
   for (const key of allowed) copy[key] = (value as Record<string, unknown>)[key];
   return copy;
@@ -305,7 +330,9 @@ export function integers(
   if (!isArray(name, value)) throw new TypeError(`${name} must be an array, got ${describe(value)}`);
   const length = (value as unknown[]).length;
   if (typeof length !== "number" || !numberIsInteger(length) || length < 1 || length > maxLength) {
-    throw new RangeError(`${name} must list 1 to ${maxLength} ${what}s, got ${typeof length === "number" ? length : describe(length)}`);
+    throw new RangeError(
+      `${name} must list 1 to ${maxLength} ${what}s, got ${typeof length === "number" ? length : describe(length)}`,
+    );
   }
   const out = new Int32Array(length);
   for (let i = 0; i < length; i++) out[i] = integer(`${name}[${i}] (${what})`, (value as unknown[])[i], min, max);
@@ -316,7 +343,12 @@ export function integers(
  * A copy of a list (an array, or anything `Array.isArray` accepts): its length read once, each
  * element once. At most `max` elements.
  */
-export function list(name: string, value: unknown, max: number, tooLong?: (first: unknown) => Error | undefined): unknown[] {
+export function list(
+  name: string,
+  value: unknown,
+  max: number,
+  tooLong?: (first: unknown) => Error | undefined,
+): unknown[] {
   if (!isArray(name, value)) throw new TypeError(`${name} must be an array, got ${describe(value)}`);
   const length = (value as unknown[]).length;
   if (typeof length === "number" && length > max && tooLong !== undefined) {
@@ -325,7 +357,9 @@ export function list(name: string, value: unknown, max: number, tooLong?: (first
     if (error !== undefined) throw error;
   }
   if (typeof length !== "number" || !numberIsInteger(length) || length < 0 || length > max) {
-    throw new RangeError(`${name} must list at most ${max} entries, got ${typeof length === "number" ? length : describe(length)}`);
+    throw new RangeError(
+      `${name} must list at most ${max} entries, got ${typeof length === "number" ? length : describe(length)}`,
+    );
   }
   // Own data properties, defined rather than assigned: an accessor someone put on
   // Array.prototype can neither intercept the copy nor change it later.

@@ -84,7 +84,13 @@ export class Waits {
    * rejects: with StreamClosedError if one was aborted (the stream closed, aborted or ended first),
    * with a TimeoutError after `timeout`, or with the signal's reason.
    */
-  wait<T>(actions: readonly Action[], resolveWith: T, timeout: number | undefined, signal: AbortSignal | undefined, sleepTime: number): Promise<T> {
+  wait<T>(
+    actions: readonly Action[],
+    resolveWith: T,
+    timeout: number | undefined,
+    signal: AbortSignal | undefined,
+    sleepTime: number,
+  ): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       let timer: ReturnType<typeof setTimeout> | undefined;
       const waiter: Waiter = {
@@ -103,7 +109,10 @@ export class Waits {
       this.#waiters.add(waiter);
       if (this.#check(waiter)) return;
       if (timeout !== undefined) {
-        timer = setTimeout(() => waiter.settle(new DOMException(`the actions had not finished after ${timeout} ms`, "TimeoutError")), timeout);
+        timer = setTimeout(
+          () => waiter.settle(new DOMException(`the actions had not finished after ${timeout} ms`, "TimeoutError")),
+          timeout,
+        );
       }
       signal?.addEventListener("abort", onAbort, { once: true });
       this.schedule();
@@ -155,7 +164,9 @@ export class Waits {
       if (outcome === undefined) return false;
       if (outcome === "aborted") aborted = true;
     }
-    w.settle(aborted ? new StreamClosedError(this.#ended ?? "the stream was closed before the action finished") : undefined);
+    w.settle(
+      aborted ? new StreamClosedError(this.#ended ?? "the stream was closed before the action finished") : undefined,
+    );
     return true;
   }
 
