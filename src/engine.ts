@@ -170,12 +170,76 @@ function identity(n: number): Mapping {
 const START_KEYS = ["start", "startFrame", "allowBelated"];
 const TIME_KEYS = ["time", "frame", "allowBelated"];
 const PLAY_BUFFER_KEYS = [...START_KEYS, ...PLAY_KEYS, ...LOOP_KEYS];
+const PLAY_BUFFER_NAMES = v.optionNames(PLAY_BUFFER_KEYS);
 // A ring plays until it runs dry or is cancelled: no end to fade out at, no loop.
 const PLAY_RING_KEYS = [...START_KEYS, "channels", ...PLAY_KEYS.filter((k) => k !== "fadeOut"), ...UNDERFLOW_KEYS];
 const RECORD_KEYS = [...START_KEYS, "after"];
 const RECORD_BUFFER_KEYS = [...RECORD_KEYS, "align", "latency"];
 /** Saved at load: a later replacement of Object.freeze cannot reach the engine. */
 const freeze = Object.freeze;
+
+/** playBuffer's options as read: every key of PLAY_BUFFER_KEYS, each once, in that order. */
+type PlayBufferOptions = {
+  start: unknown;
+  startFrame: unknown;
+  allowBelated: unknown;
+  gain: unknown;
+  fadeIn: unknown;
+  fadeOut: unknown;
+  after: unknown;
+  matrix: unknown;
+  loop: unknown;
+  loopStart: unknown;
+  loopEnd: unknown;
+};
+const NO_PLAY_BUFFER_OPTIONS: PlayBufferOptions = freeze({
+  start: undefined,
+  startFrame: undefined,
+  allowBelated: undefined,
+  gain: undefined,
+  fadeIn: undefined,
+  fadeOut: undefined,
+  after: undefined,
+  matrix: undefined,
+  loop: undefined,
+  loopStart: undefined,
+  loopEnd: undefined,
+});
+if (Object.keys(NO_PLAY_BUFFER_OPTIONS).join() !== PLAY_BUFFER_KEYS.join()) {
+  throw new Error("internal error: playBuffer's options reader does not read PLAY_BUFFER_KEYS");
+}
+
+/**
+ * playBuffer's options: as v.options reads them (the same checks and errors, each allowed key read
+ * once, in the same order), into an object of one fixed shape: by name, which engines run several
+ * times faster than a copy by computed keys into a null-prototype object, cold or warm. Every key
+ * is an own property, so nothing on Object.prototype is ever read through it.
+ */
+function readPlayBufferOptions(value: unknown): PlayBufferOptions {
+  if (!v.optionsGiven("options", value, PLAY_BUFFER_NAMES)) return NO_PLAY_BUFFER_OPTIONS;
+  const o = value as Record<string, unknown>;
+  return {
+    start: o.start,
+    startFrame: o.startFrame,
+    allowBelated: o.allowBelated,
+    gain: o.gain,
+    fadeIn: o.fadeIn,
+    fadeOut: o.fadeOut,
+    after: o.after,
+    matrix: o.matrix,
+    loop: o.loop,
+    loopStart: o.loopStart,
+    loopEnd: o.loopEnd,
+  };
+}
+
+/**
+ * Play buffers of up to this many bytes are copied into the engine's scratch memory before the
+ * submit call copies them into native memory: a fresh small typed array lives inside the
+ * collected heap, and handing it to native code makes the engine move it out first (a new
+ * backing store, per call), which costs more than this copy.
+ */
+const SCRATCH_BYTES = 4096;
 
 export class Engine implements ActionOwner {
   readonly inputChannels: number;
@@ -207,6 +271,8 @@ export class Engine implements ActionOwner {
   /** The round trip output -> input in frames, once measured (MixerAndRecorder.measureLatency). */
   roundTripFrames: number | undefined;
   readonly #waits: Waits;
+  /** Where small play buffers are copied before the submit call (see SCRATCH_BYTES). */
+  readonly #scratch = new Float32Array(new ArrayBuffer(SCRATCH_BYTES));
 
   /**
    * @param keepAlive the object whose finalizer frees `mixer` (held for as long as the engine)
@@ -314,15 +380,15 @@ export class Engine implements ActionOwner {
     const planar = isPlanar(buffer);
     const sample = !planar && isSample(buffer);
     if (planar || sample) [channels, options] = planarArguments(channels, options);
-    const opts = v.options("options", options, PLAY_BUFFER_KEYS);
-    const timing = timingOf(opts, "start", "startFrame");
-    const shape = playShape(opts, this.sampleRate, isAction);
+    const opts = readPlayBufferOptions(options);
+    const timing = timingOf(opts.allowBelated, opts.start, opts.startFrame, "start", "startFrame");
+    let shape = playShape(opts, this.sampleRate, isAction);
     if (shape.after !== undefined) this.#checkAction(shape.after, "after");
     const columns = shape.matrix?.columns;
     if (planar) {
       const planes = readPlanes("buffer", buffer, LIMIT.mappingMax, false);
       const mapping = this.#planarMapping(channels, planes, this.outputChannels, "output", shape);
-      loopShape(shape, opts, planes.frames);
+      shape = loopShape(shape, opts, planes.frames);
       // Interleaved here and copied into native memory at once: nothing runs in between.
       const interleaved = interleave(planes);
       const samples = v.transient("buffer", interleaved, "Float32Array");
@@ -354,7 +420,7 @@ export class Engine implements ActionOwner {
         );
       }
       const frames = framesOf("buffer", sampleInternals.length(buffer), known, "samples of the Sample");
-      loopShape(shape, opts, frames);
+      shape = loopShape(shape, opts, frames);
       return this.#submit(
         ActionType.PLAY_BUFFER,
         timing,
@@ -378,7 +444,7 @@ export class Engine implements ActionOwner {
     const sourceChannels = shape.matrix?.rows ?? mapping.count;
     if (shape.matrix) this.#checkSource(shape, mapping, sourceChannels, "");
     const frames = framesOf("buffer", samples.length, sourceChannels, "buffer length");
-    loopShape(shape, opts, frames);
+    shape = loopShape(shape, opts, frames);
     return this.#submit(
       ActionType.PLAY_BUFFER,
       timing,
@@ -471,7 +537,7 @@ export class Engine implements ActionOwner {
    * trip later, on the same sample clock: frame k of it is what came back from that frame + k.
    */
   #recordTiming(opts: Record<string, unknown>): Timing {
-    const timing = timingOf(opts, "start", "startFrame");
+    const timing = timingOf(opts.allowBelated, opts.start, opts.startFrame, "start", "startFrame");
     const align = opts.align;
     if (align === undefined || align === "input") {
       if (opts.latency !== undefined) throw new TypeError('latency is only for align: "output"');
@@ -556,7 +622,7 @@ export class Engine implements ActionOwner {
    */
   setGain(action: unknown, gain: unknown, options?: unknown): Action {
     const opts = v.options("options", options, [...TIME_KEYS, ...GAIN_KEYS]);
-    const timing = timingOf(opts, "time", "frame");
+    const timing = timingOf(opts.allowBelated, opts.time, opts.frame, "time", "frame");
     const shape = gainShape(gain, opts, this.sampleRate);
     this.#checkAction(action);
     const type = (action as Action).type;
@@ -582,7 +648,7 @@ export class Engine implements ActionOwner {
 
   cancel(action: unknown, options?: unknown): Action {
     const opts = v.options("options", options, [...TIME_KEYS, "fade"]);
-    const timing = timingOf(opts, "time", "frame");
+    const timing = timingOf(opts.allowBelated, opts.time, opts.frame, "time", "frame");
     const shape = cancelShape(opts, this.sampleRate);
     this.#checkAction(action);
     return this.#submit(
@@ -868,12 +934,12 @@ export class Engine implements ActionOwner {
     }
     const play = type === ActionType.PLAY_RINGBUFFER;
     const opts = v.options("options", options, play ? PLAY_RING_KEYS : [...RECORD_KEYS, "channels"]);
-    const timing = timingOf(opts, "start", "startFrame");
+    const timing = timingOf(opts.allowBelated, opts.start, opts.startFrame, "start", "startFrame");
     let shape = PLAIN;
     if (play) {
       shape = playShape(opts, this.sampleRate, isAction);
       if (shape.after !== undefined) this.#checkAction(shape.after, "after");
-      underflowShape(shape, opts);
+      shape = underflowShape(shape, opts);
     } else shape = this.#recordShape(opts);
     // Everything read: the ring's state now is what counts.
     const elementSize = ringInternals.elementSize(ringBuffer);
@@ -983,14 +1049,13 @@ export class Engine implements ActionOwner {
     const played = shape.loopCount === 1
       ? frames
       : frames + (shape.loopCount - 1) * ((shape.loopEnd < 0 ? frames : shape.loopEnd) - shape.loopStart);
-    const status = native().rtm_mixer_submit(
-      this.#mixer,
-      slot,
-      samples?.view ?? null,
-      samples?.byteLength ?? 0,
-      ring,
-      shared,
-    );
+    let view = samples === null ? null : samples.view;
+    const bytes = samples === null ? 0 : samples.byteLength;
+    if (view !== null && bytes <= SCRATCH_BYTES) {
+      v.copyInto(this.#scratch, view);
+      view = this.#scratch;
+    }
+    const status = native().rtm_mixer_submit(this.#mixer, slot, view, bytes, ring, shared);
     if (status !== SUBMIT.ok) {
       this.#free.push(slot);
       throw submitError(status, frames, count);
@@ -1009,7 +1074,11 @@ export class Engine implements ActionOwner {
       allowBelated: timing.allowBelated,
       totalFrames: played,
       mapping,
-      ...payload,
+      buffer: payload.buffer,
+      buffers: payload.buffers,
+      sample: payload.sample,
+      ringBuffer: payload.ringBuffer,
+      target: payload.target,
       after: shape.after,
     });
     page.entries[slot % LIMIT.pageSlots] = { action, payload, destination, planes, channels: count, frames: played };
@@ -1140,10 +1209,8 @@ function framesOf(name: string, length: number, channels: number, what: string):
   return frames;
 }
 
-function timingOf(o: Record<string, unknown>, secondsName: string, frameName: string): Timing {
-  const belated = o.allowBelated;
-  const seconds = o[secondsName];
-  const frame = o[frameName];
+/** An action's start (or time) from its options' values, read already. */
+function timingOf(belated: unknown, seconds: unknown, frame: unknown, secondsName: string, frameName: string): Timing {
   const allowBelated = belated === undefined ? true : v.boolean("allowBelated", belated);
   const flags = allowBelated ? FLAG.allowBelated : 0;
   if (frame !== undefined) {
@@ -1156,5 +1223,6 @@ function timingOf(o: Record<string, unknown>, secondsName: string, frameName: st
 }
 
 function timeTiming(options: unknown): Timing {
-  return timingOf(v.options("options", options, TIME_KEYS), "time", "frame");
+  const o = v.options("options", options, TIME_KEYS);
+  return timingOf(o.allowBelated, o.time, o.frame, "time", "frame");
 }

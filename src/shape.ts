@@ -133,6 +133,12 @@ function frames(name: string, seconds: unknown, sampleRate: number): number {
 
 /** Gain, fades, chain and matrix of a play action, from its options (already copied). */
 export function playShape(o: Record<string, unknown>, sampleRate: number, isAction: (x: unknown) => boolean): Shape {
+  if (
+    o.gain === undefined && o.fadeIn === undefined && o.fadeOut === undefined && o.after === undefined &&
+    o.matrix === undefined
+  ) {
+    return PLAIN;
+  }
   const shape: Shape = { ...PLAIN };
   if (o.gain !== undefined) shape.gain = v.finite("gain", o.gain, -GAIN_MAX, GAIN_MAX);
   shape.fadeIn = frames("fadeIn", o.fadeIn, sampleRate);
@@ -148,17 +154,18 @@ export function playShape(o: Record<string, unknown>, sampleRate: number, isActi
   return shape;
 }
 
-/** The loop options of a play buffer of `bufferFrames` frames, into `shape`. */
-export function loopShape(shape: Shape, o: Record<string, unknown>, bufferFrames: number): void {
+/** `shape` with the loop options of a play buffer of `bufferFrames` frames (a copy if it loops). */
+export function loopShape(plain: Shape, o: Record<string, unknown>, bufferFrames: number): Shape {
   const { loop } = o;
   if (loop === undefined || loop === false) {
     if (o.loopStart !== undefined || o.loopEnd !== undefined) {
       throw new TypeError("loopStart and loopEnd need loop (a count, or true)");
     }
-    return;
+    return plain;
   }
+  const shape: Shape = { ...plain };
   shape.loopCount = loop === true ? Infinity : v.integer("loop", loop, 1, LIMIT.positionMax);
-  if (shape.loopCount === 1) return;
+  if (shape.loopCount === 1) return shape;
   shape.loopStart = o.loopStart === undefined ? 0 : v.integer("loopStart", o.loopStart, 0, bufferFrames);
   shape.loopEnd = o.loopEnd === undefined ? bufferFrames : v.integer("loopEnd", o.loopEnd, 0, bufferFrames);
   if (shape.loopEnd <= shape.loopStart) {
@@ -171,14 +178,15 @@ export function loopShape(shape: Shape, o: Record<string, unknown>, bufferFrames
   if (shape.loopCount !== Infinity && total > LIMIT.positionMax) {
     throw new RangeError(`loop: ${shape.loopCount} times makes ${total} frames, more than ${LIMIT.positionMax}`);
   }
+  return shape;
 }
 
-/** The ring's underflow policy, into `shape`. */
-export function underflowShape(shape: Shape, o: Record<string, unknown>): void {
+/** `shape` with the ring's underflow policy (a copy if it differs). */
+export function underflowShape(shape: Shape, o: Record<string, unknown>): Shape {
   const u = o.onUnderflow;
-  if (u === undefined || u === "end") return;
+  if (u === undefined || u === "end") return shape;
   if (u !== "silence") throw new TypeError(`onUnderflow must be "end" or "silence", got ${v.describe(u)}`);
-  shape.silence = true;
+  return { ...shape, silence: true };
 }
 
 /** A gain change's value, ramp and curve. */

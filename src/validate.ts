@@ -39,6 +39,8 @@ const arrayBufferDetached = getter<boolean>(ArrayBuffer.prototype, "detached");
 const arrayBufferResizable = getter<boolean>(ArrayBuffer.prototype, "resizable");
 const sharedByteLength = getter<number>(SharedArrayBuffer.prototype, "byteLength");
 const sharedGrowable = getter<boolean>(SharedArrayBuffer.prototype, "growable");
+const typedArraySet = (TypedArrayPrototype as { set(this: unknown, source: unknown): void }).set;
+uncurry(typedArraySet as (this: unknown) => unknown); // pins its `call`
 const transfer = ArrayBuffer.prototype.transfer;
 uncurry(transfer as (this: unknown) => unknown); // pins its `call`
 const transferArrayBuffer = (self: ArrayBuffer, length: number): ArrayBuffer => transfer.call(self, length);
@@ -219,6 +221,15 @@ export function transient(name: string, value: unknown, type?: string, expected?
   };
 }
 
+/**
+ * Copies the elements of `source` into the start of `target` (a typed array of the same type, at
+ * least as long) with the engine's own `%TypedArray%.prototype.set`: nothing of the source's own
+ * (a `length`, an index getter) is read.
+ */
+export function copyInto(target: ArrayBufferView, source: ArrayBufferView): void {
+  typedArraySet.call(target, source);
+}
+
 /** Whether `m` still has the memory it had when read: not detached since (user code may have run). */
 export function stillAttached(m: Memory): boolean {
   return m.shared || !arrayBufferDetached(m.buffer);
@@ -295,6 +306,40 @@ export function options(
 ): Record<string, unknown> {
   const copy: Record<string, unknown> = Object.create(null);
   if (value === undefined) return copy;
+  checkOptionKeys(name, value, allowed, undefined);
+  for (const key of allowed) copy[key] = (value as Record<string, unknown>)[key];
+  return copy;
+}
+
+/** A set of option names, for {@link optionsGiven}: a table to look them up in, and the list. */
+export interface OptionNames {
+  readonly list: readonly string[];
+  readonly table: Readonly<Record<string, true>>;
+}
+
+export function optionNames(list: readonly string[]): OptionNames {
+  const table: Record<string, true> = Object.create(null);
+  for (const key of list) table[key] = true;
+  return Object.freeze({ list: Object.freeze([...list]), table: Object.freeze(table) });
+}
+
+/**
+ * Whether an options argument is given (undefined is not): then it must be an object whose own
+ * keys are all among `names` (the same checks and errors as {@link options}). For a reader that
+ * copies the allowed keys itself, by name, into an object of fixed shape: each read once.
+ */
+export function optionsGiven(name: string, value: unknown, names: OptionNames): boolean {
+  if (value === undefined) return false;
+  checkOptionKeys(name, value, names.list, names.table);
+  return true;
+}
+
+function checkOptionKeys(
+  name: string,
+  value: unknown,
+  allowed: readonly string[],
+  table: Readonly<Record<string, true>> | undefined,
+): void {
   if (typeof value !== "object" || value === null || isArray(name, value) || typedArrayTag(value) !== undefined) {
     throw new TypeError(`${name} must be an object, got ${describe(value)}`);
   }
@@ -304,14 +349,24 @@ export function options(
   } catch (cause) {
     throw new TypeError(`${name}: its keys could not be listed (a revoked Proxy, or a trap that threw)`, { cause });
   }
-  const unknown = keys.filter((k) => !allowed.includes(k));
-  if (unknown.length > 0) {
-    throw new TypeError(
-      `${name}: unknown option ${unknown.map((k) => JSON.stringify(k)).join(", ")} (allowed: ${allowed.join(", ")})`,
-    );
+  // (A plain loop over the fresh array of keys: nothing the caller can replace runs here.)
+  let known = true;
+  for (let i = 0; i < keys.length; i++) {
+    if (table === undefined ? !allowed.includes(keys[i]) : table[keys[i]] !== true) known = false;
   }
-  for (const key of allowed) copy[key] = (value as Record<string, unknown>)[key];
-  return copy;
+  if (known) return;
+  const unknown = keys.filter((k) => !allowed.includes(k));
+  throw new TypeError(
+    `${name}: unknown option ${unknown.map((k) => JSON.stringify(k)).join(", ")} (allowed: ${allowed.join(", ")})`,
+  );
+}
+
+/** One-element lists of integers, shared: frozen in content by convention (never written to). */
+const singles = new Map<number, { channels: Int32Array; count: number }>();
+function single(n: number): { channels: Int32Array; count: number } {
+  let m = singles.get(n);
+  if (m === undefined) singles.set(n, m = { channels: Int32Array.of(n), count: 1 });
+  return m;
 }
 
 /**
@@ -334,8 +389,22 @@ export function integers(
       `${name} must list 1 to ${maxLength} ${what}s, got ${typeof length === "number" ? length : describe(length)}`,
     );
   }
+  if (length === 1) {
+    // One channel, the common case: a shared read-only mapping (nothing writes to a mapping).
+    const only = (value as unknown[])[0];
+    if (typeof only !== "number" || !numberIsInteger(only) || only < min || only > max) {
+      integer(`${name}[0] (${what})`, only, min, max);
+    }
+    return single(only as number);
+  }
   const out = new Int32Array(length);
-  for (let i = 0; i < length; i++) out[i] = integer(`${name}[${i}] (${what})`, (value as unknown[])[i], min, max);
+  for (let i = 0; i < length; i++) {
+    const x = (value as unknown[])[i];
+    // The argument's name is only put together for the error.
+    out[i] = typeof x === "number" && numberIsInteger(x) && x >= min && x <= max
+      ? x
+      : integer(`${name}[${i}] (${what})`, x, min, max);
+  }
   return { channels: out, count: length };
 }
 
