@@ -6,6 +6,7 @@
 # so no PortAudio (and no SDK) for the target is needed. Usage:
 #   bash .ci/release.sh            all platforms (about 10 s each on 2 cores, cold)
 #   bash .ci/release.sh --host     only this machine's platform (what the tests need)
+#   bash .ci/release.sh --list     prints the platforms of a full release, builds nothing
 # The npm package (package.json "files") and a Deno import from a URL both take zig-out/release/.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -38,6 +39,8 @@ host_platform() {
 }
 
 if [ "${1:-}" = "--host" ]; then platforms=("$(host_platform)"); else platforms=(linux-x64 linux-arm64 darwin-x64 darwin-arm64 windows-x64 windows-arm64); fi
+# --list: the platforms a full release has (.ci/npm-build.sh checks a published package against it).
+if [ "${1:-}" = "--list" ]; then printf '%s\n' "${platforms[@]}"; exit 0; fi
 
 rm -rf "$OUT"
 mkdir -p "$OUT"

@@ -14,7 +14,9 @@ import { createServer, type Server } from "node:http";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { requireJack } from "./helpers/jack.ts";
-import { BUN, DENO, hostRelease, type Manifest, RELEASE_DIR, ROOT } from "./helpers/release.ts";
+import { BUN, DENO, hostRelease, type Manifest, ROOT } from "./helpers/release.ts";
+import { installedClosure, readTarball, type Registry, startRegistry } from "./helpers/registry.ts";
+import type { DenoApi } from "../src/ffi/deno-api.ts";
 import { platform } from "../src/ffi/mod.ts";
 import { VERSION } from "../src/version.ts";
 
@@ -27,7 +29,11 @@ interface Run {
 /** Runs a command without blocking the event loop (the HTTP server below lives in this process). */
 function run(command: string, args: string[], options: { cwd: string; env?: Record<string, string> }): Promise<Run> {
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd: options.cwd, env: options.env ?? cleanEnv(), stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(command, args, {
+      cwd: options.cwd,
+      env: options.env ?? cleanEnv(),
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     let stdout = "", stderr = "";
     child.stdout.on("data", (d) => (stdout += d));
     child.stderr.on("data", (d) => (stderr += d));
@@ -60,6 +66,107 @@ mixer.close();
 console.log(JSON.stringify({ outcome: action.outcome, frames: action.doneFrames }));
 `;
 
+/** Appended to the play script: decodes a file through rtmixer/files (its dependency by bare name). */
+const DECODE_LINE = `
+import { decodeFile } from "rtmixer/files";
+const decoded = await decodeFile(${
+  JSON.stringify(`${ROOT}tests/fixtures/tone-44100.mp3`)
+}, { sampleRate: 48000, channels: 1 });
+console.log(\`decoded \${decoded.frames} frames at \${decoded.sampleRate} Hz\`);
+`;
+
+const TSC = `${ROOT}node_modules/.bin/tsc`;
+
+/** `bun init`'s tsconfig.json (Bun 1.4.5), comments left out: strict, noUncheckedIndexedAccess, bundler resolution. */
+const BUN_INIT_TSCONFIG = {
+  compilerOptions: {
+    lib: ["ESNext"],
+    target: "ESNext",
+    module: "Preserve",
+    moduleDetection: "force",
+    jsx: "react-jsx",
+    allowJs: true,
+    types: ["bun"],
+    moduleResolution: "bundler",
+    allowImportingTsExtensions: true,
+    verbatimModuleSyntax: true,
+    noEmit: true,
+    strict: true,
+    skipLibCheck: true,
+    noFallthroughCasesInSwitch: true,
+    noUncheckedIndexedAccess: true,
+    noImplicitOverride: true,
+    noUnusedLocals: false,
+    noUnusedParameters: false,
+    noPropertyAccessFromIndexSignature: false,
+  },
+};
+
+/** A user's module that uses each entry point's main types (checked, not run). */
+const CONSUMER = `import {
+  type Action,
+  dB,
+  type DeviceInfo,
+  expSweep,
+  Float32RingBuffer,
+  MixerAndRecorder,
+  OfflineMixer,
+  peakOf,
+  PortAudioError,
+  queryDevices,
+  Sample,
+} from "rtmixer";
+import { AudioFileError, decodeFile, loadSample, saveWav } from "rtmixer/files";
+import { type Figure, figureSvg, histogram } from "rtmixer/plot";
+
+export async function session(path: string): Promise<number> {
+  const devices: DeviceInfo[] = queryDevices();
+  const first = devices[0];
+  console.log(first ? first.name : "no device");
+  using stream = new MixerAndRecorder({ channels: 2, blockSize: 256 });
+  stream.start();
+  const recording = new Float32Array(stream.sampleRate);
+  const start = stream.time + 0.2;
+  const rec: Action<Float32Array> = stream.recordBuffer(recording, 2, { start });
+  const play: Action = stream.playBuffer(new Float32Array(4800), [1, 2], { start, gain: dB(-6) });
+  await stream.wait(play);
+  await stream.wait();
+  try {
+    using sample: Sample = await loadSample(path, { sampleRate: stream.sampleRate });
+    stream.playBuffer(sample, [1, 2]);
+  } catch (e) {
+    if (e instanceof AudioFileError) console.log(e.path, e.code);
+    else if (e instanceof PortAudioError) console.log(e.code);
+    else throw e;
+  }
+  const { frames } = await decodeFile(path, { sampleRate: 48000, channels: 2 });
+  saveWav("take.wav", recording, { sampleRate: stream.sampleRate, channels: 2, format: "int16" });
+  using ring = new Float32RingBuffer(1024);
+  ring.write(new Float32Array(256));
+  const sweep = expSweep({ sampleRate: 48000, seconds: 1 });
+  const peak = peakOf(sweep.inverse);
+  const figure: Figure = { panels: [{ title: "errors", bars: histogram([1, 2, 2, 3]) }] };
+  console.log(figureSvg(figure).length, peak.frame, rec.doneFrames, new OfflineMixer({ channels: 2 }).sampleRate);
+  return frames;
+}
+`;
+
+/** A misuse (a number where a string is wanted): the one error each checker must report. */
+const MISUSE = `import { Mixer } from "rtmixer";
+const mixer = new Mixer({ channels: 1 });
+const name: string = mixer.sampleRate;
+console.log(name);
+`;
+
+/**
+ * src/ffi/deno-api.ts types the Deno global locally (so that tsc compiles the sources with Bun's
+ * types): under Deno's type checker (deno test), this line fails to compile if the real \`Deno\`
+ * namespace stops satisfying that interface. Bun does not check types; the line has no effect.
+ */
+export type DenoApiMatchesDeno = typeof globalThis extends { Deno: DenoApi } ? true : never;
+const _denoApiMatches: DenoApiMatchesDeno = true;
+void _denoApiMatches;
+
 const describeRun = (r: Run) => `exit ${r.code}\n--- stdout\n${r.stdout}\n--- stderr\n${r.stderr}`;
 
 /** Checks a child's exit (0, or "failed": any other); on a mismatch, shows all it printed. */
@@ -82,38 +189,156 @@ function setUp(): void {
   requireJack();
   manifest = hostRelease();
   work = mkdtempSync(`${tmpdir()}/rtmixer-dist-`);
+  // Deno looks for a deno.json upwards from a program: an empty one here keeps a stray config in
+  // a parent directory (one has been seen in /tmp) out of these runs, as a user's project would.
+  writeFileSync(`${work}/deno.json`, "{}\n");
 }
 function tearDown(): void {
   if (work) rmSync(work, { recursive: true, force: true });
   work = "";
 }
 
-describe("the npm package, installed into a Bun project", () => {
-  beforeAll(setUp);
-  afterAll(tearDown);
-  test("installs from the packed tarball with no lifecycle script and plays from Bun", async () => {
+describe("the npm package (Bun, and Deno through npm)", () => {
+  let tarball = "";
+  let registry: Registry | undefined;
+  const project = () => `${work}/bun-project`;
+  // Bun's package cache is one of this test's own, so every package comes from the registry here.
+  const bunEnv = () => cleanEnv({ BUN_INSTALL_CACHE_DIR: `${work}/bun-cache`, DENO_NO_UPDATE_CHECK: "1" });
+  const denoEnv = (name: string) => cleanEnv({ DENO_DIR: `${work}/${name}`, DENO_NO_UPDATE_CHECK: "1" });
+  /** A fresh Bun project whose registry is the local one (bunfig.toml, as a user would set it). */
+  const makeProject = (dir: string) => {
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(
+      `${dir}/package.json`,
+      JSON.stringify({ name: "user-project", version: "1.0.0", type: "module", private: true }),
+    );
+    writeFileSync(`${dir}/bunfig.toml`, `[install]\nregistry = ${JSON.stringify(registry!.url)}\n`);
+  };
+
+  beforeAll(async () => {
+    setUp();
+    // `npm pack` runs package.json's "prepack" (.ci/npm-build.sh): dist/ compiled from the sources now.
     const pack = await run("npm", ["pack", "--pack-destination", work, "--loglevel=error"], { cwd: ROOT });
     expectExit(pack, 0);
-    const tarball = `${work}/${pack.stdout.trim().split("\n").pop()}`;
+    tarball = `${work}/${pack.stdout.trim().split("\n").pop()}`;
+    const files = readTarball(readFileSync(tarball));
+    const manifest = JSON.parse(new TextDecoder().decode(files.get("package/package.json")));
+    // rtmixer by name, and what its installs need (its dependencies, @types/bun for the type check)
+    // from this checkout's node_modules: no package comes from the network.
+    const needed = [...Object.keys(manifest.dependencies), "@types/bun"];
+    registry = await startRegistry([{ manifest, tarball: readFileSync(tarball) }, ...installedClosure(ROOT, needed)]);
+  });
+  afterAll(async () => {
+    await registry?.close();
+    tearDown();
+  });
+
+  test("the tarball is publishable: compiled JavaScript, declarations and the release, no install script", () => {
     expect(tarball.endsWith(`rtmixer-${VERSION}.tgz`)).toBe(true);
-
-    const project = `${work}/bun-project`;
-    mkdirSync(project);
-    writeFileSync(`${project}/package.json`, JSON.stringify({ name: "user-project", version: "1.0.0", type: "module" }));
-    const install = await run("npm", ["install", "--prefer-offline", "--no-audit", "--no-fund", tarball], { cwd: project });
-    expectExit(install, 0);
-
-    const installed = `${project}/node_modules/rtmixer`;
-    const pkg = JSON.parse(readFileSync(`${installed}/package.json`, "utf8"));
+    const files = readTarball(readFileSync(tarball));
+    const pkg = JSON.parse(new TextDecoder().decode(files.get("package/package.json")));
+    expect(pkg.private).toBeUndefined();
+    expect(pkg.version).toBe(VERSION);
     for (const hook of ["preinstall", "install", "postinstall", "prepare"]) expect(pkg.scripts?.[hook]).toBeUndefined();
-    // The library comes from the package, not from a build: none is there to find.
-    expect(existsSync(`${installed}/zig-out/release/${manifest.files[platform].path}`)).toBe(true);
-    expect(existsSync(`${installed}/zig-out/lib`)).toBe(false);
-    expect(existsSync(`${installed}/zig`)).toBe(false);
+    expect(pkg.optionalDependencies).toBeUndefined();
+    const paths = [...files.keys()];
+    for (const entry of ["mod", "src/files", "src/plot", "src/ffi/mod"]) {
+      expect(paths).toContain(`package/dist/${entry}.js`);
+      expect(paths).toContain(`package/dist/${entry}.d.ts`);
+    }
+    // Only JavaScript and declarations: no TypeScript source for Deno to refuse or tsc to check.
+    expect(paths.filter((p) => p.endsWith(".ts") && !p.endsWith(".d.ts"))).toEqual([]);
+    // The library comes from the package, beside the compiled module, not from a build.
+    const library = `package/dist/zig-out/release/${manifest.files[platform].path}`;
+    expect(files.get(library)?.length).toBe(manifest.files[platform].size);
+    expect(paths.filter((p) => /zig-out\/lib|\/zig\/|\.zig$/.test(p))).toEqual([]);
+    // No declaration names a Deno or Bun type: a Bun project checks them with Bun's types only.
+    for (const [path, bytes] of files) {
+      if (!path.endsWith(".d.ts")) continue;
+      const code = new TextDecoder().decode(bytes).replace(/\/\*[\s\S]*?\*\/|\/\/.*$/gm, "");
+      expect({ path, leaks: code.match(/\bDeno\.\w+|\bBun\.\w+|(from|import\()\s*"bun(:\w+)?"/g) }).toEqual({
+        path,
+        leaks: null,
+      });
+    }
+  });
 
-    writeFileSync(`${project}/play.ts`, playScript("rtmixer"));
-    const play = await run(BUN, ["play.ts"], { cwd: project });
-    expectPlayed(play);
+  test("publishing refuses a release that lacks a platform", async () => {
+    const r = await run("bash", [`${ROOT}.ci/npm-build.sh`, "--all-platforms"], { cwd: ROOT });
+    expectExit(r, "failed");
+    expect(r.stderr).toContain("A published package must carry every platform");
+    expect(r.stderr).toMatch(/the release lacks:.* darwin-arm64/);
+  });
+
+  test("a Bun project installs the tarball with `bun add` and plays", async () => {
+    makeProject(project());
+    const add = await run(BUN, ["add", tarball, "@types/bun@1.4.5"], { cwd: project(), env: bunEnv() });
+    expectExit(add, 0);
+    const installed = `${project()}/node_modules/rtmixer`;
+    expect(existsSync(`${installed}/dist/zig-out/release/${manifest.files[platform].path}`)).toBe(true);
+    writeFileSync(`${project()}/play.ts`, playScript("rtmixer"));
+    expectPlayed(await run(BUN, ["play.ts"], { cwd: project() }));
+  });
+
+  test("the project type-checks its use of rtmixer with tsc (bun init's strict tsconfig) and deno check: 0 errors", async () => {
+    const dir = project();
+    writeFileSync(`${dir}/tsconfig.json`, JSON.stringify(BUN_INIT_TSCONFIG, null, 2));
+    writeFileSync(
+      `${dir}/deno.json`,
+      JSON.stringify({ nodeModulesDir: "manual", compilerOptions: { strict: true, noUncheckedIndexedAccess: true } }),
+    );
+    writeFileSync(`${dir}/consumer.ts`, CONSUMER);
+    const tsc = await run(TSC, ["--noEmit", "-p", "."], { cwd: dir });
+    expect({ code: tsc.code, out: tsc.stdout + tsc.stderr }).toEqual({ code: 0, out: "" });
+    const deno = await run(DENO, ["check", "consumer.ts", "play.ts"], { cwd: dir, env: denoEnv("check-deno-dir") });
+    expect({ code: deno.code, errors: (deno.stdout + deno.stderr).match(/TS\d+/g) }).toEqual({ code: 0, errors: null });
+
+    // The checks do see the package's types: one misuse, one error, in each checker.
+    writeFileSync(`${dir}/misuse.ts`, MISUSE);
+    const tscBad = await run(TSC, ["--noEmit", "-p", "."], { cwd: dir });
+    expect(tscBad.code).not.toBe(0);
+    expect(tscBad.stdout.match(/error TS\d+/g) ?? []).toEqual(["error TS2322"]);
+    expect(tscBad.stdout).toContain("misuse.ts(3,7)");
+    const denoBad = await run(DENO, ["check", "misuse.ts"], { cwd: dir, env: denoEnv("check-deno-dir") });
+    expect(denoBad.code).not.toBe(0);
+    expect((denoBad.stdout + denoBad.stderr).match(/TS\d+/g)).toEqual(["TS2322"]);
+    rmSync(`${dir}/misuse.ts`);
+  });
+
+  test("Deno runs the project's node_modules install with --allow-ffi --allow-read: plays, and decodes a file", async () => {
+    const dir = project();
+    writeFileSync(`${dir}/deno-play.ts`, playScript("rtmixer") + DECODE_LINE);
+    const r = await run(DENO, ["run", "--allow-ffi", "--allow-read", "deno-play.ts"], {
+      cwd: dir,
+      env: denoEnv("node-modules-deno-dir"),
+    });
+    expectPlayed({ ...r, stdout: r.stdout.replace(/^decoded .*\n/m, "") });
+    expect(r.stdout).toContain("decoded 24000 frames at 48000 Hz");
+  });
+
+  test("a Bun project installs rtmixer by name from a registry and plays", async () => {
+    const dir = `${work}/by-name`;
+    makeProject(dir);
+    const before = registry!.requests.length;
+    const add = await run(BUN, ["add", `rtmixer@${VERSION}`], { cwd: dir, env: bunEnv() });
+    expectExit(add, 0);
+    expect(registry!.requests.slice(before)).toContain("/rtmixer");
+    writeFileSync(`${dir}/play.ts`, playScript("rtmixer"));
+    expectPlayed(await run(BUN, ["play.ts"], { cwd: dir }));
+  });
+
+  test("Deno imports npm:rtmixer from the registry, fresh DENO_DIR, no node_modules, --allow-ffi --allow-read", async () => {
+    const dir = `${work}/deno-npm`;
+    mkdirSync(dir);
+    writeFileSync(
+      `${dir}/main.ts`,
+      playScript(`npm:rtmixer@${VERSION}`) + DECODE_LINE.replace('"rtmixer/files"', `"npm:rtmixer@${VERSION}/files"`),
+    );
+    const env = { ...denoEnv("npm-deno-dir"), NPM_CONFIG_REGISTRY: registry!.url };
+    const r = await run(DENO, ["run", "--allow-ffi", "--allow-read", "main.ts"], { cwd: dir, env });
+    expectPlayed({ ...r, stdout: r.stdout.replace(/^decoded .*\n/m, "") });
+    expect(r.stdout).toContain("decoded 24000 frames at 48000 Hz");
+    expect(existsSync(`${dir}/node_modules`)).toBe(false);
   });
 });
 
@@ -144,7 +369,11 @@ describe("Deno, importing the module from an http URL", () => {
           body[body.length >> 1] ^= 0xff; // one flipped byte, same size
         }
       }
-      const type = path.endsWith(".ts") ? "application/typescript" : path.endsWith(".json") ? "application/json" : "application/octet-stream";
+      const type = path.endsWith(".ts")
+        ? "application/typescript"
+        : path.endsWith(".json")
+        ? "application/json"
+        : "application/octet-stream";
       res.writeHead(200, { "content-type": type, "content-length": body.length }).end(body);
     });
     await new Promise<void>((resolve) => server!.listen(0, "127.0.0.1", resolve));
@@ -158,8 +387,10 @@ describe("Deno, importing the module from an http URL", () => {
     tearDown();
   });
 
-  const denoEnv = () => cleanEnv({ DENO_DIR: `${work}/deno-dir`, XDG_CACHE_HOME: `${work}/cache`, DENO_NO_UPDATE_CHECK: "1" });
-  const cachedFile = () => `${work}/cache/rtmixer/${VERSION}/${platform}/${manifest.files[platform].path.split("/").pop()}`;
+  const denoEnv = () =>
+    cleanEnv({ DENO_DIR: `${work}/deno-dir`, XDG_CACHE_HOME: `${work}/cache`, DENO_NO_UPDATE_CHECK: "1" });
+  const cachedFile = () =>
+    `${work}/cache/rtmixer/${VERSION}/${platform}/${manifest.files[platform].path.split("/").pop()}`;
   const writeProgram = () => {
     writeFileSync(`${work}/main.ts`, playScript(`${base}/mod.ts`));
     return `${work}/main.ts`;

@@ -407,8 +407,9 @@ describe("packaging: a separate entry point with pinned dependencies", () => {
     const pkg = json("package.json");
     const all = { ...DEPENDENCIES, ...MEASURE_DEPENDENCIES, ...PLOT_DEPENDENCIES };
     expect(pkg.dependencies).toEqual(all);
-    expect(pkg.exports["./files"].default).toBe("./src/files.ts");
-    expect(pkg.exports["./plot"].default).toBe("./src/plot.ts");
+    // The npm package ships the compiled sources (.ci/npm-build.sh), in the same layout under dist/.
+    expect(pkg.exports["./files"]).toEqual({ types: "./dist/src/files.d.ts", default: "./dist/src/files.js" });
+    expect(pkg.exports["./plot"]).toEqual({ types: "./dist/src/plot.d.ts", default: "./dist/src/plot.js" });
     expect(json("deno.json").exports).toEqual({ ".": "./mod.ts", "./files": "./src/files.ts", "./plot": "./src/plot.ts" });
     const lock = json("package-lock.json");
     for (const [name, version] of Object.entries(all)) expect(lock.packages[`node_modules/${name}`].version).toBe(version);
