@@ -25,6 +25,55 @@ fn addSamples(dst: [*]f32, src: [*]const f32, n: usize) void {
     while (i < n) : (i += 1) dst[i] += src[i];
 }
 
+/// dst[i] += src[i ^ 1] for n samples (n even): stereo frames with their channels swapped.
+/// Each output sample gets the one addition the scalar loop gives it: the same sums.
+fn addSwapped(dst: [*]f32, src: [*]const f32, n: usize) void {
+    const swap: @Vector(lanes, i32) = comptime blk: {
+        var m: [lanes]i32 = undefined;
+        for (0..lanes) |i| m[i] = @intCast(i ^ 1);
+        break :blk m;
+    };
+    var i: usize = 0;
+    while (i + lanes <= n) : (i += lanes) {
+        const d: V = dst[i..][0..lanes].*;
+        const s: V = src[i..][0..lanes].*;
+        dst[i..][0..lanes].* = d + @shuffle(f32, s, undefined, swap);
+    }
+    while (i < n) : (i += 2) {
+        dst[i] += src[i + 1];
+        dst[i + 1] += src[i];
+    }
+}
+
+/// dst[2f + channel] += src[f] for `frames` frames: a mono source onto one channel of two. A
+/// vector of source frames is spread over two vectors of output samples, the other channel's
+/// lanes adding +0.0. That leaves them unchanged bit for bit: an output sample is never -0.0
+/// (it starts at +0.0, and x + y is -0.0 only if both are), and x + 0.0 = x for every other x.
+fn addMonoInto(comptime channel: u1, dst: [*]f32, src: [*]const f32, frames: usize) void {
+    const half = lanes / 2;
+    const spread = struct {
+        fn mask(comptime first: usize) @Vector(lanes, i32) {
+            var m: [lanes]i32 = undefined;
+            for (0..half) |j| {
+                m[2 * j + channel] = @intCast(first + j);
+                m[2 * j + (1 - channel)] = -1; // ~0: lane 0 of the zero vector
+            }
+            return m;
+        }
+    };
+    const zero: V = @splat(0);
+    var f: usize = 0;
+    while (f + lanes <= frames) : (f += lanes) {
+        const s: V = src[f..][0..lanes].*;
+        const o = dst + 2 * f;
+        const lo: V = o[0..lanes].*;
+        const hi: V = o[lanes..][0..lanes].*;
+        o[0..lanes].* = lo + @shuffle(f32, s, zero, spread.mask(0));
+        o[lanes..][0..lanes].* = hi + @shuffle(f32, s, zero, spread.mask(half));
+    }
+    while (f < frames) : (f += 1) dst[2 * f + channel] += src[f];
+}
+
 /// Whether `mapping` (0-based) is first, first+1, ...: a run of neighbouring channels.
 pub fn isContiguous(mapping: []const u32) bool {
     for (mapping, 0..) |ch, i| if (ch != mapping[0] + i) return false;
@@ -37,6 +86,10 @@ pub fn mixInto(out: [*]f32, out_channels: u32, src: [*]const f32, mapping: []con
     const src_channels = mapping.len;
     if (contiguous and src_channels == out_channels) {
         addSamples(out, src, frames * src_channels);
+    } else if (src_channels == 1 and out_channels == 2 and mapping[0] < 2) {
+        if (mapping[0] == 0) addMonoInto(0, out, src, frames) else addMonoInto(1, out, src, frames);
+    } else if (src_channels == 2 and out_channels == 2 and mapping[0] == 1 and mapping[1] == 0) {
+        addSwapped(out, src, 2 * frames);
     } else if (src_channels == 1) {
         const o = out + mapping[0];
         for (0..frames) |f| o[f * out_channels] += src[f];
@@ -174,6 +227,34 @@ test "mixInto adds through identity, offset and scattered mappings" {
     for (&src3, 0..) |*x, i| x.* = @floatFromInt(i);
     mixInto(&out3, 2, &src3, &.{ 0, 1 }, true, 37);
     for (out3, 0..) |x, i| try testing.expectEqual(@as(f32, @floatFromInt(i)) + 0.5, x);
+}
+
+test "mixInto's vector paths for swapped stereo and mono onto one of two channels give the scalar loop's bits" {
+    // Lengths around the vector width and its tail; sources with -0.0, infinities and NaN, added
+    // into outputs that already hold sums (as after other voices) and +0.0 (untouched samples).
+    var src: [2 * 70]f32 = undefined;
+    for (&src, 0..) |*x, i| x.* = switch (i % 9) {
+        0 => -0.0,
+        1 => std.math.inf(f32),
+        2 => -std.math.inf(f32),
+        3 => std.math.nan(f32),
+        else => @as(f32, @floatFromInt(i)) * 0.37 - 11,
+    };
+    for ([_][]const u32{ &.{ 1, 0 }, &.{0}, &.{1} }) |mapping| {
+        for (0..70) |frames| {
+            var got: [2 * 70]f32 = @splat(0);
+            var want: [2 * 70]f32 = @splat(0);
+            for (0..2 * frames) |i| if (i % 3 == 0) {
+                got[i] = @floatFromInt(i);
+                want[i] = @floatFromInt(i);
+            };
+            mixInto(&got, 2, &src, mapping, false, frames);
+            for (0..frames) |f| {
+                for (mapping, 0..) |ch, c| want[2 * f + ch] += src[f * mapping.len + c];
+            }
+            for (got, want) |g, w| try testing.expectEqual(@as(u32, @bitCast(w)), @as(u32, @bitCast(g)));
+        }
+    }
 }
 
 test "mixGained and mixRoutes scale by a constant or per frame" {
