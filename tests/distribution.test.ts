@@ -75,6 +75,20 @@ const decoded = await decodeFile(${
 console.log(\`decoded \${decoded.frames} frames at \${decoded.sampleRate} Hz\`);
 `;
 
+const readmeBlocks = [...readFileSync(`${ROOT}README.md`, "utf8").matchAll(/^```(\w+)[^\n]*\n([\s\S]*?)^```$/gm)]
+  .map((m) => ({ lang: m[1]!, code: m[2]! }));
+
+/** The README's TypeScript block that matches `pattern`, and the flags of the `deno run` line that follows it. */
+function readmeDeno(pattern: RegExp): { code: string; flags: string[] } {
+  const i = readmeBlocks.findIndex((b) => b.lang === "ts" && pattern.test(b.code));
+  const line = readmeBlocks.slice(i + 1).find((b) => b.lang === "sh")?.code.trim();
+  const words = line?.split(/\s+/) ?? [];
+  if (i < 0 || words[0] !== "deno" || words[1] !== "run" || words[words.length - 1] !== "app.ts") {
+    throw new Error(`README.md: no TypeScript block matching ${pattern} followed by a \`deno run ... app.ts\` line`);
+  }
+  return { code: readmeBlocks[i]!.code, flags: words.slice(2, -1) };
+}
+
 const TSC = `${ROOT}node_modules/.bin/tsc`;
 
 /** `bun init`'s tsconfig.json (Bun 1.4.5), comments left out: strict, noUncheckedIndexedAccess, bundler resolution. */
@@ -327,18 +341,19 @@ describe("the npm package (Bun, and Deno through npm)", () => {
     expectPlayed(await run(BUN, ["play.ts"], { cwd: dir }));
   });
 
-  test("Deno imports npm:rtmixer from the registry, fresh DENO_DIR, no node_modules, --allow-ffi --allow-read", async () => {
+  test("the README's npm: block runs with its command line, from the registry, an empty DENO_DIR, no node_modules", async () => {
+    const { code, flags } = readmeDeno(/from "npm:rtmixer"/);
     const dir = `${work}/deno-npm`;
     mkdirSync(dir);
-    writeFileSync(
-      `${dir}/main.ts`,
-      playScript(`npm:rtmixer@${VERSION}`) + DECODE_LINE.replace('"rtmixer/files"', `"npm:rtmixer@${VERSION}/files"`),
-    );
+    // The block as it stands (npm:rtmixer, no version: the registry's latest), then a decode
+    // through npm:rtmixer/files, whose dependency loads by bare name inside Deno's npm cache.
+    writeFileSync(`${dir}/app.ts`, code + DECODE_LINE.replace('"rtmixer/files"', '"npm:rtmixer/files"'));
     const env = { ...denoEnv("npm-deno-dir"), NPM_CONFIG_REGISTRY: registry!.url };
-    const r = await run(DENO, ["run", "--allow-ffi", "--allow-read", "main.ts"], { cwd: dir, env });
-    expectPlayed({ ...r, stdout: r.stdout.replace(/^decoded .*\n/m, "") });
-    expect(r.stdout).toContain("decoded 24000 frames at 48000 Hz");
+    const r = await run(DENO, ["run", ...flags, "app.ts"], { cwd: dir, env });
+    expectExit(r, 0);
+    expect(r.stdout.trim().split("\n")).toEqual(["done: 4800 frames", "decoded 24000 frames at 48000 Hz"]);
     expect(existsSync(`${dir}/node_modules`)).toBe(false);
+    expect(registry!.requests).toContain(`/-/rtmixer-${VERSION}.tgz`);
   });
 });
 
@@ -395,6 +410,36 @@ describe("Deno, importing the module from an http URL", () => {
     writeFileSync(`${work}/main.ts`, playScript(`${base}/mod.ts`));
     return `${work}/main.ts`;
   };
+
+  /** Runs the README's URL block with `flags` (the README's host replaced) from an empty DENO_DIR and cache. */
+  const runReadmeUrl = async (name: string, flags: string[]) => {
+    const { code } = readmeDeno(/from "https:\/\/example\.com\/rtmixer\/mod\.ts"/);
+    const dir = `${work}/${name}`;
+    mkdirSync(dir);
+    writeFileSync(`${dir}/app.ts`, code.replaceAll("https://example.com/rtmixer/", `${base}/`));
+    const host = new URL(base).host;
+    const env = cleanEnv({ DENO_DIR: `${dir}/deno-dir`, XDG_CACHE_HOME: `${dir}/cache`, DENO_NO_UPDATE_CHECK: "1" });
+    return await run(DENO, ["run", ...flags.map((f) => f.replaceAll("example.com", host)), "app.ts"], {
+      cwd: dir,
+      env,
+    });
+  };
+
+  test("the README's URL block runs with exactly its command line, from an empty DENO_DIR and cache", async () => {
+    const { flags } = readmeDeno(/from "https:\/\/example\.com\/rtmixer\/mod\.ts"/);
+    const r = await runReadmeUrl("readme-url", flags);
+    expectExit(r, 0);
+    expect(r.stdout).toMatch(/^done: started at frame (\d+) \(asked for \1\)$/m);
+  });
+
+  test("each flag of that command line is needed: without any one, the first run fails", async () => {
+    const { flags } = readmeDeno(/from "https:\/\/example\.com\/rtmixer\/mod\.ts"/);
+    expect(flags.length).toBe(6);
+    for (const [i, flag] of flags.entries()) {
+      const r = await runReadmeUrl(`readme-url-without-${i}`, flags.filter((f) => f !== flag));
+      expect({ flag, failed: r.code !== 0 }).toEqual({ flag, failed: true });
+    }
+  });
 
   test("a corrupted download is refused with a checksum error, and nothing is cached", async () => {
     const main = writeProgram();

@@ -2,7 +2,8 @@
 // dummy server of `npm test`, so the README cannot rot. Each block is written to a file at the
 // repository root (so that "./mod.ts" means this checkout) and run as a child process. Imports
 // that cannot be resolved here are rewritten to the local module, and only those: the package
-// name of the Bun install ("rtmixer", "rtmixer/files", "rtmixer/plot") and the URLs of the Deno imports. Shell blocks are
+// name of the Bun install ("rtmixer", "rtmixer/files", "rtmixer/plot"), Deno's "npm:rtmixer" and
+// the URLs of the Deno imports. Shell blocks are
 // checked to name only commands that other tests or CI run, and the example commands they show
 // are run with --help. A block fenced as ```ts no-run is skipped (none is, now).
 import { describe, expect, test } from "bun:test";
@@ -14,7 +15,6 @@ import process from "node:process";
 import { requireJack } from "./helpers/jack.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname;
-const isDeno = typeof (globalThis as { Deno?: unknown }).Deno !== "undefined";
 const readme = readFileSync(join(ROOT, "README.md"), "utf8");
 const blocks = [...readme.matchAll(/^```(\w+)([^\n]*)\n([\s\S]*?)^```$/gm)].map((m) => ({
   lang: m[1],
@@ -26,7 +26,7 @@ const blocks = [...readme.matchAll(/^```(\w+)([^\n]*)\n([\s\S]*?)^```$/gm)].map(
 function runTs(code: string, name: string) {
   const file = join(ROOT, `.readme-${name}-${process.pid}.ts`);
   const source = code
-    .replace(/from "rtmixer(\/mod\.ts)?"/g, 'from "./mod.ts"')
+    .replace(/from "(npm:)?rtmixer(\/mod\.ts)?"/g, 'from "./mod.ts"')
     .replace(/from "https:\/\/[^"]*\/mod\.ts"/g, 'from "./mod.ts"')
     .replace(/from "rtmixer\/files"/g, 'from "./src/files.ts"')
     .replace(/from "https:\/\/[^"]*\/src\/files\.ts"/g, 'from "./src/files.ts"')
@@ -68,7 +68,12 @@ describe("README.md", () => {
   });
 
   test("shell blocks name only commands that CI or other tests run, and the examples they show exist", () => {
-    const known = [/^npm (run demo|test|run bench)\b/, /^cd \S+ && (npm run demo|bun add link:\S+)/, /^(bun|deno run -A) examples\/\w+\.ts/];
+    const known = [
+      /^npm (run demo|test|run bench)\b/,
+      /^cd \S+ && (npm run demo|bun add link:\S+)/,
+      /^(bun|deno run -A) examples\/\w+\.ts/,
+      /^deno run( --allow-[a-z]+(=\S+)?)+ app\.ts$/, // the Deno command lines tests/distribution.test.ts runs
+    ];
     for (const block of blocks.filter((b) => b.lang === "sh")) {
       for (const line of block.code.split("\n").map((l) => l.replace(/\s+#.*$/, "").trim()).filter(Boolean)) {
         expect({ line, known: known.some((k) => k.test(line)) }).toEqual({ line, known: true });
