@@ -1,132 +1,242 @@
 /**
- * Scheduling accuracy, the headline: bleeps at random start times, allowBelated off, played on
- * the JACK dummy server and recorded back through a loopback of the stream's own ports. Each
- * onset is found in the recording and compared with round(Δt · sampleRate) from the first one.
- * Once idle, once with both cores loaded. (The comparison with rtmixer's own placement, by each
- * block's raw timestamp, belongs to a side-by-side run of the real python-rtmixer.)
+ * Scheduling accuracy, side by side with python-rtmixer: 300 bleeps at random start times over
+ * 10 s, allowBelated off, played on a JACK dummy server and recorded back through a loopback of
+ * the stream's own ports, by this library (bench/peer/onsets.ts, under this runtime) and by the
+ * real python-rtmixer 0.1.7 (bench/peer/onsets.py; bench/_peer.ts installs it), the same
+ * schedule for both, each in a fresh process. Each onset is found in the recording and compared
+ * with round(Δt · sampleRate) from the first one found. On a non-realtime and a realtime server
+ * (both started here), once idle and once with both cores loaded.
  *
  * Start times are random on the sample grid (base + k/fs), so round(Δt · fs) is exact and any
- * error is the scheduler's. Needs JACK_DEFAULT_SERVER (bench/run.sh starts a server).
+ * error is the scheduler's. python-rtmixer places a start by each block's own timestamp
+ * (outputBufferDacTime), which jitters; this library by its stream's sample clock.
+ *
+ *   bun bench/accuracy.ts [--smoke]
+ *   deno run -A bench/accuracy.ts [--smoke]
+ *
+ * --smoke: 20 bleeps over 1 s, ours only, on the server JACK_DEFAULT_SERVER names; nothing written.
  */
-import { spawn } from "node:child_process";
-import { MixerAndRecorder } from "../mod.ts";
-import { loopback, requireJack, sleep } from "../tests/helpers/jack.ts";
-import { parseSmoke, row, writeResults } from "./_common.ts";
+import { spawn, spawnSync } from "node:child_process";
+import os from "node:os";
+import process from "node:process";
+import { fileURLToPath } from "node:url";
+import { peer, PEER_VERSION } from "./_peer.ts";
+import { parseSmoke, row, runtime, writeResults } from "./_common.ts";
 
 const smoke = parseSmoke("bench/accuracy.ts");
 const BLEEPS = smoke ? 20 : 300;
 const SECONDS = smoke ? 1 : 10;
-const BLOCK = 256;
 const BLEEP_FRAMES = 480; // 10 ms at 48 kHz
-const DELAY = 512; // loopback: JACK period 256 + block size 256
+const RATE = 48000;
 
-interface Result {
-  condition: string;
-  bleeps: number;
-  played: number;
+const here = (file: string) => fileURLToPath(new URL(file, import.meta.url));
+const ROOT = here("../");
+const JACK_SH = `${ROOT}.ci/jack.sh`;
+const SUPPORT = `${ROOT}zig-out/lib/librtmixer-support.so`;
+
+interface Schedule {
+  seconds: number;
+  offsets: number[];
+  channels: number[];
+}
+
+interface Child {
+  onsets: number[];
   belated: number;
-  worstError: number;
-  meanError: number;
   xruns: number;
 }
 
-/** A 10 ms sine bleep whose first sample is the marker value `id / 4096` (exact in float32). */
-function bleep(id: number, fs: number): Float32Array {
-  const b = new Float32Array(BLEEP_FRAMES);
-  const hz = 500 + (id % 20) * 100;
-  for (let i = 1; i < b.length; i++) {
-    b[i] = 0.3 * Math.sin(2 * Math.PI * hz * i / fs) * Math.sin(Math.PI * i / b.length);
-  }
-  b[0] = id / 4096;
-  return b;
+interface Result {
+  implementation: string;
+  server: string;
+  condition: string;
+  bleeps: number;
+  found: number;
+  belated: number;
+  worstError: number;
+  p99Error: number;
+  meanError: number;
+  xruns: number;
+  loadAverage: number;
 }
 
-async function run(m: MixerAndRecorder, condition: string, seed: number): Promise<Result> {
-  const fs = m.sampleRate;
+/** Random, sorted frame offsets over SECONDS, at least one bleep apart, and a channel for each. */
+function schedule(seed: number): Schedule {
   let x = seed;
   const rand = () => (x = (x * 1103515245 + 12345) % 2147483648) / 2147483648;
-  // Random, sorted frame offsets over SECONDS, at least one bleep apart per channel.
-  const span = SECONDS * fs - BLEEP_FRAMES;
-  const k: number[] = [];
-  while (k.length < BLEEPS) {
+  const span = SECONDS * RATE - BLEEP_FRAMES;
+  const offsets: number[] = [];
+  while (offsets.length < BLEEPS) {
     const candidate = Math.floor(rand() * span);
-    if (k.every((o) => Math.abs(o - candidate) >= BLEEP_FRAMES + 16)) k.push(candidate);
+    if (offsets.every((o) => Math.abs(o - candidate) >= BLEEP_FRAMES + 16)) offsets.push(candidate);
   }
-  k.sort((a, b) => a - b);
-  const channels = k.map(() => (rand() < 0.5 ? 1 : 2));
+  offsets.sort((a, b) => a - b);
+  return { seconds: SECONDS, offsets, channels: offsets.map(() => (rand() < 0.5 ? 1 : 2)) };
+}
 
-  m.fetchAndResetStats();
-  const base = m.time + 0.5;
-  const from = m.frameAt(base) - 2000;
-  const recording = new Float32Array(2 * (SECONDS * fs + 8000));
-  m.recordBuffer(recording, 2, { startFrame: from + DELAY });
-  const actions = k.map((ki, i) =>
-    m.playBuffer(bleep(i + 1, fs), [channels[i]], { start: base + ki / fs, allowBelated: false })
-  );
-  await m.wait(undefined, { sleepTime: 20 });
-  const stats = m.fetchAndResetStats();
-  await m.wait(stats);
-
-  const onsets = actions.map((_, i) => {
-    const ch = channels[i] - 1;
-    for (let f = 0; f < recording.length / 2; f++) if (recording[2 * f + ch] === (i + 1) / 4096) return f;
-    return -1;
-  });
-  const played = onsets.filter((o) => o >= 0).length;
-  const belated = actions.filter((a) => a.outcome === "belated").length;
-  const errors: number[] = [];
+/** Errors in samples of the onsets found, against the schedule, from the first one found. */
+function errorsOf(s: Schedule, onsets: number[]): number[] {
   const first = onsets.findIndex((o) => o >= 0);
-  for (let i = 0; i < BLEEPS; i++) {
-    if (onsets[i] < 0 || first < 0) continue;
-    errors.push(Math.abs(onsets[i] - onsets[first] - (k[i] - k[first])));
+  if (first < 0) return [];
+  const errors: number[] = [];
+  for (let i = 0; i < onsets.length; i++) {
+    if (onsets[i] >= 0) errors.push(Math.abs(onsets[i] - onsets[first] - (s.offsets[i] - s.offsets[first])));
   }
-  const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(xs.length, 1);
-  const s = stats.stats;
-  return {
-    condition,
-    bleeps: BLEEPS,
-    played,
-    belated,
-    worstError: Math.max(0, ...errors),
-    meanError: mean(errors),
-    xruns: s.outputUnderflows + s.outputOverflows + s.inputUnderflows + s.inputOverflows,
-  };
+  return errors;
 }
 
-requireJack();
-const m = new MixerAndRecorder({ channels: 2, blockSize: BLOCK, queueSize: 1024 });
-m.start();
-loopback();
+/** Runs a child to its end (asynchronously: the busy loops and the server keep running). */
+function runChild(cmd: string, args: string[], server: string): Promise<Child> {
+  return new Promise((resolve, reject) => {
+    const p = spawn(cmd, args, {
+      env: { ...process.env, JACK_DEFAULT_SERVER: server },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let out = "";
+    let err = "";
+    p.stdout!.on("data", (d) => (out += d));
+    p.stderr!.on("data", (d) => (err += d));
+    p.on("exit", (code) => {
+      if (code !== 0) return reject(new Error(`${cmd} ${args[0]} failed (${code}):\n${out}\n${err}`));
+      resolve(JSON.parse(out.trim().split("\n").at(-1)!) as Child);
+    });
+  });
+}
+
+const ours = (s: Schedule, server: string) =>
+  runChild(
+    process.execPath,
+    runtime.name === "bun"
+      ? [here("peer/onsets.ts"), JSON.stringify(s)]
+      : ["run", "-A", here("peer/onsets.ts"), JSON.stringify(s)],
+    server,
+  );
+
+const found = smoke ? { missing: "smoke run: the peer is not run" } : peer();
+const theirs = "missing" in found
+  ? undefined
+  : (s: Schedule, server: string) =>
+    runChild(found.python, [here("peer/onsets.py"), SUPPORT, JSON.stringify(s)], server);
+if ("missing" in found) console.log(`python-rtmixer ${PEER_VERSION}: not measured (${found.missing})`);
+
+/** Two busy loops, one per core, for the loaded condition. */
+function hogs(): () => void {
+  const busy = runtime.name === "bun" ? ["-e", "for(;;){}"] : ["eval", "for(;;){}"];
+  const ps = [0, 1].map(() => spawn(process.execPath, busy, { stdio: "ignore" }));
+  return () => ps.forEach((p) => p.kill("SIGKILL"));
+}
+
+const jack = (cmd: string, name: string, env: Record<string, string> = {}) => {
+  const r = spawnSync("bash", [JACK_SH, cmd, name, String(RATE), "256"], {
+    env: { ...process.env, ...env },
+    encoding: "utf8",
+  });
+  if (r.status !== 0) throw new Error(`jack.sh ${cmd} ${name} failed:\n${r.stderr}`);
+};
+const realtimeAllowed = spawnSync("chrt", ["-f", "70", "true"]).status === 0;
+
+// The servers: in a smoke run the one given; else a non-realtime and a realtime one of our own.
+const servers: { label: string; name: string; own: boolean }[] = smoke
+  ? [{ label: "given", name: process.env.JACK_DEFAULT_SERVER ?? "", own: false }]
+  : [
+    { label: "non-realtime", name: `rtmixer-accuracy-nrt-${process.pid}`, own: true },
+    {
+      label: realtimeAllowed ? "realtime" : "realtime unavailable (ran non-realtime)",
+      name: `rtmixer-accuracy-rt-${process.pid}`,
+      own: true,
+    },
+  ];
+if (smoke && servers[0].name === "") {
+  console.error("bench/accuracy.ts --smoke needs JACK_DEFAULT_SERVER (bench/run.sh starts a server)");
+  process.exit(2);
+}
+
 const results: Result[] = [];
-try {
-  await sleep(300);
-  results.push(await run(m, "idle", 1));
-  const hogs = [0, 1].map(() => spawn("node", ["-e", "for(;;){}"], { stdio: "ignore" }));
+const sides = [
+  { name: "ours", run: ours },
+  ...(theirs ? [{ name: `python-rtmixer ${PEER_VERSION}`, run: theirs }] : []),
+];
+let seed = 1;
+for (const [si, server] of servers.entries()) {
+  if (server.own) jack("start", server.name, si === 1 ? { JACK_REALTIME: "1" } : {});
   try {
-    await sleep(300);
-    results.push(await run(m, "both cores loaded", 2));
+    for (const condition of ["idle", "both cores loaded"]) {
+      const s = schedule(seed++);
+      // Each side first in every other run.
+      const order = (si + (condition === "idle" ? 0 : 1)) % 2 === 0 ? sides : [...sides].reverse();
+      for (const side of order) {
+        const stop = condition === "idle" ? () => {} : hogs();
+        let child: Child;
+        const load = os.loadavg()[0];
+        try {
+          child = await side.run(s, server.name);
+        } finally {
+          stop();
+        }
+        const errors = errorsOf(s, child.onsets).sort((a, b) => a - b);
+        results.push({
+          implementation: side.name,
+          server: server.label,
+          condition,
+          bleeps: BLEEPS,
+          found: errors.length,
+          belated: child.belated,
+          worstError: errors.at(-1) ?? 0,
+          p99Error: errors.length ? errors[Math.min(errors.length - 1, Math.floor(errors.length * 0.99))] : 0,
+          meanError: errors.reduce((a, b) => a + b, 0) / Math.max(errors.length, 1),
+          xruns: child.xruns,
+          loadAverage: load,
+        });
+      }
+    }
   } finally {
-    for (const h of hogs) h.kill("SIGKILL");
+    if (server.own) jack("stop", server.name);
   }
-} finally {
-  m.close();
 }
 
-console.log(`\nScheduling accuracy: ${BLEEPS} bleeps over ${SECONDS} s, allowBelated off, JACK dummy loopback`);
-console.log("errors in samples against round(Δt·fs)\n");
-console.log(row(["condition", "bleeps", "played", "belated", "worst error", "mean error", "xruns"]));
-console.log(row(["---", "--:", "--:", "--:", "--:", "--:", "--:", "--:", "--:"]));
+console.log(
+  `\nScheduling accuracy: ${BLEEPS} bleeps over ${SECONDS} s, allowBelated off, JACK dummy loopback, block 256`,
+);
+console.log("errors in samples against round(Δt·fs), from the first bleep found; found: bleeps found in the recording");
+console.log("(a bleep placed onto another one's is not found); belated: dropped as late, never played\n");
+console.log(
+  row([
+    "implementation",
+    "server",
+    "condition",
+    "bleeps",
+    "found",
+    "belated",
+    "worst error",
+    "p99 error",
+    "mean error",
+    "xruns",
+    "load",
+  ]),
+);
+console.log(row(["---", "---", "---", "--:", "--:", "--:", "--:", "--:", "--:", "--:", "--:"]));
 for (const r of results) {
   console.log(row([
+    r.implementation,
+    r.server,
     r.condition,
     r.bleeps,
-    r.played,
+    r.found,
     r.belated,
     r.worstError,
+    r.p99Error,
     r.meanError.toFixed(3),
     r.xruns,
+    r.loadAverage.toFixed(1),
   ]));
 }
-const goal = results.every((r) => r.worstError === 0 && r.belated === 0 && r.played === r.bleeps);
-console.log(`\ngoal (worst error 0 samples, 0 belated, every bleep played): ${goal ? "met" : "MISSED"}`);
-writeResults("accuracy", smoke, { bleeps: BLEEPS, seconds: SECONDS, blockSize: BLOCK, results });
+const mine = results.filter((r) => r.implementation === "ours");
+const goal = mine.every((r) => r.worstError === 0 && r.belated === 0 && r.found === r.bleeps);
+console.log(`\ngoal (ours: worst error 0 samples, 0 belated, every bleep found): ${goal ? "met" : "MISSED"}`);
+writeResults("accuracy", smoke, {
+  bleeps: BLEEPS,
+  seconds: SECONDS,
+  blockSize: 256,
+  peer: "missing" in found ? { missing: found.missing } : { version: found.version },
+  results,
+});

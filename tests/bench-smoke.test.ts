@@ -122,16 +122,44 @@ test("bench/memory.ts --smoke prints every phase and finds the native allocation
 test("bench/accuracy.ts --smoke plays, records and finds every bleep exactly, idle and loaded", () => {
   requireJack();
   const out = smoke("accuracy");
-  const rows = out.split("\n").filter((l) => /^\| (idle|both cores loaded) \|/.test(l));
+  // A smoke run measures ours only (the peer is left out, and says so).
+  expect(out).toMatch(/^python-rtmixer 0\.1\.7: not measured \(smoke run/m);
+  const rows = out.split("\n").filter((l) => /^\| ours \| given \| (idle|both cores loaded) \|/.test(l));
   expect(rows.length).toBe(2);
   for (const r of rows) {
-    const [, , bleeps, played, belated, worst] = r.split("|").map((c) => Number(c.trim()));
+    const [bleeps, found, belated, worst, p99] = r.split("|").slice(4, 9).map((c) => Number(c.trim()));
     // Every bleep that was not dropped as belated is found in the recording, at its exact
     // position: a functional check (how many are belated depends on the machine's load).
-    expect(played).toBe(bleeps - belated);
+    expect(bleeps).toBe(20);
+    expect(found).toBe(bleeps - belated);
     expect(worst).toBe(0);
+    expect(p99).toBe(0);
   }
-});
+}, 60_000); // two fresh processes, each opening a stream and playing for a second
+
+test(
+  "bench/playbuffer.ts --smoke times cold and warm calls of ours in a fresh process, and leaves the peer out",
+  () => {
+    requireJack();
+    const out = smoke("playbuffer");
+    expect(out).toMatch(/^python-rtmixer 0\.1\.7: not measured \(smoke run/m);
+    for (
+      const label of ["cold call, median of the first 20", "cold call, p90 of the first 20", "the very first call"]
+    ) {
+      expect(out).toMatch(
+        new RegExp(`^\\| ${escape(label)} \\(µs\\) \\| - \\| ${NUMBER} \\(${NUMBER}–${NUMBER}\\) \\| - \\|$`, "m"),
+      );
+    }
+    expect(out).toMatch(
+      new RegExp(
+        `^\\| warm call, batches of 50 \\(µs\\) \\| - \\| ${NUMBER} \\(${NUMBER}–${NUMBER}\\) \\| - \\|$`,
+        "m",
+      ),
+    );
+    expect(out.match(/^goal: (cold|warm) call ≥ 10x faster than python-rtmixer: not measured/gm)).toHaveLength(2);
+  },
+  60_000, // a fresh process of ours, which opens a stream
+);
 
 test("bench/immunity.ts --smoke plays through a ring buffer with and without JavaScript load", () => {
   requireJack();
