@@ -28,6 +28,9 @@ pub fn build(b: *std.Build) void {
     });
     const lib = b.addLibrary(.{ .name = "rtmixer", .linkage = .dynamic, .root_module = lib_module });
     b.installArtifact(lib);
+    // `zig build product`: the shipped library alone, what .ci/release.sh builds for every
+    // platform, so that a test tool that does not build for some target cannot drop it.
+    b.step("product", "Install librtmixer only (the release)").dependOn(&b.addInstallArtifact(lib, .{}).step);
 
     // Test and benchmark support, a library of its own built from the same sources
     // (zig/support.zig): the product above carries none of it. Tests load it beside the product.

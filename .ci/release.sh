@@ -48,7 +48,7 @@ for platform in "${platforms[@]}"; do
   target="${TARGETS[$platform]:?no Zig target for platform $platform}"
   prefix="$ROOT/zig-out/release-build/$platform"
   echo "[release] $platform ($target)" >&2
-  if ! "$ZIG" build -Dtarget="$target" -Doptimize=fast -Dstrip=true --prefix "$prefix"; then
+  if ! "$ZIG" build product -Dtarget="$target" -Doptimize=fast -Dstrip=true --prefix "$prefix"; then
     # Linux is what the tests and CI run: it must build. The others are shipped when they build.
     case "$platform" in linux-*) exit 1 ;; esac
     echo "[release] WARNING: $platform did not build; it is left out of the release" >&2

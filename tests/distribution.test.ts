@@ -1,11 +1,17 @@
 // Distribution end to end, as a user gets rtmixer: no Zig, no compiler, only a prebuilt library.
-// - Bun: `npm pack` the repository, install the tarball into a fresh project, import "rtmixer"
-//   from a Bun script and play on the JACK dummy server.
-// - Deno: serve the repository and the release from a loopback HTTP server, import
-//   http://127.0.0.1:PORT/mod.ts, which downloads, verifies and caches the library; a corrupted
-//   download is refused; with the server gone, the cached library still plays.
+// - The npm package: `npm pack` (its prepack builds dist/: compiled JavaScript, declarations, the
+//   release); the tarball's content; a loopback npm registry (tests/helpers/registry.ts) serving
+//   it and its dependencies packed from node_modules, so no package comes from the network.
+//   Bun: `bun add` of the tarball and of `rtmixer` by name, each plays on the JACK dummy server.
+//   A project with bun init's tsconfig type-checks its use of every entry point with tsc and with
+//   deno check (0 errors; one misuse is one error). Deno plays and decodes through that project's
+//   node_modules, and runs the README's `npm:rtmixer` block with the README's flags.
+// - Deno from a URL: serve the repository and the release from a loopback HTTP server; the
+//   README's block runs with exactly the README's command line from an empty DENO_DIR, and fails
+//   without any one of its flags; the module downloads, verifies and caches the library; a
+//   corrupted download is refused; with the server gone, the cached library still plays.
 // - The JSR metadata: `deno doc --lint` on every entry point (mod.ts, src/files.ts, src/plot.ts) and
-//   `deno publish --dry-run` pass.
+//   `deno publish --dry-run` (no slow types) pass.
 // The release holds only this machine's platform (tests/helpers/release.ts builds it): building
 // every platform takes about a minute, and only this one can be loaded here.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
