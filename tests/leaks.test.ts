@@ -5,6 +5,7 @@ import { describe, expect, test } from "bun:test";
 import { memoryUsage, Mixer, RingBuffer } from "../mod.ts";
 import { forceGc } from "./helpers/gc.ts";
 import { requireJack, sleep } from "./helpers/jack.ts";
+import { MOD, runScript } from "./helpers/child.ts";
 
 const live = () => memoryUsage().allocations;
 
@@ -71,4 +72,41 @@ describe("leaks", () => {
     })();
     expect(await settlesAt(baseline, 10_000)).toBe(baseline);
   }, 30_000);
+
+  test("after a burst of 100,000 actions in flight, closing the mixer gives the memory back to the system", () => {
+    // In a process of its own, reading what libc's main heap holds resident ([heap] in
+    // /proc/self/smaps: where librtmixer's allocations go). Without the trim at close, Deno kept
+    // all of it (82 MB), and Bun's heap did not shrink either.
+    const run = runScript(
+      "burst-trim",
+      `import { OfflineMixer } from ${MOD};
+      import { readFileSync } from "node:fs";
+      const heapKb = () => {
+        let kb = 0, inHeap = false;
+        for (const line of readFileSync("/proc/self/smaps", "utf8").split("\\n")) {
+          if (/^[0-9a-f]+-[0-9a-f]+ /.test(line)) inHeap = line.endsWith("[heap]");
+          else if (inHeap && line.startsWith("Rss:")) kb += Number(line.split(/\\s+/)[1]);
+        }
+        return kb;
+      };
+      const before = heapKb();
+      const m = new OfflineMixer();
+      for (let i = 0; i < 100000; i++) m.playBuffer(new Float32Array(4).fill(0.25), 2);
+      const inFlight = heapKb();
+      m.process(64); // every one plays and comes back in this block
+      const left = m.actions.size;
+      for (let i = 0; i < 2; i++) {
+        globalThis.Bun ? globalThis.Bun.gc(true) : globalThis.gc();
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      m.close();
+      console.log(JSON.stringify({ left, before, inFlight, closed: heapKb() }));`,
+    );
+    expect(run.stderr).toBe("");
+    const { left, before, inFlight, closed } = JSON.parse(run.stdout);
+    expect(left).toBe(0);
+    expect(inFlight - before).toBeGreaterThan(5_000); // kB: the pool's pages and the copies
+    // Measured: 6.7 MB of 78 MB stayed in Deno (runtime allocations made during the burst), 0 in Bun.
+    expect(closed - before).toBeLessThan((inFlight - before) / 4);
+  }, 60_000);
 });

@@ -2,6 +2,7 @@
 //! read through `memoryUsage()` (and tests use to prove that every action, ring buffer, sample
 //! and stream gives its memory back). Never used on the audio thread.
 const std = @import("std");
+const builtin = @import("builtin");
 
 var live_allocations = std.atomic.Value(i64).init(0);
 var live_bytes = std.atomic.Value(i64).init(0);
@@ -41,3 +42,14 @@ pub fn liveAllocations() i64 {
 pub fn liveBytes() i64 {
     return live_bytes.load(.monotonic);
 }
+
+/// Hands the free pages of libc's heap back to the system (glibc's `malloc_trim`; elsewhere
+/// nothing). By itself glibc gives back only the top of its heap, and a runtime's own allocations
+/// can sit above ours: in Deno 2.9.6, after a burst of 100,000 actions in flight, the closed
+/// mixer's 53 MB of pool pages and copies stayed resident (82 MB of `[heap]`; 8 MB once trimmed),
+/// where Bun's process gave them back. It walks and locks libc's arenas: never on the audio thread.
+pub fn trim() void {
+    if (comptime builtin.os.tag == .linux and builtin.abi.isGnu()) _ = malloc_trim(0);
+}
+
+extern "c" fn malloc_trim(pad: usize) c_int;

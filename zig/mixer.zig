@@ -206,6 +206,9 @@ pub const Request = extern struct {
 
 /// Actions per page of the pool.
 pub const page_slots = 256;
+/// A pool that grew beyond this many pages (a burst of over 4,096 actions in flight, 2 MB and
+/// more) hands its memory back to the system when its mixer goes (alloc.trim).
+const trim_pages = 16;
 /// The most frames a buffer action may have (its samples must fit a usize comfortably).
 pub const frames_max: f64 = 1 << 40;
 /// The largest frame position a start may name (exact in an f64).
@@ -533,6 +536,8 @@ pub const Mixer = struct {
     /// Frees everything. The callback must never run again; actions still in flight are freed
     /// with it.
     pub fn destroy(m: *Mixer) void {
+        const grown = m.page_count > trim_pages;
+        defer if (grown) alloc.trim();
         for (m.pages[0..m.page_count]) |page| {
             for (&page.actions) |*a| a.releaseResources();
             alloc.destroy(page);
