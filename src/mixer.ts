@@ -12,6 +12,7 @@ import {
   type StartOptions,
   type TimeOptions,
   type WaitOptions,
+  warmUp,
 } from "./engine.ts";
 import type { PlayShapeOptions, UnderflowOptions } from "./shape.ts";
 import type { RingBuffer } from "./ringbuffer.ts";
@@ -148,6 +149,7 @@ export abstract class ActionStream<K extends StreamKind = StreamKind> extends St
     );
     this.#engine = engine;
     streamInternals.onClose(this, (stopped) => (stopped ? engine.close() : engine.abandon()));
+    if (outputs > 0) warmUp();
   }
 
   static {
@@ -193,7 +195,6 @@ export abstract class ActionStream<K extends StreamKind = StreamKind> extends St
     this.#engine.setRef(true);
     return this;
   }
-
 
   /** The actions in flight (finished ones are collected first). */
   get actions(): ReadonlySet<Action> {
@@ -301,8 +302,6 @@ export abstract class ActionStream<K extends StreamKind = StreamKind> extends St
     this.#engine.setRunning(false);
     return "the audio host ended it (for JACK: the server quit)";
   }
-
-
 }
 
 /**
@@ -392,7 +391,11 @@ export class Recorder extends ActionStream<"input"> {
    */
   recordBuffer(buffer: Float32Array, channels: Channels, options?: RecordOptions): Action<Float32Array>;
   /** Records into one Float32Array per channel (planar), from `channels` (default 1..n). */
-  recordBuffer(buffer: readonly Float32Array[], channels?: Channels, options?: RecordOptions): Action<readonly Float32Array[]>;
+  recordBuffer(
+    buffer: readonly Float32Array[],
+    channels?: Channels,
+    options?: RecordOptions,
+  ): Action<readonly Float32Array[]>;
   /** Records into one Float32Array per channel (planar), from channels 1..n. */
   recordBuffer(buffer: readonly Float32Array[], options?: RecordOptions): Action<readonly Float32Array[]>;
   recordBuffer(buffer: unknown, channels?: unknown, options?: unknown): Action<Recording> {
@@ -425,7 +428,11 @@ export class MixerAndRecorder extends Mixer<"duplex"> {
   /** See {@link Recorder.recordBuffer}. */
   recordBuffer(buffer: Float32Array, channels: Channels, options?: RecordOptions): Action<Float32Array>;
   /** Records into one Float32Array per channel (planar), from `channels` (default 1..n). */
-  recordBuffer(buffer: readonly Float32Array[], channels?: Channels, options?: RecordOptions): Action<readonly Float32Array[]>;
+  recordBuffer(
+    buffer: readonly Float32Array[],
+    channels?: Channels,
+    options?: RecordOptions,
+  ): Action<readonly Float32Array[]>;
   /** Records into one Float32Array per channel (planar), from channels 1..n. */
   recordBuffer(buffer: readonly Float32Array[], options?: RecordOptions): Action<readonly Float32Array[]>;
   recordBuffer(buffer: unknown, channels?: unknown, options?: unknown): Action<Recording> {
@@ -483,7 +490,13 @@ export class MixerAndRecorder extends Mixer<"duplex"> {
     const minLevel = o.minLevel === undefined ? 1e-4 : v.finite("minLevel", o.minLevel, 0, 1);
     if (!this.active) throw new TypeError("measureLatency needs a running stream: call start() first");
     const fs = this.sampleRate;
-    const { sweep, inverse, referencePeak } = expSweep({ sampleRate: fs, seconds, level, f0: 100, f1: Math.min(20000, 0.45 * fs) });
+    const { sweep, inverse, referencePeak } = expSweep({
+      sampleRate: fs,
+      seconds,
+      level,
+      f0: 100,
+      f1: Math.min(20000, 0.45 * fs),
+    });
     const maxFrames = Math.ceil(maxLatency * fs);
     const played = new Float32Array(sweep.length * outs.length);
     for (let i = 0; i < sweep.length; i++) played.fill(sweep[i], i * outs.length, (i + 1) * outs.length);
@@ -522,19 +535,25 @@ export class MixerAndRecorder extends Mixer<"duplex"> {
     const where = `input channel${ins.length === 1 ? "" : "s"} ${ins.join(", ")}`;
     if (loudest === 0) {
       throw new MeasurementError(
-        `nothing came back on ${where}: every sample was 0 (is output channel ${outs.join(", ")} connected to the input?)`,
+        `nothing came back on ${where}: every sample was 0 (is output channel ${
+          outs.join(", ")
+        } connected to the input?)`,
         "silence",
       );
     }
     if (best === undefined) {
       throw new MeasurementError(
-        `the signal that came back on ${where} peaks at ${loudest.toExponential(2)}, below minLevel ${minLevel}: too weak to measure`,
+        `the signal that came back on ${where} peaks at ${
+          loudest.toExponential(2)
+        }, below minLevel ${minLevel}: too weak to measure`,
         "weak",
       );
     }
     if (best.confidence < minConfidence) {
       throw new MeasurementError(
-        `no clear round trip on ${where}: the response's peak stands ${best.confidence.toFixed(1)} times above its noise, ` +
+        `no clear round trip on ${where}: the response's peak stands ${
+          best.confidence.toFixed(1)
+        } times above its noise, ` +
           `less than minConfidence ${minConfidence} (too much noise, or no loopback)`,
         "unclear",
       );
