@@ -4,11 +4,12 @@
  * the stream's own ports, by this library (bench/peer/onsets.ts, under this runtime) and by the
  * real python-rtmixer 0.1.7 (bench/peer/onsets.py; bench/_peer.ts installs it), the same
  * schedule for both, each in a fresh process. Each onset is found in the recording and compared
- * with round(Δt · sampleRate) from the first one found. On a non-realtime and a realtime server
+ * with round(Δt · sampleRate). On a non-realtime and a realtime server
  * (both started here), once idle and once with both cores loaded.
  *
  * Start times are random on the sample grid (base + k/fs), so round(Δt · fs) is exact and any
- * error is the scheduler's. python-rtmixer places a start by each block's own timestamp
+ * error is the scheduler's. Errors are taken against the schedule placed where most bleeps are
+ * (the median shift), not against the first bleep, whose own error would shift all the others. python-rtmixer places a start by each block's own timestamp
  * (outputBufferDacTime), which jitters; this library by its stream's sample clock.
  *
  *   bun bench/accuracy.ts [--smoke]
@@ -74,15 +75,18 @@ function schedule(seed: number): Schedule {
   return { seconds: SECONDS, offsets, channels: offsets.map(() => (rand() < 0.5 ? 1 : 2)) };
 }
 
-/** Errors in samples of the onsets found, against the schedule, from the first one found. */
+/**
+ * Errors in samples of the onsets found: each one's distance from where the schedule puts it,
+ * the schedule being placed where most bleeps are (the median of onset − offset over the bleeps
+ * found). Measured from one bleep instead, a misplaced first bleep would shift every error; an
+ * exact scheduler gives 0 either way.
+ */
 function errorsOf(s: Schedule, onsets: number[]): number[] {
-  const first = onsets.findIndex((o) => o >= 0);
-  if (first < 0) return [];
-  const errors: number[] = [];
-  for (let i = 0; i < onsets.length; i++) {
-    if (onsets[i] >= 0) errors.push(Math.abs(onsets[i] - onsets[first] - (s.offsets[i] - s.offsets[first])));
-  }
-  return errors;
+  const shifts: number[] = [];
+  for (let i = 0; i < onsets.length; i++) if (onsets[i] >= 0) shifts.push(onsets[i] - s.offsets[i]);
+  if (shifts.length === 0) return [];
+  const reference = [...shifts].sort((a, b) => a - b)[shifts.length >> 1];
+  return shifts.map((shift) => Math.abs(shift - reference));
 }
 
 /** Runs a child to its end (asynchronously: the busy loops and the server keep running). */
@@ -197,7 +201,10 @@ for (const [si, server] of servers.entries()) {
 console.log(
   `\nScheduling accuracy: ${BLEEPS} bleeps over ${SECONDS} s, allowBelated off, JACK dummy loopback, block 256`,
 );
-console.log("errors in samples against round(Δt·fs), from the first bleep found; found: bleeps found in the recording");
+console.log(
+  "errors in samples: each onset against its scheduled frame, the schedule placed at the median of onset − offset " +
+    "(so against round(Δt·fs) between bleeps); found: bleeps found in the recording",
+);
 console.log("(a bleep placed onto another one's is not found); belated: dropped as late, never played\n");
 console.log(
   row([
