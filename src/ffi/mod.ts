@@ -2,9 +2,11 @@
  * Finds, opens and checks librtmixer, once, on first use. Lookup order:
  *
  * 1. `RTMIXER_LIB`, the library's path, overrides everything;
- * 2. a local build next to this module: `zig-out/lib/` (a checkout after `zig build`);
- * 3. the prebuilt library for this platform in `zig-out/release/<platform>/` (shipped inside the
- *    npm package; in a checkout, made by `.ci/release.sh`);
+ * 2. a local build under the module root (`../../` from here): `zig-out/lib/` (a checkout after
+ *    `zig build`);
+ * 3. the prebuilt library for this platform in `zig-out/release/<platform>/` under the module
+ *    root (the npm package's root is `dist/`, which holds the compiled modules and every
+ *    platform's library, .ci/npm-build.sh; in a checkout, made by `.ci/release.sh`);
  * 4. when this module was imported from an http(s) URL (Deno): the prebuilt library downloaded
  *    from the release (see download.ts), verified against its SHA-256 and cached;
  *
@@ -24,7 +26,11 @@ export const runtime: Runtime = "Bun" in globalThis ? await bunRuntime() : denoR
 /** The platform name used in releases: `linux-x64`, `darwin-arm64`, `windows-x64`, ... */
 export const platform = `${runtime.os}-${runtime.arch}`;
 
-const fileName = runtime.os === "windows" ? "rtmixer.dll" : runtime.os === "darwin" ? "librtmixer.dylib" : "librtmixer.so";
+const fileName = runtime.os === "windows"
+  ? "rtmixer.dll"
+  : runtime.os === "darwin"
+  ? "librtmixer.dylib"
+  : "librtmixer.so";
 const moduleRoot = new URL("../../", import.meta.url);
 const remote = moduleRoot.protocol === "http:" || moduleRoot.protocol === "https:";
 
