@@ -310,6 +310,9 @@ describe("the npm package (Bun, and Deno through npm)", () => {
     writeFileSync(`${dir}/consumer.ts`, CONSUMER);
     const tsc = await run(TSC, ["--noEmit", "-p", "."], { cwd: dir });
     expect({ code: tsc.code, out: tsc.stdout + tsc.stderr }).toEqual({ code: 0, out: "" });
+    // bun init skips checking declaration files; the package's own pass without that too.
+    const full = await run(TSC, ["--noEmit", "-p", ".", "--skipLibCheck", "false"], { cwd: dir });
+    expect({ code: full.code, out: full.stdout + full.stderr }).toEqual({ code: 0, out: "" });
     const deno = await run(DENO, ["check", "consumer.ts", "play.ts"], { cwd: dir, env: denoEnv("project-deno-dir") });
     expect({ code: deno.code, errors: (deno.stdout + deno.stderr).match(/TS\d+/g) }).toEqual({ code: 0, errors: null });
 
