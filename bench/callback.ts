@@ -198,6 +198,13 @@ interface Row {
   engineVsPeer: number | null;
   /** Median over rounds of scalar time / engine time. */
   engineVsScalar: number;
+  /**
+   * Nanoseconds per action per block beyond what copying its bytes takes: the median over rounds
+   * of (engine - copy) time, each pair measured back to back (the bookkeeping around the mixing,
+   * and the mixing's cost above a plain copy). The same for the peer (null: not measured).
+   */
+  engineBeyondCopyNs: number;
+  peerBeyondCopyNs: number | null;
   /** Median over rounds of engine time / copy time (1 = as fast as memcpy). */
   engineOfCopy: number;
   /** Voices one core could mix in real time at 48 kHz, at this block size and voice count. */
@@ -261,6 +268,7 @@ function measure(c: Case): Row {
     const samples = timedBlocks * c.block * srcChannels(c) * c.voices;
     const ns = (ms: number[]) => (median(ms) * 1e6) / samples;
     const blockSeconds = median(times.engine) / 1e3 / timedBlocks;
+    const perActionBlock = (ms: number) => (ms * 1e6) / (timedBlocks * c.voices);
     return {
       place: c.place,
       mapping: c.mapping.name,
@@ -272,6 +280,8 @@ function measure(c: Case): Row {
       copyNs: ns(times.copy),
       engineVsPeer: state === null ? null : median(times.engine.map((e, i) => times.peer[i] / e)),
       engineVsScalar: median(times.engine.map((e, i) => times.scalar[i] / e)),
+      engineBeyondCopyNs: median(times.engine.map((e, i) => perActionBlock(e - times.copy[i]))),
+      peerBeyondCopyNs: state === null ? null : median(times.peer.map((e, i) => perActionBlock(e - times.copy[i]))),
       engineOfCopy: median(times.engine.map((e, i) => e / times.copy[i])),
       realtimeVoices: (c.voices * c.block) / SAMPLE_RATE / blockSeconds,
       intakeUs: median(intakes) * 1e3,
@@ -432,6 +442,8 @@ interface Split {
   engine: { fixedNs: number; perSampleNs: number };
   peer: { fixedNs: number; perSampleNs: number } | null;
   copy: { fixedNs: number; perSampleNs: number };
+  /** At block 64: ns per action per block beyond the copy (paired rounds; see `Row`). */
+  beyondCopy64: { engine: number; peer: number | null };
 }
 const splits: Split[] = [];
 for (const r64 of rows.filter((r) => r.block === 64)) {
@@ -452,15 +464,17 @@ for (const r64 of rows.filter((r) => r.block === 64)) {
     engine: fit(r64.engineNs, r256.engineNs),
     peer: r64.peerNs === null || r256.peerNs === null ? null : fit(r64.peerNs, r256.peerNs),
     copy: fit(r64.copyNs, r256.copyNs),
+    beyondCopy64: { engine: r64.engineBeyondCopyNs, peer: r64.peerBeyondCopyNs },
   });
 }
 console.log(
-  "\n## where the time goes: ns per action per block = fixed + per sample × samples (fitted to blocks 64 and 256)\n",
+  "\n## where the time goes: ns per action per block = fixed + per sample × samples (fitted to blocks 64 and 256),\n" +
+    "## and at block 64 the time beyond copying the same bytes (median of back-to-back pairs of rounds)\n",
 );
 console.log(
-  "| case | mapping | voices | engine fixed ns | engine ns/sample | peer fixed ns | peer ns/sample | copy fixed ns | copy ns/sample |",
+  "| case | mapping | voices | engine fixed ns | engine ns/sample | peer fixed ns | peer ns/sample | copy fixed ns | copy ns/sample | engine beyond copy, block 64, ns | peer beyond copy, block 64, ns |",
 );
-console.log("|------|---------|-------:|----:|----:|----:|----:|----:|----:|");
+console.log("|------|---------|-------:|----:|----:|----:|----:|----:|----:|----:|----:|");
 for (const s of splits) {
   console.log(row([
     s.place,
@@ -472,6 +486,8 @@ for (const s of splits) {
     fixed(s.peer?.perSampleNs ?? null, 3),
     s.copy.fixedNs.toFixed(1),
     s.copy.perSampleNs.toFixed(3),
+    s.beyondCopy64.engine.toFixed(1),
+    fixed(s.beyondCopy64.peer, 1),
   ]));
 }
 
