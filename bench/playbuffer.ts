@@ -5,8 +5,11 @@
  * such calls after those). Each process is a fresh one: bench/peer/calls.ts under this runtime,
  * bench/peer/calls.py under the peer's Python (bench/_peer.ts installs python-rtmixer 0.1.7),
  * alternating, ROUNDS of each. Figures are medians over the processes of each process's median
- * (cold: of its calls, each timed alone; warm: of its batches, per call); ranges are over the
- * processes. A cold figure includes one pair of clock reads, whose own cost is shown beside it.
+ * (cold: of its calls, each timed alone; warm: of groups of 10 calls timed together, per call,
+ * after the first batches); ranges are over the processes. Medians, because on a loaded machine
+ * a call or group is now and then preempted: a batch timed whole measured the share of a core
+ * the process got (10-50 µs per call of ours at load 10 on 2 cores). A cold figure includes one
+ * pair of clock reads, whose own cost is shown beside it.
  *
  *   bun bench/playbuffer.ts [--smoke]
  *   deno run -A bench/playbuffer.ts [--smoke]
@@ -38,7 +41,8 @@ interface Child {
   open_ms: number;
   clock_us: number;
   cold_us: number[];
-  warm_us: number[];
+  /** Per batch: per call, each group of 10 calls timed together. */
+  warm_us: number[][];
 }
 
 interface Figures {
@@ -58,7 +62,7 @@ function figures(c: Child): Figures {
     coldMedian: median(c.cold_us),
     coldP90: pct(c.cold_us, 0.9),
     first: c.cold_us[0],
-    warm: median(c.warm_us.slice(WARMUP_BATCHES)),
+    warm: median(c.warm_us.slice(WARMUP_BATCHES).flat()),
     open: c.open_ms,
     clock: c.clock_us,
   };
@@ -126,7 +130,7 @@ const lines: [string, Key][] = [
   [`cold call, median of the first ${COLD} (µs)`, "coldMedian"],
   [`cold call, p90 of the first ${COLD} (µs)`, "coldP90"],
   ["the very first call (µs)", "first"],
-  [`warm call, batches of ${BATCH} (µs)`, "warm"],
+  [`warm call, batches of ${BATCH}, timed in groups of 10 (µs)`, "warm"],
   ["one pair of clock reads, inside each cold figure (µs)", "clock"],
   ["opening and starting the stream (ms)", "open"],
 ];

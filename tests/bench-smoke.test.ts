@@ -159,7 +159,7 @@ test(
     }
     expect(out).toMatch(
       new RegExp(
-        `^\\| warm call, batches of 50 \\(µs\\) \\| - \\| ${NUMBER} \\(${NUMBER}–${NUMBER}\\) \\| - \\|$`,
+        `^\\| warm call, batches of 50, timed in groups of 10 \\(µs\\) \\| - \\| ${NUMBER} \\(${NUMBER}–${NUMBER}\\) \\| - \\|$`,
         "m",
       ),
     );

@@ -8,8 +8,8 @@ JACK_DEFAULT_SERVER, then times play_buffer:
 - cold: its first COLD calls in this process, each with a fresh 2-frame mono buffer, on channel 1
   or 2, with a start time (k * 1000 frames from one second ahead) and allow_belated=False, as a
   bleep schedule makes them: each call timed alone;
-- warm: WARM_BATCHES batches of BATCH such calls (buffers made before each batch), each batch
-  timed as a whole, and waited for before the next.
+- warm: WARM_BATCHES batches of BATCH such calls (buffers made before each batch), timed in groups
+  of 10 (per call), each batch waited for before the next.
 """
 import json
 import sys
@@ -47,14 +47,19 @@ for i in range(cold_calls):
     cold.append((clock() - s) / 1e3)
     keep.append(action)
 
+# Warm: per call, from groups of GROUP calls timed together, as bench/peer/calls.ts does.
+GROUP = 10
 warm = []
 for _ in range(batches):
     buffers = [np.full(2, 0.25, dtype=np.float32) for _ in range(batch)]
     start = m.time + 0.05
-    s = clock()
-    for i in range(batch):
-        m.play_buffer(buffers[i], [1 + (i & 1)], start=start, allow_belated=False)
-    warm.append((clock() - s) / 1e3 / batch)
+    groups = []
+    for g in range(0, batch - GROUP + 1, GROUP):
+        s = clock()
+        for i in range(g, g + GROUP):
+            m.play_buffer(buffers[i], [1 + (i & 1)], start=start, allow_belated=False)
+        groups.append((clock() - s) / 1e3 / GROUP)
+    warm.append(groups)
     m.wait(sleeptime=5)
 
 m.abort()
