@@ -19,11 +19,9 @@ RELEASE="$ROOT/zig-out/release"
   exit 1
 }
 if [ "${npm_command:-}" = "publish" ] || [ "${1:-}" = "--all-platforms" ]; then
-  missing=""
-  for platform in $(bash .ci/release.sh --list); do
-    node -e 'process.exit(require(process.argv[1]).files[process.argv[2]] ? 0 : 1)' "$RELEASE/manifest.json" "$platform" ||
-      missing="$missing $platform"
-  done
+  # shellcheck disable=SC2046 # one argument per platform
+  missing="$(node -e 'const m = require(process.argv[1]); for (const p of process.argv.slice(2)) if (!m.files[p]) process.stdout.write(` ${p}`)' \
+    "$RELEASE/manifest.json" $(bash .ci/release.sh --list))"
   if [ -n "$missing" ]; then
     echo "[npm-build] the release lacks:$missing. A published package must carry every platform: run \`bash .ci/release.sh\`" >&2
     exit 1
