@@ -174,7 +174,14 @@ fn openPeer(stub_path: [*:0]const u8, peer_path: [*:0]const u8) ?*const PeerLib 
     const init = std.c.dlsym(h, "PaUtil_InitializeRingBuffer") orelse return failed("dlsym PaUtil_InitializeRingBuffer");
     const write = std.c.dlsym(h, "PaUtil_WriteRingBuffer") orelse return failed("dlsym PaUtil_WriteRingBuffer");
     const read = std.c.dlsym(h, "PaUtil_ReadRingBuffer") orelse return failed("dlsym PaUtil_ReadRingBuffer");
-    peer_lib = .{ .callback = @ptrCast(callback), .init = @ptrCast(init), .write = @ptrCast(write), .read = @ptrCast(read) };
+    // @alignCast: function pointers are 4-aligned on aarch64 (dlsym's result is 1-aligned), and
+    // without it the arm64 build does not compile (.ci/arm64.sh, .ci/release.sh).
+    peer_lib = .{
+        .callback = @ptrCast(@alignCast(callback)),
+        .init = @ptrCast(@alignCast(init)),
+        .write = @ptrCast(@alignCast(write)),
+        .read = @ptrCast(@alignCast(read)),
+    };
     return &peer_lib.?;
 }
 
