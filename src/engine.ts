@@ -735,15 +735,23 @@ export class Engine implements ActionOwner {
     // given (its current time).
     const callbackMs = (frame: number) => ((frame + applied) / fs - streamTime) * 1000;
     let end = Infinity;
+    // Indexed, and only until every action in flight was seen: a scan of all slots through
+    // entries() iterators took 0.6 ms in Bun and 13-18 ms in Deno on the first call (1024
+    // slots, interpreted), and this runs each time the timer is set again.
+    let left = this.#inFlight;
     for (const page of this.#pages.values()) {
-      for (const [i, e] of page.entries.entries()) {
+      const entries = page.entries;
+      for (let i = 0; i < entries.length && left > 0; i++) {
+        const e = entries[i];
         if (!e) continue;
+        left--;
         if (e.frames === Infinity) return undefined; // a ring's action ends when the ring does
         const start = page.f64[i * (REPORT.bytes / 8) + REPORT.startFrameF64];
         // Not placed yet: the next callback places it (and may finish it).
         if (start < 0) return clocked ? callbackMs(now) : undefined;
         end = Math.min(end, start + e.frames);
       }
+      if (left === 0) break;
     }
     if (end === Infinity) return undefined;
     if (clocked) {
