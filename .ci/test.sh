@@ -74,7 +74,8 @@ fi
 
 echo "== linux-arm64 under qemu-user (.ci/arm64.sh)"
 # The Zig tests built for aarch64, and the arm64 library driven by arm64 Bun and Deno on an arm64
-# JACK server, all emulated (about 2 minutes, setup included). Its last line gives its counts.
+# JACK server, all emulated: 1.3-2 min warm, plus about 75 s of setup and cold build on a fresh
+# machine (README, Platforms). Its last line gives its counts.
 arm64_out="$(ZIG="$ZIG" bash .ci/arm64.sh 2>&1)"; arm64_status=$?
 echo "$arm64_out" | sed '$d' | tail -n 60
 if [[ "$(echo "$arm64_out" | tail -n 1)" =~ ^([0-9]+)\ passed,\ ([0-9]+)\ failed$ ]]; then
