@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite: installs what is missing, starts a JACK dummy server of its own, runs the
-# Zig, Bun and Deno suites, stops the server, and prints "N passed, N failed" as its last line.
+# Zig, Bun and Deno suites, then the linux-arm64 ones under qemu (.ci/arm64.sh), stops the server,
+# and prints "N passed, N failed" as its last line.
 # Extra arguments are passed to `bun test` and `deno test` (e.g. a file filter).
 set -uo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
