@@ -21,6 +21,7 @@ import { spawn, spawnSync } from "node:child_process";
 import os from "node:os";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
+import { cpuHogs } from "../tests/helpers/child.ts";
 import { peer, PEER_VERSION } from "./_peer.ts";
 import { parseSmoke, row, runtime, writeResults } from "./_common.ts";
 
@@ -123,13 +124,6 @@ const theirs = "missing" in found
     runChild(found.python, [here("peer/onsets.py"), SUPPORT, JSON.stringify(s)], server);
 if ("missing" in found) console.log(`python-rtmixer ${PEER_VERSION}: not measured (${found.missing})`);
 
-/** Two busy loops, one per core, for the loaded condition. */
-function hogs(): () => void {
-  const busy = runtime.name === "bun" ? ["-e", "for(;;){}"] : ["eval", "for(;;){}"];
-  const ps = [0, 1].map(() => spawn(process.execPath, busy, { stdio: "ignore" }));
-  return () => ps.forEach((p) => p.kill("SIGKILL"));
-}
-
 const jack = (cmd: string, name: string, env: Record<string, string> = {}) => {
   const r = spawnSync("bash", [JACK_SH, cmd, name, String(RATE), "256"], {
     env: { ...process.env, ...env },
@@ -169,7 +163,7 @@ for (const [si, server] of servers.entries()) {
       // Each side first in every other run.
       const order = (si + (condition === "idle" ? 0 : 1)) % 2 === 0 ? sides : [...sides].reverse();
       for (const side of order) {
-        const stop = condition === "idle" ? () => {} : hogs();
+        const stop = condition === "idle" ? () => {} : cpuHogs();
         let child: Child;
         const load = os.loadavg()[0];
         try {

@@ -1,8 +1,7 @@
 // End to end through PortAudio on the JACK dummy server: what the mixer plays is recorded back
 // through a loopback of the stream's own ports and compared sample by sample.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { spawn } from "node:child_process";
-import { MOD, runScript } from "./helpers/child.ts";
+import { cpuHogs, MOD, runScript } from "./helpers/child.ts";
 import { Action, Mixer, MixerAndRecorder, Recorder, RingBuffer } from "../mod.ts";
 import { loopback, noise, requireJack, sleep } from "./helpers/jack.ts";
 import { forceGc } from "./helpers/gc.ts";
@@ -94,12 +93,12 @@ describe("Mixer end to end (JACK loopback)", () => {
   });
 
   test("... also while other processes load both CPU cores", async () => {
-    const hogs = [0, 1].map(() => spawn("node", ["-e", "for(;;){}"], { stdio: "ignore" }));
+    const stopHogs = cpuHogs();
     try {
       await sleep(200);
       expect(await spacingRun(11)).toEqual({ worst: 0, belated: 0 });
     } finally {
-      for (const h of hogs) h.kill("SIGKILL");
+      stopHogs();
     }
   });
 

@@ -57,3 +57,17 @@ export function startScript(name: string, source: string, env: Record<string, st
     cleanup: remove,
   };
 }
+
+/**
+ * Busy loops, one per core by default, for the "loaded" conditions of tests and benchmarks;
+ * the returned function kills them. Each loop also ends by itself once its parent is gone (it
+ * looks every few million iterations), so a run that dies or is killed never leaves them
+ * spinning: four orphaned loops once kept this 2-core machine busy for 45 minutes and skewed
+ * every measurement taken meanwhile.
+ */
+export function cpuHogs(count = 2): () => void {
+  const loop = "const p=process.ppid;let x=0;for(;;){for(let i=0;i<5e6;i++)x+=i;if(process.ppid!==p)break;}";
+  const args = isBun ? ["-e", loop] : ["eval", loop];
+  const hogs = Array.from({ length: count }, () => spawn(process.execPath, args, { stdio: "ignore" }));
+  return () => hogs.forEach((h) => h.kill("SIGKILL"));
+}
