@@ -262,6 +262,8 @@ describe("the npm package (Bun, and Deno through npm)", () => {
     for (const hook of ["preinstall", "install", "postinstall", "prepare"]) expect(pkg.scripts?.[hook]).toBeUndefined();
     expect(pkg.optionalDependencies).toBeUndefined();
     const paths = [...files.keys()];
+    // package.json says MIT: the licence text travels with the code.
+    expect(new TextDecoder().decode(files.get("package/LICENSE"))).toContain("MIT License");
     for (const entry of ["mod", "src/files", "src/plot", "src/ffi/mod"]) {
       expect(paths).toContain(`package/dist/${entry}.js`);
       expect(paths).toContain(`package/dist/${entry}.d.ts`);
