@@ -137,24 +137,19 @@ install_system() {
 }
 
 # Bun and Deno for arm64 from npm, the versions package.json pins for x86_64.
+# fetch_runtime <dir under $OUT> <npm package> <package.json devDependency>
+fetch_runtime() {
+  local dir="$OUT/$1" package="$2" version tmp
+  version="$(node -p "require('./package.json').devDependencies['$3']")"
+  [ "$(cat "$dir/version" 2>/dev/null)" = "$version" ] && return 0
+  say "fetching $package@$version"
+  tmp="$(mktemp -d)"
+  (cd "$tmp" && npm pack -q "$package@$version" >/dev/null && tar -xzf ./*.tgz) || return 1
+  rm -rf "$dir" && mv "$tmp/package" "$dir" && echo "$version" >"$dir/version"
+  rm -rf "$tmp"
+}
 install_runtimes() {
-  local bun_version deno_version tmp
-  bun_version="$(node -p 'require("./package.json").devDependencies.bun')"
-  deno_version="$(node -p 'require("./package.json").devDependencies.deno')"
-  if [ "$(cat "$OUT/bun/version" 2>/dev/null)" != "$bun_version" ]; then
-    say "fetching @oven/bun-linux-aarch64@$bun_version"
-    tmp="$(mktemp -d)"
-    (cd "$tmp" && npm pack -q "@oven/bun-linux-aarch64@$bun_version" >/dev/null && tar -xzf ./*.tgz) || return 1
-    rm -rf "$OUT/bun" && mv "$tmp/package" "$OUT/bun" && echo "$bun_version" >"$OUT/bun/version"
-    rm -rf "$tmp"
-  fi
-  if [ "$(cat "$OUT/deno/version" 2>/dev/null)" != "$deno_version" ]; then
-    say "fetching @deno/linux-arm64-glibc@$deno_version"
-    tmp="$(mktemp -d)"
-    (cd "$tmp" && npm pack -q "@deno/linux-arm64-glibc@$deno_version" >/dev/null && tar -xzf ./*.tgz) || return 1
-    rm -rf "$OUT/deno" && mv "$tmp/package" "$OUT/deno" && echo "$deno_version" >"$OUT/deno/version"
-    rm -rf "$tmp"
-  fi
+  fetch_runtime bun @oven/bun-linux-aarch64 bun && fetch_runtime deno @deno/linux-arm64-glibc deno
 }
 
 # ---- Running ------------------------------------------------------------------------------------

@@ -629,17 +629,7 @@ export class Engine implements ActionOwner {
     if (type !== ActionType.PLAY_BUFFER && type !== ActionType.PLAY_RINGBUFFER) {
       throw new TypeError("action must be a play action (from playBuffer or playRingBuffer): only those have a gain");
     }
-    return this.#submit(
-      ActionType.SET_GAIN,
-      timing,
-      0,
-      NO_CHANNELS,
-      { target: action as Action },
-      null,
-      undefined,
-      undefined,
-      shape,
-    );
+    return this.#submitTargeted(ActionType.SET_GAIN, timing, action as Action, shape);
   }
 
   recordRingBuffer(ringBuffer: unknown, options?: unknown): Action {
@@ -651,17 +641,12 @@ export class Engine implements ActionOwner {
     const timing = timingOf(opts.allowBelated, opts.time, opts.frame, "time", "frame");
     const shape = cancelShape(opts, this.sampleRate);
     this.#checkAction(action);
-    return this.#submit(
-      ActionType.CANCEL,
-      timing,
-      0,
-      NO_CHANNELS,
-      { target: action as Action },
-      null,
-      undefined,
-      undefined,
-      shape,
-    );
+    return this.#submitTargeted(ActionType.CANCEL, timing, action as Action, shape);
+  }
+
+  /** A gain change or a cancel: no channels and no samples, only the action it acts on. */
+  #submitTargeted(type: ActionType, timing: Timing, target: Action, shape: Shape): Action {
+    return this.#submit(type, timing, 0, NO_CHANNELS, { target }, null, undefined, undefined, shape);
   }
 
   fetchAndResetStats(options?: unknown): Action {
