@@ -25,6 +25,54 @@ fn addSamples(dst: [*]f32, src: [*]const f32, n: usize) void {
     while (i < n) : (i += 1) dst[i] += src[i];
 }
 
+/// The most sources `Batch` adds in one pass.
+pub const batch_max = 8;
+
+/// Sources waiting to be added, in order, into the same `n` output samples: every one plays all
+/// the output's channels, in order, for the whole block (the plain sum of `addSamples`). One pass
+/// adds up to `batch_max` of them, so each output sample is loaded and stored once per batch
+/// rather than once per source. The sums are those of one pass per source, bit for bit: each
+/// output sample still gets its additions one at a time, in the same order, each rounded to f32.
+pub const Batch = struct {
+    dst: [*]f32,
+    n: usize,
+    srcs: [batch_max][*]const f32 = undefined,
+    len: usize = 0,
+
+    /// Adds `src` after those waiting; the batch is added when full. `src` must stay readable
+    /// until the batch is flushed.
+    pub fn add(b: *Batch, src: [*]const f32) void {
+        b.srcs[b.len] = src;
+        b.len += 1;
+        if (b.len == batch_max) b.flush();
+    }
+
+    /// Adds the sources waiting, in order.
+    pub fn flush(b: *Batch) void {
+        switch (b.len) {
+            0 => return,
+            inline 1...batch_max => |k| addSources(k, b.dst, b.srcs[0..k], b.n),
+            else => unreachable,
+        }
+        b.len = 0;
+    }
+};
+
+/// dst[i] += srcs[0][i], then srcs[1][i], and so on, for n samples.
+fn addSources(comptime k: usize, dst: [*]f32, srcs: *const [k][*]const f32, n: usize) void {
+    var i: usize = 0;
+    while (i + lanes <= n) : (i += lanes) {
+        var d: V = dst[i..][0..lanes].*;
+        inline for (srcs) |src| d += @as(V, src[i..][0..lanes].*);
+        dst[i..][0..lanes].* = d;
+    }
+    while (i < n) : (i += 1) {
+        var d = dst[i];
+        inline for (srcs) |src| d += src[i];
+        dst[i] = d;
+    }
+}
+
 /// dst[i] += src[i ^ 1] for n samples (n even): stereo frames with their channels swapped.
 /// Each output sample gets the one addition the scalar loop gives it: the same sums.
 fn addSwapped(dst: [*]f32, src: [*]const f32, n: usize) void {
@@ -254,6 +302,31 @@ test "mixInto's vector paths for swapped stereo and mono onto one of two channel
             }
             for (got, want) |g, w| try testing.expectEqual(@as(u32, @bitCast(w)), @as(u32, @bitCast(g)));
         }
+    }
+}
+
+test "a Batch adds its sources in order, with the bits of one pass per source" {
+    // Magnitudes from 2^-10 to 2^20 and both signs: sums that change with their order.
+    const n = 3 * 16 + 5; // vector passes and a scalar tail, whatever the vector width
+    var srcs: [batch_max + 3][n]f32 = undefined;
+    for (&srcs, 0..) |*src, k| for (src, 0..) |*x, i| {
+        const magnitude = std.math.ldexp(@as(f32, 1), @as(i32, @intCast(k % 7)) * 5 - 10);
+        const sign: f32 = if ((i + k) % 3 == 0) -1 else 1;
+        x.* = sign * magnitude * @as(f32, @floatFromInt((i * 7919 + k * 31) % 1021)) / 1021;
+    };
+    for (1..srcs.len + 1) |count| {
+        var want: [n]f32 = undefined;
+        var got: [n]f32 = undefined;
+        for (&want, &got, 0..) |*w, *g, i| {
+            w.* = @floatFromInt(i);
+            g.* = @floatFromInt(i);
+        }
+        for (srcs[0..count]) |*src| addSamples(&want, src, n);
+        var batch: Batch = .{ .dst = &got, .n = n };
+        for (srcs[0..count]) |*src| batch.add(src);
+        batch.flush();
+        try testing.expectEqual(@as(usize, 0), batch.len);
+        for (got, want) |g, w| try testing.expectEqual(@as(u32, @bitCast(w)), @as(u32, @bitCast(g)));
     }
 }
 

@@ -141,8 +141,11 @@ pub const Curve = enum(u32) {
 /// What TypeScript reads of one action, through a view on its page. Written by native code only:
 /// by `submit` on the JavaScript thread before the callback has the action, then by the
 /// callback (atomic stores) until the action is finished.
+///
+/// Aligned to a cache line, with what the callback reads and writes in every block (all but
+/// `silent_frames` and the rarer counters at the end of `stats`) in its first line.
 pub const Report = extern struct {
-    outcome: Outcome = .pending,
+    outcome: Outcome align(64) = .pending,
     /// The action's serial, for a cancel's `target_serial`.
     serial: u32 = 0,
     /// The stream time of the first frame (0 until it starts).
@@ -150,9 +153,9 @@ pub const Report = extern struct {
     /// Where it starts on the stream's frame clock (-1 until placed).
     start_frame: f64 = -1,
     done_frames: f64 = 0,
-    stats: Stats = .{},
     /// The gain (automation × fades) at the last frame played.
     gain: f64 = 1,
+    stats: Stats = .{},
     /// Frames of silence played while its ring was empty (`flag.underflow_silence`).
     silent_frames: f64 = 0,
 };
@@ -231,23 +234,47 @@ pub const position_max: f64 = 1 << 53;
 /// Where a slot is, as the JavaScript thread sees it; written on that thread only.
 const Stage = enum(u32) { free, in_flight, returned };
 
+/// What `run` reads of an action in every block it plays, together in one cache line: the active
+/// list is walked once per block, and at block 64 fetching an action's fields from the four lines
+/// Zig's own layout spread them over cost about as much as mixing it.
+pub const Hot = extern struct {
+    report: *Report,
+    /// The link of the active list.
+    active_next: ?*Action = null,
+    /// The samples played or recorded: `owned`, or a shared Sample's.
+    buffer: ?[*]f32 = null,
+    total_frames: f64 = 0,
+    /// Where the callback stops it (a cancel's frame, or the end of a cancel's fade).
+    stop_frame: f64 = std.math.inf(f64),
+    /// How many frames into the action (its `done_frames`) it plays at gain 1 with no mix matrix
+    /// and no wrap (see `plainPlay`); 0: not at all. Kept by `refreshPlain` whenever what it
+    /// depends on changes, so that `run` checks one field rather than ten.
+    plain_until: f64 = 0,
+    /// Channels per frame of what is played or recorded.
+    source_channels: u32 = 0,
+    contiguous: bool = false,
+    /// Its mapping is the output's channels in order (0, 1, ...: the plain sum of whole frames).
+    whole_frames: bool = false,
+};
+
+comptime {
+    std.debug.assert(@sizeOf(Hot) <= 64);
+}
+
 /// One action, private to native code. Fixed by `submit` before the callback takes it; the
 /// callback's fields change only while it holds the action.
 pub const Action = struct {
+    hot: Hot align(64),
     slot: u32,
     stage: Stage = .free,
-    report: *Report,
 
     kind: Kind = .play_buffer,
     flags: u32 = 0,
     serial: u32 = 0,
     requested: f64 = 0,
-    total_frames: f64 = 0,
     channel_count: u32 = 0,
     mapping_inline: [mapping_inline]u32 = undefined,
     mapping_owned: ?[]align(64) u32 = null,
-    /// The samples played or recorded: `owned`, or a shared Sample's.
-    buffer: ?[*]f32 = null,
     /// Memory this action allocated (its copy of played samples, or its recording).
     owned: ?[]align(64) f32 = null,
     shared: ?*Sample = null,
@@ -256,9 +283,7 @@ pub const Action = struct {
     /// the request was sent.
     target: ?*Action = null,
     target_serial: u32 = 0,
-    /// Channels per frame of what is played or recorded, and a play action's mix matrix (null:
-    /// source channel c onto mapping[c] at gain 1).
-    source_channels: u32 = 0,
+    /// A play action's mix matrix (null: source channel c onto mapping[c] at gain 1).
     routes: ?[]align(64) mix.Route = null,
     /// A play buffer's own frames and its loop (see `Request`); `total_frames` counts the loops.
     source_frames: f64 = 0,
@@ -277,13 +302,11 @@ pub const Action = struct {
     /// a cancel can tell, without a race, whether its target is still the action it was sent for
     /// (TypeScript rewrites the other fields when it reuses a slot that came back).
     held_serial: u32 = 0,
-    contiguous: bool = false,
     clock: *Clock = undefined,
     /// The stream time of the start frame by the clock offset that placed it: what `actual_time`
     /// reports once the action starts. (The offset may move before the start; the frame does not,
     /// and the time must name the same moment the placement meant.)
     placed_time: f64 = 0,
-    stop_frame: f64 = std.math.inf(f64),
     /// The gain automation, on the stream's frame clock: `gain_from` until `ramp_start`, then
     /// along `gain_curve` to `gain_to` at `ramp_end`.
     gain_from: f64 = 1,
@@ -305,8 +328,6 @@ pub const Action = struct {
     node: heap.Node = .{},
     /// The link of `incoming`, `finished` and the collected list (one at a time).
     queue_next: ?*Action = null,
-    /// The link of the active list.
-    active_next: ?*Action = null,
 
     pub fn mapping(a: *const Action) []const u32 {
         if (a.mapping_owned) |m| return m[0..a.channel_count];
@@ -323,7 +344,7 @@ pub const Action = struct {
     pub fn gainAt(a: *const Action, x: f64, p: f64) f64 {
         var g = a.automationAt(x);
         if (p < a.fade_in) g *= p * (1 / a.fade_in);
-        if (a.fade_out > 0 and a.total_frames - p < a.fade_out) g *= (a.total_frames - p) * (1 / a.fade_out);
+        if (a.fade_out > 0 and a.hot.total_frames - p < a.fade_out) g *= (a.hot.total_frames - p) * (1 / a.fade_out);
         if (x >= a.cancel_fade_start) g *= (a.cancel_fade_end - x) * (1 / (a.cancel_fade_end - a.cancel_fade_start));
         return g;
     }
@@ -333,7 +354,7 @@ pub const Action = struct {
     fn steadyGain(a: *const Action, x: f64, p: f64, k: usize) ?f64 {
         const last = @as(f64, @floatFromInt(k)) - 1;
         if (p < a.fade_in) return null;
-        if (a.fade_out > 0 and a.total_frames - (p + last) < a.fade_out) return null;
+        if (a.fade_out > 0 and a.hot.total_frames - (p + last) < a.fade_out) return null;
         if (x + last >= a.cancel_fade_start) return null;
         const settled = switch (a.gain_curve) {
             .linear, .exponential => x >= a.ramp_end,
@@ -377,11 +398,11 @@ pub const Action = struct {
         }
         // Fade-out over frames with total - p < fade_out.
         if (a.fade_out > 0) {
-            const first = a.total_frames - a.fade_out + 1 - p;
+            const first = a.hot.total_frames - a.fade_out + 1 - p;
             if (first < kf) {
                 const skip: usize = @intFromFloat(@max(first, 0));
                 const skipped: f64 = @floatFromInt(skip);
-                scaleFalling(gains[skip..], a.total_frames - p - skipped, 1 / a.fade_out);
+                scaleFalling(gains[skip..], a.hot.total_frames - p - skipped, 1 / a.fade_out);
             }
         }
         // A cancel's fade, from its first frame.
@@ -414,7 +435,7 @@ pub const Action = struct {
     }
 
     fn fromNode(n: *heap.Node) *Action {
-        return @fieldParentPtr("node", n);
+        return @alignCast(@fieldParentPtr("node", n));
     }
 
     /// Frees what the action allocated and drops its references, once nothing runs it.
@@ -432,7 +453,7 @@ pub const Action = struct {
         a.routes = null;
         a.shared = null;
         a.ring = null;
-        a.buffer = null;
+        a.hot.buffer = null;
         a.target = null;
     }
 };
@@ -466,8 +487,9 @@ comptime {
     std.debug.assert(@offsetOf(Clock, "applied") == 24);
     std.debug.assert(@sizeOf(Clock) == 72);
     std.debug.assert(@offsetOf(Report, "actual_time") == 8);
-    std.debug.assert(@offsetOf(Report, "stats") == 32);
-    std.debug.assert(@sizeOf(Report) == 104);
+    std.debug.assert(@offsetOf(Report, "gain") == 32);
+    std.debug.assert(@offsetOf(Report, "stats") == 40);
+    std.debug.assert(@sizeOf(Report) == 128);
     std.debug.assert(@offsetOf(Request, "mapping") == 104);
 }
 
@@ -578,7 +600,7 @@ pub const Mixer = struct {
         const page = alloc.create(Page) orelse return null;
         for (&page.reports, &page.actions, 0..) |*r, *a, i| {
             r.* = .{};
-            a.* = .{ .slot = m.slotCount() + @as(u32, @intCast(i)), .report = r };
+            a.* = .{ .slot = m.slotCount() + @as(u32, @intCast(i)), .hot = .{ .report = r } };
         }
         m.pages[m.page_count] = page;
         m.page_count += 1;
@@ -719,11 +741,11 @@ pub const Mixer = struct {
         a.flags = req.flags;
         a.serial = m.serial;
         a.requested = req.requested;
-        a.total_frames = frames;
+        a.hot.total_frames = frames;
         a.channel_count = channels;
         a.mapping_owned = mapping_owned;
         if (mapping_owned) |mo| @memcpy(mo, req.mapping[0..channels]) else @memcpy(a.mapping_inline[0..channels], req.mapping[0..channels]);
-        a.source_channels = source_channels;
+        a.hot.source_channels = source_channels;
         a.routes = routes;
         a.source_frames = source_frames;
         a.loop_count = loop_count;
@@ -735,7 +757,7 @@ pub const Mixer = struct {
         a.ramp = if (kind == .set_gain or kind == .cancel or aligned) req.ramp else 0;
         a.curve = curve;
         a.owned = owned;
-        a.buffer = if (owned) |o| o.ptr else if (shared) |s| s.data else null;
+        a.hot.buffer = if (owned) |o| o.ptr else if (shared) |s| s.data else null;
         a.shared = shared;
         if (shared) |s| s.ref();
         a.ring = ring;
@@ -745,7 +767,7 @@ pub const Mixer = struct {
         }
         a.target = target;
         a.target_serial = req.target_serial;
-        a.stop_frame = std.math.inf(f64);
+        a.hot.stop_frame = std.math.inf(f64);
         const start_gain: f64 = if (play) req.gain else 1;
         a.gain_from = start_gain;
         a.gain_to = start_gain;
@@ -759,7 +781,8 @@ pub const Mixer = struct {
         a.event_next = null;
         a.followers = null;
         a.follow_next = null;
-        a.report.* = .{ .serial = a.serial, .gain = start_gain };
+        a.hot.report.* = .{ .serial = a.serial, .gain = start_gain };
+        refreshPlain(a);
         a.stage = .in_flight;
 
         var head = @atomicLoad(?*Action, &m.incoming, .monotonic);
@@ -810,7 +833,7 @@ pub const Mixer = struct {
         if (a.stage != .returned) return .bad_slot;
         if (a.kind == .record_buffer and dst != null) {
             if (a.owned) |o| {
-                const samples = @as(usize, @intFromFloat(a.report.done_frames)) * a.channel_count;
+                const samples = @as(usize, @intFromFloat(a.hot.report.done_frames)) * a.channel_count;
                 std.debug.assert(samples <= o.len);
                 if (samples * @sizeOf(f32) > dst_bytes) return .dst_too_small;
                 @memcpy(dst.?[0 .. samples * @sizeOf(f32)], std.mem.sliceAsBytes(o[0..samples]));
@@ -833,7 +856,7 @@ pub const Mixer = struct {
         }
         while (m.waiting.pop()) |n| m.abandon(Action.fromNode(n));
         while (m.active) |a| {
-            m.active = a.active_next;
+            m.active = a.hot.active_next;
             m.abandon(a);
         }
         m.active_tail = null;
@@ -864,7 +887,7 @@ pub const Mixer = struct {
         while (a.followers) |f| {
             a.followers = f.follow_next;
             f.follow_next = null;
-            store(f64, &f.report.start_frame, end_frame);
+            store(f64, &f.hot.report.start_frame, end_frame);
             f.placed_time = f.clock.timeAt(end_frame);
             m.enqueue(f, end_frame);
         }
@@ -890,9 +913,9 @@ pub const Mixer = struct {
     }
 
     fn finish(m: *Mixer, a: *Action, outcome: Outcome) void {
-        store(Outcome, &a.report.outcome, outcome);
+        store(Outcome, &a.hot.report.outcome, outcome);
         a.held_serial = 0;
-        a.active_next = null;
+        a.hot.active_next = null;
         var head = @atomicLoad(?*Action, &m.finished, .monotonic);
         while (true) {
             a.queue_next = head;
@@ -934,7 +957,7 @@ pub const Mixer = struct {
             if (a.flags & flag.allow_belated == 0) return false;
             start = block_start;
         }
-        store(f64, &a.report.start_frame, start);
+        store(f64, &a.hot.report.start_frame, start);
         // By the offset that placed it: for a start asked for in seconds, exactly that time
         // rounded to the sample. (Computed later, when the action starts, the offset may have
         // moved, and the time would no longer name the frame that plays.)
@@ -957,23 +980,26 @@ pub const Mixer = struct {
 
         var link = &m.active;
         var last: ?*Action = null;
+        // Plain plays of whole blocks onto every output channel, added several at a time.
+        var batch: ?mix.Batch = if (output) |out| .{ .dst = out, .n = @as(usize, frames) * h.output_channels } else null;
         // An action that ends in this block starts the ones chained after it at its end frame,
         // in this block too: they are run in a further pass, and so on down the chain.
         while (true) {
             m.startDueActions(block_end);
             while (link.*) |a| {
-                const outcome = m.run(a, input, output, frames, block_start, flags);
+                const outcome = m.run(a, input, output, frames, block_start, flags, if (batch) |*b| b else null);
                 if (outcome == .pending) {
                     last = a;
-                    link = &a.active_next;
+                    link = &a.hot.active_next;
                 } else {
-                    link.* = a.active_next;
+                    link.* = a.hot.active_next;
                     // Where it ended: after its last frame (a cancel's frame, if cancelled before
                     // it started, is its start).
-                    m.end(a, outcome, a.report.start_frame + a.report.done_frames);
+                    m.end(a, outcome, a.hot.report.start_frame + a.hot.report.done_frames);
                 }
             }
             m.active_tail = last;
+            if (batch) |*b| b.flush();
             const next = m.waiting.min() orelse break;
             if (next.key >= block_end) break;
         }
@@ -1000,7 +1026,8 @@ pub const Mixer = struct {
             }
             const aligned = a.flags & flag.align_output != 0;
             a.clock = m.clockOf(if (targets(a)) a.target.?.kind else if (aligned) Kind.play_buffer else a.kind);
-            a.contiguous = mix.isContiguous(a.mapping());
+            a.hot.contiguous = mix.isContiguous(a.mapping());
+            a.hot.whole_frames = a.hot.contiguous and a.channel_count == m.header.output_channels and a.mapping()[0] == 0;
             // Chained after an action still held: it starts where that one ends (see `end`).
             // After one that has finished already (or that plays no frames): at once.
             if (a.flags & flag.after != 0 and holdsTarget(a) and a.target.?.kind.plays()) {
@@ -1016,11 +1043,11 @@ pub const Mixer = struct {
             if (aligned) {
                 // Placed by the output clock; reported (and followed) by its own, the input's.
                 a.clock = m.clockOf(a.kind);
-                a.placed_time = a.clock.timeAt(a.report.start_frame);
+                a.placed_time = a.clock.timeAt(a.hot.report.start_frame);
             }
             // A cancel takes effect at its start: its actual time is known now.
-            if (targets(a)) store(f64, &a.report.actual_time, a.placed_time);
-            m.enqueue(a, a.report.start_frame);
+            if (targets(a)) store(f64, &a.hot.report.actual_time, a.placed_time);
+            m.enqueue(a, a.hot.report.start_frame);
         }
     }
 
@@ -1045,16 +1072,17 @@ pub const Mixer = struct {
                     a.event_next = null;
                     if (t.events_tail) |tail| tail.event_next = a else t.events = a;
                     t.events_tail = a;
+                    refreshPlain(t);
                 },
                 .fetch_and_reset_stats => {
-                    store(f64, &a.report.actual_time, a.placed_time);
-                    a.report.stats.set(m.header.stats);
+                    store(f64, &a.hot.report.actual_time, a.placed_time);
+                    a.hot.report.stats.set(m.header.stats);
                     m.header.stats.set(.{});
                     m.finish(a, .done);
                 },
                 else => {
-                    if (m.active_tail) |t| t.active_next = a else m.active = a;
-                    a.active_next = null;
+                    if (m.active_tail) |t| t.hot.active_next = a else m.active = a;
+                    a.hot.active_next = null;
                     m.active_tail = a;
                 },
             }
@@ -1062,21 +1090,22 @@ pub const Mixer = struct {
     }
 
     fn applyCancel(m: *Mixer, c: *Action) void {
-        if (c.stop_frame <= c.report.start_frame) return m.finish(c, .cancelled); // cancelled itself
+        if (c.hot.stop_frame <= c.hot.report.start_frame) return m.finish(c, .cancelled); // cancelled itself
         if (!holdsTarget(c)) return m.finish(c, .target_finished);
         const target = c.target.?;
-        const at = c.report.start_frame;
+        const at = c.hot.report.start_frame;
         // A fade-out needs a target that has started by the cancel's frame; one that has not is
         // stopped before it plays.
-        const started = target.report.start_frame >= 0 and target.report.start_frame < at;
+        const started = target.hot.report.start_frame >= 0 and target.hot.report.start_frame < at;
         if (c.ramp > 0 and started) {
-            if (at + c.ramp < target.stop_frame) {
-                target.stop_frame = at + c.ramp;
+            if (at + c.ramp < target.hot.stop_frame) {
+                target.hot.stop_frame = at + c.ramp;
                 target.cancel_fade_start = at;
                 target.cancel_fade_end = at + c.ramp;
+                refreshPlain(target);
             }
-        } else target.stop_frame = @min(target.stop_frame, at);
-        if (target.node.in_heap and target.stop_frame <= target.node.key) {
+        } else target.hot.stop_frame = @min(target.hot.stop_frame, at);
+        if (target.node.in_heap and target.hot.stop_frame <= target.node.key) {
             m.waiting.remove(&target.node);
             m.end(target, .cancelled, at);
         }
@@ -1086,14 +1115,15 @@ pub const Mixer = struct {
     /// Runs one action for its part of this block; returns its outcome if it finished. Playing
     /// goes in segments: a gain change waiting for a frame inside the block ends one, and is
     /// applied at the start of the next.
-    fn run(m: *Mixer, a: *Action, input: ?[*]const f32, output: ?[*]f32, frames: u32, block_start: f64, flags: u32) Outcome {
-        const r = a.report;
+    fn run(m: *Mixer, a: *Action, input: ?[*]const f32, output: ?[*]f32, frames: u32, block_start: f64, flags: u32, batch: ?*mix.Batch) Outcome {
+        const r = a.hot.report;
         const start = r.start_frame;
-        if (a.stop_frame <= start) return .cancelled; // cancelled before it started
+        if (a.hot.stop_frame <= start) return .cancelled; // cancelled before it started
         const block_end = block_start + @as(f64, @floatFromInt(frames));
         const done = r.done_frames;
-        var pos = @max(start + done, block_start);
-        const until = @min(block_end, a.stop_frame, start + a.total_frames);
+        // (No NaN among these: plain comparisons, not @min and @max, which must handle it.)
+        var pos = pick(.max, block_start, start + done);
+        const until = pick(.min, pick(.min, block_end, a.hot.stop_frame), start + a.hot.total_frames);
         if (done == 0 and r.actual_time == 0) store(f64, &r.actual_time, a.placed_time);
         r.stats.count(frames, flags);
 
@@ -1105,19 +1135,27 @@ pub const Mixer = struct {
             // source positions, envelope chunks, the gain's divisions): at block 64 that work
             // cost as much as mixing a stereo voice.
             const n = until - pos;
-            if (output) |out| {
-                const h = m.header;
-                const offset: usize = @intFromFloat(pos - block_start);
-                const src = a.buffer.? + @as(usize, @intFromFloat(done)) * a.source_channels;
-                mix.mixInto(out + offset * h.output_channels, h.output_channels, src, a.mapping(), a.contiguous, @intFromFloat(n));
-            }
             const played = done + n;
             store(f64, &r.gain, 1);
             store(f64, &r.done_frames, played);
-            if (played >= a.total_frames) return .done;
-            if (start + played >= a.stop_frame) return .cancelled;
-            return .pending;
+            const outcome: Outcome = if (played >= a.hot.total_frames) .done else if (start + played >= a.hot.stop_frame) .cancelled else .pending;
+            const src = a.hot.buffer.? + @as(usize, @intFromFloat(done)) * a.hot.source_channels;
+            // Added later with others if it covers the block and the output whole, and goes on
+            // after it (an action that ends is finished at once, and then JavaScript may free
+            // its samples: it is added now, after those waiting, to keep the order of the sums).
+            if (batch) |b| if (outcome == .pending and a.hot.whole_frames and pos == block_start and until == block_end) {
+                b.add(src);
+                return outcome;
+            } else b.flush();
+            if (output) |out| {
+                const h = m.header;
+                const offset: usize = @intFromFloat(pos - block_start);
+                mix.mixInto(out + offset * h.output_channels, h.output_channels, src, a.mapping(), a.hot.contiguous, @intFromFloat(n));
+            }
+            return outcome;
         }
+        // Everything below adds (or records) at once: what waits in the batch goes first.
+        if (batch) |b| b.flush();
 
         var played = done;
         var dry = false;
@@ -1125,7 +1163,7 @@ pub const Mixer = struct {
             m.applyGainChanges(a, pos);
             if (pos >= until) break;
             var segment_end = until;
-            if (a.events) |e| segment_end = @min(segment_end, e.report.start_frame);
+            if (a.events) |e| segment_end = @min(segment_end, e.hot.report.start_frame);
             const n: u32 = @intFromFloat(segment_end - pos);
             const offset: usize = @intFromFloat(pos - block_start);
             const moved = m.segment(a, input, output, offset, n, played);
@@ -1139,8 +1177,8 @@ pub const Mixer = struct {
         if (a.kind.isPlay() and played > 0) store(f64, &r.gain, a.gainAt(start + played - 1, played - 1));
         store(f64, &r.done_frames, played);
         if (dry) return .ring_ended;
-        if (played >= a.total_frames) return .done;
-        if (start + played >= a.stop_frame) return .cancelled;
+        if (played >= a.hot.total_frames) return .done;
+        if (start + played >= a.hot.stop_frame) return .cancelled;
         std.debug.assert(start + played <= block_end);
         return .pending;
     }
@@ -1150,29 +1188,44 @@ pub const Mixer = struct {
     /// curve; no fade-in, fade-out, or cancel fade before `until`), no gain change waiting, no
     /// mix matrix, and all of them from one run of source frames (before its loop's end).
     fn plainPlay(a: *const Action, done: f64, pos: f64, until: f64) bool {
-        return a.kind == .play_buffer and pos < until and a.events == null and a.routes == null and
-            a.gain_from == 1 and a.gain_to == 1 and a.fade_in == 0 and a.fade_out == 0 and
-            until <= a.cancel_fade_start and done + (until - pos) <= a.loop_end;
+        return pos < until and done + (until - pos) <= a.hot.plain_until;
+    }
+
+    /// Sets `plain_until`, which `plainPlay` checks: a play buffer with no gain change waiting,
+    /// no mix matrix, gain 1 by its automation (from 1 to 1 is 1 on every curve) and no fade-in
+    /// or fade-out plays plainly up to its loop's end, and (once a cancel's fade is set, after
+    /// it started) up to where that fade starts. Called when any of these change: at submit,
+    /// and when a gain change or a cancel's fade comes or a gain change is applied.
+    fn refreshPlain(a: *Action) void {
+        const plain = a.kind == .play_buffer and a.events == null and a.routes == null and
+            a.gain_from == 1 and a.gain_to == 1 and a.fade_in == 0 and a.fade_out == 0;
+        a.hot.plain_until = if (!plain)
+            0
+        else if (a.cancel_fade_start == std.math.inf(f64))
+            a.loop_end
+        else
+            @max(0, @min(a.loop_end, a.cancel_fade_start - a.hot.report.start_frame));
     }
 
     /// Applies the gain changes of `a` whose frame is at or before `pos`, in frame order.
     fn applyGainChanges(m: *Mixer, a: *Action, pos: f64) void {
         while (a.events) |e| {
-            const at = e.report.start_frame;
+            const at = e.hot.report.start_frame;
             if (at > pos) break;
             a.events = e.event_next;
             if (a.events == null) a.events_tail = null;
-            if (e.stop_frame <= at) {
+            if (e.hot.stop_frame <= at) {
                 m.finish(e, .cancelled);
                 continue;
             }
-            store(f64, &e.report.actual_time, e.placed_time);
+            store(f64, &e.hot.report.actual_time, e.placed_time);
             a.gain_from = a.automationAt(at);
             a.gain_to = e.new_gain;
             a.gain_curve = e.curve;
             a.ramp_start = at;
             a.ramp_end = at + e.ramp;
             m.finish(e, .done);
+            refreshPlain(a);
         }
     }
 
@@ -1194,7 +1247,7 @@ pub const Mixer = struct {
                 while (left > 0) {
                     const at = a.sourceAt(p);
                     const k: usize = @min(left, at.run);
-                    const src = a.buffer.? + @as(usize, @intFromFloat(at.frame)) * a.source_channels;
+                    const src = a.hot.buffer.? + @as(usize, @intFromFloat(at.frame)) * a.hot.source_channels;
                     m.playSource(a, o, src, k, p);
                     p += @floatFromInt(k);
                     o += k * h.output_channels;
@@ -1202,8 +1255,8 @@ pub const Mixer = struct {
                 }
             },
             .record_buffer => if (input) |in| {
-                const dst = a.buffer.? + @as(usize, @intFromFloat(played)) * a.channel_count;
-                mix.copyFrom(dst, in + offset * h.input_channels, h.input_channels, map, a.contiguous, n);
+                const dst = a.hot.buffer.? + @as(usize, @intFromFloat(played)) * a.channel_count;
+                mix.copyFrom(dst, in + offset * h.input_channels, h.input_channels, map, a.hot.contiguous, n);
             },
             .play_ringbuffer => if (output) |out| {
                 const rb = a.ring.?;
@@ -1214,7 +1267,7 @@ pub const Mixer = struct {
                 _ = rb.advanceReadIndex(reg.count);
                 if (reg.count < n and a.flags & flag.underflow_silence != 0) {
                     // The rest is silence (the output is zeroed already), and time goes on.
-                    store(f64, &a.report.silent_frames, a.report.silent_frames + @as(f64, @floatFromInt(n - reg.count)));
+                    store(f64, &a.hot.report.silent_frames, a.hot.report.silent_frames + @as(f64, @floatFromInt(n - reg.count)));
                     return n;
                 }
                 return reg.count;
@@ -1223,8 +1276,8 @@ pub const Mixer = struct {
                 const rb = a.ring.?;
                 const reg = rb.getWriteRegions(n);
                 const i = in + offset * h.input_channels;
-                mix.copyFrom(@ptrCast(@alignCast(rb.bytesAt(reg.first_start))), i, h.input_channels, map, a.contiguous, reg.first_count);
-                mix.copyFrom(@ptrCast(@alignCast(rb.data)), i + @as(usize, reg.first_count) * h.input_channels, h.input_channels, map, a.contiguous, reg.second_count);
+                mix.copyFrom(@ptrCast(@alignCast(rb.bytesAt(reg.first_start))), i, h.input_channels, map, a.hot.contiguous, reg.first_count);
+                mix.copyFrom(@ptrCast(@alignCast(rb.data)), i + @as(usize, reg.first_count) * h.input_channels, h.input_channels, map, a.hot.contiguous, reg.second_count);
                 _ = rb.advanceWriteIndex(reg.count);
                 return reg.count;
             },
@@ -1243,23 +1296,29 @@ pub const Mixer = struct {
             const k = @min(frames - done, envelope_chunk);
             const p = played + @as(f64, @floatFromInt(done));
             var env: [envelope_chunk]f32 = undefined;
-            const steady = a.steadyGain(a.report.start_frame + p, p, k);
-            if (steady == null) a.envelope(a.report.start_frame + p, p, env[0..k]);
+            const steady = a.steadyGain(a.hot.report.start_frame + p, p, k);
+            if (steady == null) a.envelope(a.hot.report.start_frame + p, p, env[0..k]);
             const o = out + done * h.output_channels;
-            const s = src + done * a.source_channels;
+            const s = src + done * a.hot.source_channels;
             const per_frame: ?[*]const f32 = if (steady == null) &env else null;
             const g: f32 = if (steady) |x| @floatCast(x) else 1;
             if (a.routes) |routes| {
-                mix.mixRoutes(o, h.output_channels, s, a.source_channels, routes, k, per_frame, g);
+                mix.mixRoutes(o, h.output_channels, s, a.hot.source_channels, routes, k, per_frame, g);
             } else if (per_frame == null and g == 1) {
-                mix.mixInto(o, h.output_channels, s, map, a.contiguous, k);
+                mix.mixInto(o, h.output_channels, s, map, a.hot.contiguous, k);
             } else {
-                mix.mixGained(o, h.output_channels, s, a.source_channels, map, a.contiguous, k, per_frame, g);
+                mix.mixGained(o, h.output_channels, s, a.hot.source_channels, map, a.hot.contiguous, k, per_frame, g);
             }
             done += k;
         }
     }
 };
+
+/// The smaller or the larger of `x` and `y`, which are never NaN: one compare and select, where
+/// @min and @max must also order NaN.
+inline fn pick(comptime which: enum { min, max }, x: f64, y: f64) f64 {
+    return if ((x < y) == (which == .min)) x else y;
+}
 
 /// Frames of gain computed per frame at a time (on the callback's stack: 1 KiB of float32, 2 KiB
 /// of float64 while computing).

@@ -76,7 +76,7 @@ const Rig = struct {
         q.source_channels = x.source_channels;
         if (x.target) |t| {
             q.target_slot = t;
-            q.target_serial = r.m.action(t).?.report.serial;
+            q.target_serial = r.m.action(t).?.hot.report.serial;
         }
         if (x.routes) |routes| {
             q.flags |= mixer.flag.routed;
@@ -90,11 +90,11 @@ const Rig = struct {
         r.request(kind, start, flags, frames, map);
         const bytes: ?[]const u8 = if (buffer) |b| std.mem.sliceAsBytes(b) else null;
         std.debug.assert(r.m.submit(slot, if (bytes) |b| b.ptr else null, if (bytes) |b| b.len else 0, rb, null) == .ok);
-        return r.m.action(slot).?.report;
+        return r.m.action(slot).?.hot.report;
     }
     fn cancel(r: *Rig, slot: u32, target_slot: u32, time_s: f64, flags: u32) *mixer.Report {
         r.m.request.target_slot = target_slot;
-        r.m.request.target_serial = r.m.action(target_slot).?.report.serial;
+        r.m.request.target_serial = r.m.action(target_slot).?.hot.report.serial;
         return r.submit(slot, .cancel, time_s, flags, 0, &.{}, null, null);
     }
     /// The stream time at which output frame `n` is played.
@@ -142,6 +142,59 @@ test "a buffer spans blocks without a gap or a repeat" {
     }
     try testing.expectEqual(mixer.Outcome.done, a.outcome);
     try testing.expectEqual(@as(f64, 3), a.stats.blocks);
+}
+
+test "voices sum in the order they started, bit for bit, whether added one by one or several at a time" {
+    // Whole blocks onto both channels are added several at a time (mix.Batch); between them,
+    // voices that are not: mono onto one channel, a gain, a start and an end inside a block.
+    // Magnitudes from 2^-10 to 2^20 and both signs: sums that change with their order.
+    var r = Rig.init(64);
+    defer r.deinit();
+    const voices = 20;
+    const frames = 200;
+    var bufs: [voices][2 * frames]f32 = undefined;
+    for (&bufs, 0..) |*b, v| for (b, 0..) |*x, i| {
+        const magnitude = std.math.ldexp(@as(f32, 1), @as(i32, @intCast(v % 7)) * 5 - 10);
+        const sign: f32 = if ((i + v) % 3 == 0) -1 else 1;
+        x.* = sign * magnitude * @as(f32, @floatFromInt((i * 7919 + v * 31) % 1021)) / 1021;
+    };
+    const Voice = struct { start: usize, len: usize, mono: bool, gain: f32 };
+    var plan: [voices]Voice = undefined;
+    for (&plan, 0..) |*p, v| p.* = .{
+        .start = if (v == 7) 10 else 0,
+        .len = if (v == 11) 100 else frames,
+        .mono = v == 5,
+        .gain = if (v == 13) 0.5 else 1,
+    };
+    for (plan, 0..) |p, v| {
+        r.next.gain = p.gain;
+        const map: []const u32 = if (p.mono) &.{1} else &.{ 0, 1 };
+        _ = r.submit(@intCast(v), .play_buffer, @floatFromInt(p.start), mixer.flag.start_is_frame, @floatFromInt(p.len), map, bufs[v][0 .. p.len * map.len], null);
+    }
+    // Started in order of their start frame, then of submission: voice 7 last.
+    var order: [voices]usize = undefined;
+    var k: usize = 0;
+    for (0..voices) |v| if (v != 7) {
+        order[k] = v;
+        k += 1;
+    };
+    order[k] = 7;
+    for (0..4) |b| {
+        const out = r.step(0);
+        for (0..64) |f| for (0..2) |ch| {
+            const frame = b * 64 + f;
+            var want: f32 = 0;
+            for (order) |v| {
+                const p = plan[v];
+                if (frame < p.start or frame >= p.start + p.len) continue;
+                const i = frame - p.start;
+                if (p.mono) {
+                    if (ch == 1) want += bufs[v][i] * p.gain;
+                } else want += bufs[v][2 * i + ch] * p.gain;
+            }
+            try testing.expectEqual(@as(u32, @bitCast(want)), @as(u32, @bitCast(out[2 * f + ch])));
+        };
+    }
 }
 
 test "a belated action starts at the block with allowBelated and is dropped without" {
@@ -430,7 +483,7 @@ test "an action cancelled while it waits leaves the heap at the cancel's frame" 
     try testing.expectEqual(@as(?u32, 0), r.m.collect()); // the target, removed from the heap
     try testing.expectEqual(@as(?u32, 1), r.m.collect());
     try testing.expectEqual(mixer.Outcome.done, c.outcome);
-    try testing.expectEqual(mixer.Outcome.cancelled, r.m.action(0).?.report.outcome);
+    try testing.expectEqual(mixer.Outcome.cancelled, r.m.action(0).?.hot.report.outcome);
     try testing.expectEqual(@as(usize, 0), r.m.waiting.len);
 }
 
@@ -449,7 +502,7 @@ test "the pool grows: thousands of actions wait at once, and none is lost coming
     for (0..3) |_| _ = r.step(0);
     var back: u32 = 0;
     while (r.m.collect()) |slot| : (back += 1) {
-        try testing.expectEqual(mixer.Outcome.done, r.m.action(slot).?.report.outcome);
+        try testing.expectEqual(mixer.Outcome.done, r.m.action(slot).?.hot.report.outcome);
         try testing.expectEqual(mixer.ReleaseStatus.ok, r.m.release(slot, null, 0));
     }
     try testing.expectEqual(@as(u32, n), back);
@@ -467,7 +520,7 @@ test "drain hands back everything the callback holds, and the callback runs on w
     r.m.drain();
     var back: u32 = 0;
     while (r.m.collect()) |slot| : (back += 1) {
-        try testing.expectEqual(mixer.Outcome.pending, r.m.action(slot).?.report.outcome);
+        try testing.expectEqual(mixer.Outcome.pending, r.m.action(slot).?.hot.report.outcome);
         _ = r.m.release(slot, null, 0);
     }
     try testing.expectEqual(@as(u32, 3), back);
@@ -485,7 +538,7 @@ test "empty play and record buffers finish at once and touch no memory" {
         for (r.step(0)) |x| try testing.expectEqual(@as(f32, 0), x);
         try testing.expectEqual(@as(?u32, 0), r.m.collect());
         try testing.expectEqual(@as(?u32, 1), r.m.collect());
-        try testing.expectEqual(mixer.Outcome.done, r.m.action(0).?.report.outcome);
+        try testing.expectEqual(mixer.Outcome.done, r.m.action(0).?.hot.report.outcome);
         try testing.expectEqual(mixer.ReleaseStatus.ok, r.m.release(0, null, 0));
         try testing.expectEqual(mixer.ReleaseStatus.ok, r.m.release(1, null, 0));
     }
@@ -753,7 +806,7 @@ test "abandoning a mixer hands back chained actions and waiting gain changes unf
     r.m.drain();
     var back: u32 = 0;
     while (r.m.collect()) |i| {
-        try testing.expectEqual(mixer.Outcome.pending, r.m.action(i).?.report.outcome);
+        try testing.expectEqual(mixer.Outcome.pending, r.m.action(i).?.hot.report.outcome);
         _ = r.m.release(i, null, 0);
         back += 1;
     }

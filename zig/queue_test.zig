@@ -131,7 +131,7 @@ const Submitter = struct {
         try testing.expectEqual(mixer.SubmitError.ok, s.m.submit(index, data, @sizeOf(@TypeOf(s.samples)), ring, null));
         s.free_len -= 1;
         s.in_flight[index] = true;
-        s.serials[index] = s.m.action(index).?.report.serial;
+        s.serials[index] = s.m.action(index).?.hot.report.serial;
         s.kinds[index] = kind;
         s.submitted += 1;
         if (kind == .play_ringbuffer) s.play_ring_slot = index;
@@ -143,16 +143,16 @@ const Submitter = struct {
         while (s.m.collect()) |index| {
             try testing.expect(s.in_flight[index]);
             const a = s.m.action(index).?;
-            const r = a.report;
+            const r = a.hot.report;
             try testing.expectEqual(s.serials[index], r.serial);
             const outcome = r.outcome;
             try testing.expect(outcome != .pending);
             s.outcomes[@intFromEnum(outcome)] += 1;
             switch (s.kinds[index]) {
                 .play_buffer, .record_buffer => switch (outcome) {
-                    .done => try testing.expectEqual(a.total_frames, r.done_frames),
+                    .done => try testing.expectEqual(a.hot.total_frames, r.done_frames),
                     .dropped_belated => try testing.expectEqual(@as(f64, 0), r.done_frames),
-                    .cancelled => try testing.expect(r.done_frames < a.total_frames),
+                    .cancelled => try testing.expect(r.done_frames < a.hot.total_frames),
                     else => return error.TestUnexpectedResult,
                 },
                 .play_ringbuffer, .record_ringbuffer => {

@@ -7,14 +7,14 @@
 
 /** zig/mixer.zig `Report`: what TypeScript reads of one action (u32 and f64 indices). */
 export const REPORT = {
-  bytes: 104,
+  bytes: 128,
   outcomeU32: 0,
   serialU32: 1,
   actualTimeF64: 1,
   startFrameF64: 2,
   doneFramesF64: 3,
-  statsF64: 4,
-  gainF64: 11,
+  gainF64: 4,
+  statsF64: 5,
   silentFramesF64: 12,
 } as const;
 
