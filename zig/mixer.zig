@@ -241,8 +241,14 @@ pub const Hot = extern struct {
     report: *Report,
     /// The link of the active list.
     active_next: ?*Action = null,
-    /// The samples played or recorded: `owned`, or a shared Sample's.
-    buffer: ?[*]f32 = null,
+    /// Blocks of `frames` frames it may still play on the fast path, `fast_left` frames in all:
+    /// whole blocks onto every output channel (`whole_frames`), at gain 1, and still playing
+    /// after them. Set by `run` after a block on the plain path, where it plays to the block's
+    /// end; 0 whenever anything else may change (a gain change or a cancel coming, a block not
+    /// on the plain path), and then `run` decides again.
+    fast_left: u64 = 0,
+    /// Where the fast path reads its next block: the source frame after the last played.
+    cursor: [*]const f32 = undefined,
     total_frames: f64 = 0,
     /// Where the callback stops it (a cancel's frame, or the end of a cancel's fade).
     stop_frame: f64 = std.math.inf(f64),
@@ -275,6 +281,8 @@ pub const Action = struct {
     channel_count: u32 = 0,
     mapping_inline: [mapping_inline]u32 = undefined,
     mapping_owned: ?[]align(64) u32 = null,
+    /// The samples played or recorded: `owned`, or a shared Sample's.
+    buffer: ?[*]f32 = null,
     /// Memory this action allocated (its copy of played samples, or its recording).
     owned: ?[]align(64) f32 = null,
     shared: ?*Sample = null,
@@ -453,7 +461,7 @@ pub const Action = struct {
         a.routes = null;
         a.shared = null;
         a.ring = null;
-        a.hot.buffer = null;
+        a.buffer = null;
         a.target = null;
     }
 };
@@ -757,7 +765,7 @@ pub const Mixer = struct {
         a.ramp = if (kind == .set_gain or kind == .cancel or aligned) req.ramp else 0;
         a.curve = curve;
         a.owned = owned;
-        a.hot.buffer = if (owned) |o| o.ptr else if (shared) |s| s.data else null;
+        a.buffer = if (owned) |o| o.ptr else if (shared) |s| s.data else null;
         a.shared = shared;
         if (shared) |s| s.ref();
         a.ring = ring;
@@ -987,6 +995,12 @@ pub const Mixer = struct {
         while (true) {
             m.startDueActions(block_end);
             while (link.*) |a| {
+                if (batch) |*b| if (a.hot.fast_left >= frames) {
+                    playFast(a, b, frames, flags);
+                    last = a;
+                    link = &a.hot.active_next;
+                    continue;
+                };
                 const outcome = m.run(a, input, output, frames, block_start, flags, if (batch) |*b| b else null);
                 if (outcome == .pending) {
                     last = a;
@@ -1007,6 +1021,9 @@ pub const Mixer = struct {
     }
 
     fn takeNewActions(m: *Mixer, block_start: f64) void {
+        // Most blocks bring nothing new: a load, not the exchange (a locked instruction, which
+        // alone cost about a tenth of an empty block).
+        if (@atomicLoad(?*Action, &m.incoming, .monotonic) == null) return;
         var newest = @atomicRmw(?*Action, &m.incoming, .Xchg, null, .acquire);
         var list: ?*Action = null; // first first
         while (newest) |a| {
@@ -1097,6 +1114,7 @@ pub const Mixer = struct {
         // A fade-out needs a target that has started by the cancel's frame; one that has not is
         // stopped before it plays.
         const started = target.hot.report.start_frame >= 0 and target.hot.report.start_frame < at;
+        target.hot.fast_left = 0; // its stop frame moves: `run` decides again
         if (c.ramp > 0 and started) {
             if (at + c.ramp < target.hot.stop_frame) {
                 target.hot.stop_frame = at + c.ramp;
@@ -1112,12 +1130,25 @@ pub const Mixer = struct {
         m.finish(c, .done);
     }
 
+    /// One block of `a` on the fast path (see `Hot.fast_left`): the plain path's result without
+    /// its checks, which the last block on it made for this one. It started at the latest at the
+    /// previous block's start and played to its end, so it plays this block whole.
+    inline fn playFast(a: *Action, b: *mix.Batch, frames: u32, flags: u32) void {
+        a.hot.fast_left -= frames;
+        const r = a.hot.report;
+        r.stats.count(frames, flags);
+        store(f64, &r.done_frames, r.done_frames + @as(f64, @floatFromInt(frames)));
+        b.add(a.hot.cursor);
+        a.hot.cursor += @as(usize, frames) * a.hot.source_channels;
+    }
+
     /// Runs one action for its part of this block; returns its outcome if it finished. Playing
     /// goes in segments: a gain change waiting for a frame inside the block ends one, and is
     /// applied at the start of the next.
     fn run(m: *Mixer, a: *Action, input: ?[*]const f32, output: ?[*]f32, frames: u32, block_start: f64, flags: u32, batch: ?*mix.Batch) Outcome {
         const r = a.hot.report;
         const start = r.start_frame;
+        a.hot.fast_left = 0;
         if (a.hot.stop_frame <= start) return .cancelled; // cancelled before it started
         const block_end = block_start + @as(f64, @floatFromInt(frames));
         const done = r.done_frames;
@@ -1139,12 +1170,19 @@ pub const Mixer = struct {
             store(f64, &r.gain, 1);
             store(f64, &r.done_frames, played);
             const outcome: Outcome = if (played >= a.hot.total_frames) .done else if (start + played >= a.hot.stop_frame) .cancelled else .pending;
-            const src = a.hot.buffer.? + @as(usize, @intFromFloat(done)) * a.hot.source_channels;
+            const src = a.buffer.? + @as(usize, @intFromFloat(done)) * a.hot.source_channels;
             // Added later with others if it covers the block and the output whole, and goes on
             // after it (an action that ends is finished at once, and then JavaScript may free
             // its samples: it is added now, after those waiting, to keep the order of the sums).
             if (batch) |b| if (outcome == .pending and a.hot.whole_frames and pos == block_start and until == block_end) {
                 b.add(src);
+                // The blocks after this one may take the fast path while they leave it plain
+                // (before `plain_until`) and still playing (before its end and its stop frame).
+                const last_fast = pick(.min, pick(.min, a.hot.plain_until, a.hot.total_frames - 1), a.hot.stop_frame - start - 1);
+                if (last_fast >= played + 1) {
+                    a.hot.fast_left = @intFromFloat(last_fast - played);
+                    a.hot.cursor = src + @as(usize, @intFromFloat(n)) * a.hot.source_channels;
+                }
                 return outcome;
             } else b.flush();
             if (output) |out| {
@@ -1197,6 +1235,7 @@ pub const Mixer = struct {
     /// it started) up to where that fade starts. Called when any of these change: at submit,
     /// and when a gain change or a cancel's fade comes or a gain change is applied.
     fn refreshPlain(a: *Action) void {
+        a.hot.fast_left = 0;
         const plain = a.kind == .play_buffer and a.events == null and a.routes == null and
             a.gain_from == 1 and a.gain_to == 1 and a.fade_in == 0 and a.fade_out == 0;
         a.hot.plain_until = if (!plain)
@@ -1247,7 +1286,7 @@ pub const Mixer = struct {
                 while (left > 0) {
                     const at = a.sourceAt(p);
                     const k: usize = @min(left, at.run);
-                    const src = a.hot.buffer.? + @as(usize, @intFromFloat(at.frame)) * a.hot.source_channels;
+                    const src = a.buffer.? + @as(usize, @intFromFloat(at.frame)) * a.hot.source_channels;
                     m.playSource(a, o, src, k, p);
                     p += @floatFromInt(k);
                     o += k * h.output_channels;
@@ -1255,7 +1294,7 @@ pub const Mixer = struct {
                 }
             },
             .record_buffer => if (input) |in| {
-                const dst = a.hot.buffer.? + @as(usize, @intFromFloat(played)) * a.channel_count;
+                const dst = a.buffer.? + @as(usize, @intFromFloat(played)) * a.channel_count;
                 mix.copyFrom(dst, in + offset * h.input_channels, h.input_channels, map, a.hot.contiguous, n);
             },
             .play_ringbuffer => if (output) |out| {

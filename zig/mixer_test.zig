@@ -197,6 +197,55 @@ test "voices sum in the order they started, bit for bit, whether added one by on
     }
 }
 
+test "voices on the fast path take a gain change and a cancel sent while they play, at their exact frames, in blocks of any size" {
+    // Stereo onto both channels at gain 1: after their first block these take the fast path,
+    // which a gain change or a cancel must leave at its frame even when sent while they are on it.
+    var r = Rig.init(64);
+    defer r.deinit();
+    const frames = 2000;
+    const a_buf = ramp(frames, 2);
+    var b_buf: [2 * frames]f32 = undefined;
+    for (&b_buf, 0..) |*x, i| x.* = -@as(f32, @floatFromInt(i + 1)) * 0.25;
+    const a = r.submit(0, .play_buffer, 0, mixer.flag.start_is_frame, frames, &.{ 0, 1 }, &a_buf, null);
+    const b = r.submit(1, .play_buffer, 0, mixer.flag.start_is_frame, frames, &.{ 0, 1 }, &b_buf, null);
+    const sizes = [_]u32{ 64, 64, 32, 128, 64, 16, 256, 48, 64, 100 };
+    var got: [2 * 2100]f32 = undefined;
+    var done: usize = 0;
+    var a_blocks: f64 = 0;
+    var k: usize = 0;
+    while (done < 2100) : (k += 1) {
+        if (done >= 300 and k == 6) {
+            r.next = .{ .gain = 0.5, .target = 0 };
+            _ = r.submit(2, .set_gain, 500, mixer.flag.start_is_frame, 0, &.{}, null, null);
+        }
+        if (done >= 600 and r.m.action(3).?.stage == .free) _ = r.cancel(3, 0, 900, mixer.flag.start_is_frame);
+        if (done >= 1000 and r.m.action(4).?.stage == .free) _ = r.cancel(4, 1, 1500, mixer.flag.start_is_frame);
+        r.block = sizes[k % sizes.len];
+        // Its blocks: those before its cancel's frame, and the one that frame starts, where the
+        // cancel takes effect.
+        if (done <= 900) a_blocks += 1;
+        const out = r.step(0);
+        const n = @min(r.block, 2100 - done);
+        @memcpy(got[2 * done ..][0 .. 2 * n], out[0 .. 2 * n]);
+        done += n;
+    }
+    for (0..2100) |f| for (0..2) |ch| {
+        var want: f32 = 0;
+        const g: f32 = if (f < 500) 1 else 0.5;
+        if (f < 900) want += a_buf[2 * f + ch] * g;
+        if (f < 1500) want += b_buf[2 * f + ch];
+        try testing.expectEqual(@as(u32, @bitCast(want)), @as(u32, @bitCast(got[2 * f + ch])));
+    };
+    try testing.expectEqual(mixer.Outcome.cancelled, a.outcome);
+    try testing.expectEqual(@as(f64, 900), a.done_frames);
+    try testing.expectEqual(a_blocks, a.stats.blocks);
+    try testing.expectEqual(@as(f64, 0.5), a.gain);
+    try testing.expectEqual(mixer.Outcome.cancelled, b.outcome);
+    try testing.expectEqual(@as(f64, 1500), b.done_frames);
+    try testing.expectEqual(@as(f64, 16), b.stats.min_blocksize);
+    try testing.expectEqual(@as(f64, 256), b.stats.max_blocksize);
+}
+
 test "a belated action starts at the block with allowBelated and is dropped without" {
     var r = Rig.init(64);
     defer r.deinit();
