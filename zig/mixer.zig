@@ -241,8 +241,7 @@ pub const Hot = extern struct {
     report: *Report,
     /// The link of the active list.
     active_next: ?*Action = null,
-    /// Blocks of `frames` frames it may still play on the fast path, `fast_left` frames in all:
-    /// whole blocks onto every output channel (`whole_frames`), at gain 1, and still playing
+    /// Frames it may still play on the fast path, in whole blocks: at gain 1 and still playing
     /// after them. Set by `run` after a block on the plain path, where it plays to the block's
     /// end; 0 whenever anything else may change (a gain change or a cancel coming, a block not
     /// on the plain path), and then `run` decides again.
@@ -996,7 +995,7 @@ pub const Mixer = struct {
             m.startDueActions(block_end);
             while (link.*) |a| {
                 if (batch) |*b| if (a.hot.fast_left >= frames) {
-                    playFast(a, b, frames, flags);
+                    m.playFast(a, b, frames, flags);
                     last = a;
                     link = &a.hot.active_next;
                     continue;
@@ -1132,13 +1131,19 @@ pub const Mixer = struct {
 
     /// One block of `a` on the fast path (see `Hot.fast_left`): the plain path's result without
     /// its checks, which the last block on it made for this one. It started at the latest at the
-    /// previous block's start and played to its end, so it plays this block whole.
-    inline fn playFast(a: *Action, b: *mix.Batch, frames: u32, flags: u32) void {
+    /// previous block's start and played to its end, so it plays this block whole: batched if
+    /// it plays every output channel in order, else added at once, after what waits.
+    inline fn playFast(m: *Mixer, a: *Action, b: *mix.Batch, frames: u32, flags: u32) void {
         a.hot.fast_left -= frames;
         const r = a.hot.report;
         r.stats.count(frames, flags);
         store(f64, &r.done_frames, r.done_frames + @as(f64, @floatFromInt(frames)));
-        b.add(a.hot.cursor);
+        if (a.hot.whole_frames) {
+            b.add(a.hot.cursor);
+        } else {
+            b.flush();
+            mix.mixInto(b.dst, m.header.output_channels, a.hot.cursor, a.mapping(), a.hot.contiguous, frames);
+        }
         a.hot.cursor += @as(usize, frames) * a.hot.source_channels;
     }
 
@@ -1174,17 +1179,23 @@ pub const Mixer = struct {
             // Added later with others if it covers the block and the output whole, and goes on
             // after it (an action that ends is finished at once, and then JavaScript may free
             // its samples: it is added now, after those waiting, to keep the order of the sums).
-            if (batch) |b| if (outcome == .pending and a.hot.whole_frames and pos == block_start and until == block_end) {
-                b.add(src);
-                // The blocks after this one may take the fast path while they leave it plain
-                // (before `plain_until`) and still playing (before its end and its stop frame).
-                const last_fast = pick(.min, pick(.min, a.hot.plain_until, a.hot.total_frames - 1), a.hot.stop_frame - start - 1);
-                if (last_fast >= played + 1) {
-                    a.hot.fast_left = @intFromFloat(last_fast - played);
-                    a.hot.cursor = src + @as(usize, @intFromFloat(n)) * a.hot.source_channels;
+            const whole_block = pos == block_start and until == block_end;
+            if (batch) |b| {
+                if (outcome == .pending and whole_block) {
+                    // The blocks after this one may take the fast path while they leave it plain
+                    // (before `plain_until`) and still playing (before its end and stop frame).
+                    const last_fast = pick(.min, pick(.min, a.hot.plain_until, a.hot.total_frames - 1), a.hot.stop_frame - start - 1);
+                    if (last_fast >= played + 1) {
+                        a.hot.fast_left = @intFromFloat(last_fast - played);
+                        a.hot.cursor = src + @as(usize, @intFromFloat(n)) * a.hot.source_channels;
+                    }
+                    if (a.hot.whole_frames) {
+                        b.add(src);
+                        return outcome;
+                    }
                 }
-                return outcome;
-            } else b.flush();
+                b.flush();
+            }
             if (output) |out| {
                 const h = m.header;
                 const offset: usize = @intFromFloat(pos - block_start);
