@@ -28,21 +28,27 @@ fn addSamples(dst: [*]f32, src: [*]const f32, n: usize) void {
 /// The most sources `Batch` adds in one pass.
 pub const batch_max = 8;
 
-/// Sources waiting to be added, in order, into the same `n` output samples: every one plays all
-/// the output's channels, in order, for the whole block (the plain sum of `addSamples`). One pass
-/// adds up to `batch_max` of them, so each output sample is loaded and stored once per batch
-/// rather than once per source. The sums are those of one pass per source, bit for bit: each
-/// output sample still gets its additions one at a time, in the same order, each rounded to f32.
+/// Sources waiting to be added, in order, each times its gain, into the same `n` output samples:
+/// every one plays all the output's channels, in order, for the whole block (what `addSamples`
+/// or, with a gain, `addScaled` adds). One pass adds up to `batch_max` of them, so each output
+/// sample is loaded and stored once per batch rather than once per source. The sums are those of
+/// one pass per source, bit for bit: each output sample still gets its additions one at a time,
+/// in the same order, each product and sum rounded to f32 (a gain of 1 multiplies nothing).
 pub const Batch = struct {
     dst: [*]f32,
     n: usize,
     srcs: [batch_max][*]const f32 = undefined,
+    gains: [batch_max]f32 = undefined,
     len: usize = 0,
+    /// Some gain waiting is not 1.
+    scaled: bool = false,
 
-    /// Adds `src` after those waiting; the batch is added when full. `src` must stay readable
-    /// until the batch is flushed.
-    pub fn add(b: *Batch, src: [*]const f32) void {
+    /// Adds `src` times `gain` after those waiting; the batch is added when full. `src` must
+    /// stay readable until the batch is flushed.
+    pub fn add(b: *Batch, src: [*]const f32, gain: f32) void {
         b.srcs[b.len] = src;
+        b.gains[b.len] = gain;
+        b.scaled = b.scaled or gain != 1;
         b.len += 1;
         if (b.len == batch_max) b.flush();
     }
@@ -51,12 +57,35 @@ pub const Batch = struct {
     pub fn flush(b: *Batch) void {
         switch (b.len) {
             0 => return,
-            inline 1...batch_max => |k| addSources(k, b.dst, b.srcs[0..k], b.n),
+            inline 1...batch_max => |k| if (b.scaled)
+                addScaledSources(k, b.dst, b.srcs[0..k], b.gains[0..k], b.n)
+            else
+                addSources(k, b.dst, b.srcs[0..k], b.n),
             else => unreachable,
         }
         b.len = 0;
+        b.scaled = false;
     }
 };
+
+/// dst[i] += srcs[0][i] * gains[0], then srcs[1][i] * gains[1], and so on, for n samples; a gain
+/// of 1 adds the sample itself (as `addSamples` does, where `addScaled` would multiply by 1).
+fn addScaledSources(comptime k: usize, dst: [*]f32, srcs: *const [k][*]const f32, gains: *const [k]f32, n: usize) void {
+    var i: usize = 0;
+    while (i + lanes <= n) : (i += lanes) {
+        var d: V = dst[i..][0..lanes].*;
+        inline for (srcs, gains) |src, g| {
+            const s: V = src[i..][0..lanes].*;
+            d += if (g == 1) s else s * @as(V, @splat(g));
+        }
+        dst[i..][0..lanes].* = d;
+    }
+    while (i < n) : (i += 1) {
+        var d = dst[i];
+        inline for (srcs, gains) |src, g| d += if (g == 1) src[i] else src[i] * g;
+        dst[i] = d;
+    }
+}
 
 /// dst[i] += srcs[0][i], then srcs[1][i], and so on, for n samples.
 fn addSources(comptime k: usize, dst: [*]f32, srcs: *const [k][*]const f32, n: usize) void {
@@ -323,9 +352,21 @@ test "a Batch adds its sources in order, with the bits of one pass per source" {
         }
         for (srcs[0..count]) |*src| addSamples(&want, src, n);
         var batch: Batch = .{ .dst = &got, .n = n };
-        for (srcs[0..count]) |*src| batch.add(src);
+        for (srcs[0..count]) |*src| batch.add(src, 1);
         batch.flush();
         try testing.expectEqual(@as(usize, 0), batch.len);
+        for (got, want) |g, w| try testing.expectEqual(@as(u32, @bitCast(w)), @as(u32, @bitCast(g)));
+        // With gains (some of them 1): what `addScaled` and `addSamples` add, one source at a time.
+        for (&want, &got, 0..) |*w, *g, i| {
+            w.* = @floatFromInt(i);
+            g.* = @floatFromInt(i);
+        }
+        for (srcs[0..count], 0..) |*src, j| {
+            const gain: f32 = if (j % 3 == 1) 1 else 0.3 + @as(f32, @floatFromInt(j));
+            if (gain == 1) addSamples(&want, src, n) else addScaled(&want, src, n, gain);
+            batch.add(src, gain);
+        }
+        batch.flush();
         for (got, want) |g, w| try testing.expectEqual(@as(u32, @bitCast(w)), @as(u32, @bitCast(g)));
     }
 }

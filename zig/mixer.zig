@@ -241,8 +241,8 @@ pub const Hot = extern struct {
     report: *Report,
     /// The link of the active list.
     active_next: ?*Action = null,
-    /// Frames it may still play on the fast path, in whole blocks: at gain 1 and still playing
-    /// after them. Set by `run` after a block on the plain path, where it plays to the block's
+    /// Frames it may still play on the fast path, in whole blocks: at one constant gain, from
+    /// one run of source frames (no loop wraps), and still playing after them. Set by `run` after a block on the plain path, where it plays to the block's
     /// end; 0 whenever anything else may change (a gain change or a cancel coming, a block not
     /// on the plain path), and then `run` decides again.
     fast_left: u64 = 0,
@@ -251,10 +251,8 @@ pub const Hot = extern struct {
     total_frames: f64 = 0,
     /// Where the callback stops it (a cancel's frame, or the end of a cancel's fade).
     stop_frame: f64 = std.math.inf(f64),
-    /// How many frames into the action (its `done_frames`) it plays at gain 1 with no mix matrix
-    /// and no wrap (see `plainPlay`); 0: not at all. Kept by `refreshPlain` whenever what it
-    /// depends on changes, so that `run` checks one field rather than ten.
-    plain_until: f64 = 0,
+    /// The fast path's gain (constant while it is on it).
+    gain: f32 = 1,
     /// Channels per frame of what is played or recorded.
     source_channels: u32 = 0,
     contiguous: bool = false,
@@ -789,7 +787,7 @@ pub const Mixer = struct {
         a.followers = null;
         a.follow_next = null;
         a.hot.report.* = .{ .serial = a.serial, .gain = start_gain };
-        refreshPlain(a);
+        a.hot.fast_left = 0;
         a.stage = .in_flight;
 
         var head = @atomicLoad(?*Action, &m.incoming, .monotonic);
@@ -1088,7 +1086,7 @@ pub const Mixer = struct {
                     a.event_next = null;
                     if (t.events_tail) |tail| tail.event_next = a else t.events = a;
                     t.events_tail = a;
-                    refreshPlain(t);
+                    t.hot.fast_left = 0; // its gain changes: `run` decides again
                 },
                 .fetch_and_reset_stats => {
                     store(f64, &a.hot.report.actual_time, a.placed_time);
@@ -1119,7 +1117,6 @@ pub const Mixer = struct {
                 target.hot.stop_frame = at + c.ramp;
                 target.cancel_fade_start = at;
                 target.cancel_fade_end = at + c.ramp;
-                refreshPlain(target);
             }
         } else target.hot.stop_frame = @min(target.hot.stop_frame, at);
         if (target.node.in_heap and target.hot.stop_frame <= target.node.key) {
@@ -1139,10 +1136,10 @@ pub const Mixer = struct {
         r.stats.count(frames, flags);
         store(f64, &r.done_frames, r.done_frames + @as(f64, @floatFromInt(frames)));
         if (a.hot.whole_frames) {
-            b.add(a.hot.cursor);
+            b.add(a.hot.cursor, a.hot.gain);
         } else {
             b.flush();
-            mix.mixInto(b.dst, m.header.output_channels, a.hot.cursor, a.mapping(), a.hot.contiguous, frames);
+            mixSteady(b.dst, m.header.output_channels, a, a.hot.cursor, frames, a.hot.gain);
         }
         a.hot.cursor += @as(usize, frames) * a.hot.source_channels;
     }
@@ -1163,34 +1160,36 @@ pub const Mixer = struct {
         if (done == 0 and r.actual_time == 0) store(f64, &r.actual_time, a.placed_time);
         r.stats.count(frames, flags);
 
-        if (plainPlay(a, done, pos, until)) {
+        if (steadyRun(a, pos, done, until)) |st| {
             // The common case in one step, with the same result as the general path below: one
-            // segment (no gain change waits), one run of source frames (no loop wraps), every
-            // gain 1 (no automation, fades or cancel fade), so `playSource` would add the plain
-            // sum, and `gainAt` is 1. It skips the general path's per-block work (segments,
-            // source positions, envelope chunks, the gain's divisions): at block 64 that work
-            // cost as much as mixing a stereo voice.
+            // segment (no gain change waits), one run of source frames (no loop wraps), one
+            // constant gain (settled automation, no fade or cancel fade), so `playSource` would
+            // add the plain sum (gain 1) or the samples times that gain. It skips the general
+            // path's per-block work (segments, envelope chunks, the gain's divisions): at block
+            // 64 that work cost as much as mixing a stereo voice.
             const n = until - pos;
             const played = done + n;
-            store(f64, &r.gain, 1);
+            store(f64, &r.gain, st.gain);
             store(f64, &r.done_frames, played);
             const outcome: Outcome = if (played >= a.hot.total_frames) .done else if (start + played >= a.hot.stop_frame) .cancelled else .pending;
-            const src = a.buffer.? + @as(usize, @intFromFloat(done)) * a.hot.source_channels;
+            const g: f32 = @floatCast(st.gain);
+            const src = a.buffer.? + @as(usize, @intFromFloat(st.source_frame)) * a.hot.source_channels;
             // Added later with others if it covers the block and the output whole, and goes on
             // after it (an action that ends is finished at once, and then JavaScript may free
             // its samples: it is added now, after those waiting, to keep the order of the sums).
             const whole_block = pos == block_start and until == block_end;
             if (batch) |b| {
                 if (outcome == .pending and whole_block) {
-                    // The blocks after this one may take the fast path while they leave it plain
-                    // (before `plain_until`) and still playing (before its end and stop frame).
-                    const last_fast = pick(.min, pick(.min, a.hot.plain_until, a.hot.total_frames - 1), a.hot.stop_frame - start - 1);
+                    // The blocks after this one take the fast path while they stay steady and
+                    // the action goes on after them.
+                    const last_fast = pick(.min, pick(.min, st.steady_until, a.hot.total_frames - 1), a.hot.stop_frame - start - 1);
                     if (last_fast >= played + 1) {
                         a.hot.fast_left = @intFromFloat(last_fast - played);
                         a.hot.cursor = src + @as(usize, @intFromFloat(n)) * a.hot.source_channels;
+                        a.hot.gain = g;
                     }
                     if (a.hot.whole_frames) {
-                        b.add(src);
+                        b.add(src, g);
                         return outcome;
                     }
                 }
@@ -1199,7 +1198,7 @@ pub const Mixer = struct {
             if (output) |out| {
                 const h = m.header;
                 const offset: usize = @intFromFloat(pos - block_start);
-                mix.mixInto(out + offset * h.output_channels, h.output_channels, src, a.mapping(), a.hot.contiguous, @intFromFloat(n));
+                mixSteady(out + offset * h.output_channels, h.output_channels, a, src, @intFromFloat(n), g);
             }
             return outcome;
         }
@@ -1232,29 +1231,40 @@ pub const Mixer = struct {
         return .pending;
     }
 
-    /// Whether `run` may take its one-step path for `a` in this block: a play buffer with frames
-    /// [pos, until) to play, at gain 1 throughout (its automation from 1 to 1 is 1 on every
-    /// curve; no fade-in, fade-out, or cancel fade before `until`), no gain change waiting, no
-    /// mix matrix, and all of them from one run of source frames (before its loop's end).
-    fn plainPlay(a: *const Action, done: f64, pos: f64, until: f64) bool {
-        return pos < until and done + (until - pos) <= a.hot.plain_until;
+    const SteadyRun = struct {
+        gain: f64,
+        /// The source frame of frame `done`.
+        source_frame: f64,
+        /// How many frames of the action (`done_frames`) are played before the gain or the run of
+        /// source frames may change.
+        steady_until: f64,
+    };
+
+    /// Whether a play buffer plays frames [pos, until) (frames [done, done + n) of the action)
+    /// from one run of source frames at one constant gain: its automation settled or from a
+    /// gain to the same, no gain change waiting, no mix matrix, no fade or cancel fade in them.
+    /// Then also how long it stays so, which bounds the fast path.
+    fn steadyRun(a: *const Action, pos: f64, done: f64, until: f64) ?SteadyRun {
+        if (!(pos < until) or a.kind != .play_buffer or a.events != null or a.routes != null) return null;
+        const n = until - pos;
+        const gain = a.steadyGain(pos, done, @intFromFloat(n)) orelse return null;
+        const at = a.sourceAt(done);
+        if (n > @as(f64, @floatFromInt(at.run))) return null;
+        // Steady up to the wrap (or the end of the source), the cancel's fade and the fade-out;
+        // a gain change coming zeroes the fast path's budget.
+        var steady_until = done + @as(f64, @floatFromInt(at.run));
+        steady_until = pick(.min, steady_until, a.cancel_fade_start - a.hot.report.start_frame);
+        if (a.fade_out > 0) steady_until = pick(.min, steady_until, a.hot.total_frames - a.fade_out + 1);
+        return .{ .gain = gain, .source_frame = at.frame, .steady_until = steady_until };
     }
 
-    /// Sets `plain_until`, which `plainPlay` checks: a play buffer with no gain change waiting,
-    /// no mix matrix, gain 1 by its automation (from 1 to 1 is 1 on every curve) and no fade-in
-    /// or fade-out plays plainly up to its loop's end, and (once a cancel's fade is set, after
-    /// it started) up to where that fade starts. Called when any of these change: at submit,
-    /// and when a gain change or a cancel's fade comes or a gain change is applied.
-    fn refreshPlain(a: *Action) void {
-        a.hot.fast_left = 0;
-        const plain = a.kind == .play_buffer and a.events == null and a.routes == null and
-            a.gain_from == 1 and a.gain_to == 1 and a.fade_in == 0 and a.fade_out == 0;
-        a.hot.plain_until = if (!plain)
-            0
-        else if (a.cancel_fade_start == std.math.inf(f64))
-            a.loop_end
-        else
-            @max(0, @min(a.loop_end, a.cancel_fade_start - a.hot.report.start_frame));
+    /// Adds `frames` frames of `a` from `src` into `out`: the plain sum at gain 1, else times `g`.
+    fn mixSteady(out: [*]f32, out_channels: u32, a: *const Action, src: [*]const f32, frames: usize, g: f32) void {
+        if (g == 1) {
+            mix.mixInto(out, out_channels, src, a.mapping(), a.hot.contiguous, frames);
+        } else {
+            mix.mixGained(out, out_channels, src, a.hot.source_channels, a.mapping(), a.hot.contiguous, frames, null, g);
+        }
     }
 
     /// Applies the gain changes of `a` whose frame is at or before `pos`, in frame order.
@@ -1275,7 +1285,6 @@ pub const Mixer = struct {
             a.ramp_start = at;
             a.ramp_end = at + e.ramp;
             m.finish(e, .done);
-            refreshPlain(a);
         }
     }
 

@@ -644,6 +644,50 @@ fn expectedGain(from: f64, to: f64, at: f64, ramp_frames: f64, curve: mixer.Curv
     return @floatCast(g);
 }
 
+test "a looped voice with a gain and a settled ramp keep their bits on the fast path, in blocks of any size" {
+    // Both stereo onto both channels, so the fast path takes them over whole blocks: a loop
+    // between its wraps, and a gain ramp once it has settled.
+    var r = Rig.init(64);
+    defer r.deinit();
+    const src_frames = 500;
+    var l_buf: [2 * src_frames]f32 = undefined;
+    for (&l_buf, 0..) |*x, i| x.* = @as(f32, @floatFromInt(i + 1)) * 0.125;
+    var g_buf: [2 * 1700]f32 = undefined;
+    for (&g_buf, 0..) |*x, i| x.* = -@as(f32, @floatFromInt(i % 977)) * 0.375;
+    // [0, 400) once, then [100, 400) 4 more times, then [400, 500): 1700 frames.
+    r.next = .{ .gain = 0.75, .loop_count = 5, .loop_start = 100, .loop_end = 400 };
+    const looped = r.submit(0, .play_buffer, 0, mixer.flag.start_is_frame, src_frames, &.{ 0, 1 }, &l_buf, null);
+    const ramped = r.submit(1, .play_buffer, 0, mixer.flag.start_is_frame, 1700, &.{ 0, 1 }, &g_buf, null);
+    r.next = .{ .gain = 0.25, .ramp = 128, .target = 1 };
+    _ = r.submit(2, .set_gain, 200, mixer.flag.start_is_frame, 0, &.{}, null, null);
+    const sizes = [_]u32{ 64, 96, 32, 128, 64, 16, 256, 48 };
+    var got: [2 * 1800]f32 = undefined;
+    var done: usize = 0;
+    var k: usize = 0;
+    while (done < 1800) : (k += 1) {
+        r.block = sizes[k % sizes.len];
+        const out = r.step(0);
+        const n = @min(r.block, 1800 - done);
+        @memcpy(got[2 * done ..][0 .. 2 * n], out[0 .. 2 * n]);
+        done += n;
+    }
+    for (0..1800) |f| for (0..2) |ch| {
+        var want: f32 = 0;
+        if (f < 1700) {
+            const q = if (f < 400) f else f - 400;
+            const source = if (f < 400) f else if (q / 300 < 4) 100 + q % 300 else 400 + (q - 4 * 300);
+            want += l_buf[2 * source + ch] * 0.75;
+            want += g_buf[2 * f + ch] * expectedGain(1, 0.25, 200, 128, .linear, @floatFromInt(f));
+        }
+        try testing.expectEqual(@as(u32, @bitCast(want)), @as(u32, @bitCast(got[2 * f + ch])));
+    };
+    try testing.expectEqual(mixer.Outcome.done, looped.outcome);
+    try testing.expectEqual(@as(f64, 1700), looped.done_frames);
+    try testing.expectEqual(@as(f64, 0.75), looped.gain);
+    try testing.expectEqual(mixer.Outcome.done, ramped.outcome);
+    try testing.expectEqual(@as(f64, 0.25), ramped.gain);
+}
+
 test "a play buffer's gain scales every sample; gain 1 is the plain sum" {
     var r = Rig.init(64);
     defer r.deinit();
