@@ -31,7 +31,9 @@ pub fn frameOf(t: f64, sample_rate: f64, applied: f64) f64 {
 pub const Clock = extern struct {
     sample_rate: f64,
     hold_blocks: f64,
-    smooth_blocks: f64,
+    /// 1 / the blocks `smoothed` averages over: a multiplication in every block, where a
+    /// division (its latency on the block's critical path) was a quarter of an empty block.
+    smooth_step: f64,
     /// Samples: frame position = round(time · sample_rate) − applied.
     applied: f64 = 0,
     tracked: f64 = 0,
@@ -49,7 +51,7 @@ pub const Clock = extern struct {
     pub const smooth_seconds: f64 = 0.5;
 
     pub fn init(sample_rate: f64) Clock {
-        return .{ .sample_rate = sample_rate, .hold_blocks = 0, .smooth_blocks = 1 };
+        return .{ .sample_rate = sample_rate, .hold_blocks = 0, .smooth_step = 1 };
     }
 
     /// Feeds one block: its first frame's position and the host's timestamp for that frame.
@@ -64,11 +66,11 @@ pub const Clock = extern struct {
             @atomicStore(f64, &c.applied, roundHalfUp(raw), .monotonic);
             const blocks_per_second = c.sample_rate / @as(f64, @floatFromInt(@max(frames, 1)));
             c.hold_blocks = @ceil(hold_seconds * blocks_per_second);
-            c.smooth_blocks = @max(1, @ceil(smooth_seconds * blocks_per_second));
+            c.smooth_step = 1 / @max(1, @ceil(smooth_seconds * blocks_per_second));
             return;
         }
         c.tracked += std.math.clamp(raw - c.tracked, -slew_samples, slew_samples);
-        c.smoothed += (c.tracked - c.smoothed) / c.smooth_blocks;
+        c.smoothed += (c.tracked - c.smoothed) * c.smooth_step;
         if (@abs(c.smoothed - c.still_since) > stable_samples) {
             c.still_since = c.smoothed;
             c.still_blocks = 0;

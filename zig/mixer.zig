@@ -14,6 +14,16 @@
 //! What TypeScript reads of an action is its `Report`, in the pool's pages, written by the
 //! callback with atomic stores. Nothing in `process` allocates, locks, prints or makes a system
 //! call.
+//!
+//! A block walks the active list once. Each voice takes one of three paths, all with the same
+//! sums: the general one (segments at gain changes, loop wraps, envelopes); a one-step path for a
+//! play buffer that plays the block at one constant gain from one run of source frames (`run`,
+//! `steadyRun`); and, in the blocks after such a one, a fast path that reads one cache line of
+//! the action (`Hot`) and spends a frame budget, set by the last one-step block and zeroed by any
+//! gain change or cancel sent to it. Voices that play every output channel for the whole block
+//! are added up to `mix.batch_max` at a time, in list order, so each output sample is loaded and
+//! stored once per batch; any other addition first adds what waits, so every output sample still
+//! gets its additions one at a time in list order, each rounded as alone.
 const std = @import("std");
 const alloc = @import("alloc.zig");
 const mix = @import("mix.zig");
