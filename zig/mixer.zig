@@ -252,9 +252,9 @@ pub const Hot = extern struct {
     /// The link of the active list.
     active_next: ?*Action = null,
     /// Frames it may still play on the fast path, in whole blocks: at one constant gain, from
-    /// one run of source frames (no loop wraps), and still playing after them. Set by `run` after a block on the plain path, where it plays to the block's
-    /// end; 0 whenever anything else may change (a gain change or a cancel coming, a block not
-    /// on the plain path), and then `run` decides again.
+    /// one run of source frames (no loop wraps), and still playing after them. Set by `run`
+    /// after a whole block on the one-step path (`steadyRun`); zeroed by a gain change or a
+    /// cancel sent to it, and by any other block `run` takes, which then decides again.
     fast_left: u64 = 0,
     /// Where the fast path reads its next block: the source frame after the last played.
     cursor: [*]const f32 = undefined,
@@ -995,7 +995,7 @@ pub const Mixer = struct {
 
         var link = &m.active;
         var last: ?*Action = null;
-        // Plain plays of whole blocks onto every output channel, added several at a time.
+        // Whole blocks of voices onto every output channel, added several at a time.
         var batch: ?mix.Batch = if (output) |out| .{ .dst = out, .n = @as(usize, frames) * h.output_channels } else null;
         // An action that ends in this block starts the ones chained after it at its end frame,
         // in this block too: they are run in a further pass, and so on down the chain.
@@ -1136,7 +1136,7 @@ pub const Mixer = struct {
         m.finish(c, .done);
     }
 
-    /// One block of `a` on the fast path (see `Hot.fast_left`): the plain path's result without
+    /// One block of `a` on the fast path (see `Hot.fast_left`): the one-step path's result without
     /// its checks, which the last block on it made for this one. It started at the latest at the
     /// previous block's start and played to its end, so it plays this block whole: batched if
     /// it plays every output channel in order, else added at once, after what waits.
