@@ -1183,10 +1183,16 @@ pub const Mixer = struct {
             store(f64, &r.done_frames, played);
             const outcome: Outcome = if (played >= a.hot.total_frames) .done else if (start + played >= a.hot.stop_frame) .cancelled else .pending;
             const g: f32 = @floatCast(st.gain);
-            const src = a.buffer.? + @as(usize, @intFromFloat(st.source_frame)) * a.hot.source_channels;
-            // Added later with others if it covers the block and the output whole, and goes on
-            // after it (an action that ends is finished at once, and then JavaScript may free
-            // its samples: it is added now, after those waiting, to keep the order of the sums).
+            const ch = a.hot.source_channels;
+            const src = a.buffer.? + @as(usize, @intFromFloat(st.source_frame)) * ch;
+            const wraps = st.first < n;
+            // Where the block's last source frame is, and the next block's first.
+            const tail = if (wraps) a.buffer.? + @as(usize, @intFromFloat(st.wrapped_frame)) * ch else src;
+            const tail_frames = if (wraps) n - st.first else n;
+            // Added later with others if it covers the block and the output whole from one run
+            // and goes on after it (an action that ends is finished at once, and then JavaScript
+            // may free its samples: it is added now, after those waiting, to keep the order of
+            // the sums).
             const whole_block = pos == block_start and until == block_end;
             if (batch) |b| {
                 if (outcome == .pending and whole_block) {
@@ -1195,10 +1201,10 @@ pub const Mixer = struct {
                     const last_fast = pick(.min, pick(.min, st.steady_until, a.hot.total_frames - 1), a.hot.stop_frame - start - 1);
                     if (last_fast >= played + 1) {
                         a.hot.fast_left = @intFromFloat(last_fast - played);
-                        a.hot.cursor = src + @as(usize, @intFromFloat(n)) * a.hot.source_channels;
+                        a.hot.cursor = tail + @as(usize, @intFromFloat(tail_frames)) * ch;
                         a.hot.gain = g;
                     }
-                    if (a.hot.whole_frames) {
+                    if (a.hot.whole_frames and !wraps) {
                         b.add(src, g);
                         return outcome;
                     }
@@ -1207,8 +1213,10 @@ pub const Mixer = struct {
             }
             if (output) |out| {
                 const h = m.header;
-                const offset: usize = @intFromFloat(pos - block_start);
-                mixSteady(out + offset * h.output_channels, h.output_channels, a, src, @intFromFloat(n), g);
+                const o = out + @as(usize, @intFromFloat(pos - block_start)) * h.output_channels;
+                const first: usize = @intFromFloat(st.first);
+                mixSteady(o, h.output_channels, a, src, first, g);
+                if (wraps) mixSteady(o + first * h.output_channels, h.output_channels, a, tail, @intFromFloat(tail_frames), g);
             }
             return outcome;
         }
@@ -1245,27 +1253,40 @@ pub const Mixer = struct {
         gain: f64,
         /// The source frame of frame `done`.
         source_frame: f64,
+        /// Frames played from there: all `n` of the block, or those before the loop wraps.
+        first: f64,
+        /// Where the rest of the block plays from, after the wrap (when `first` < `n`).
+        wrapped_frame: f64,
         /// How many frames of the action (`done_frames`) are played before the gain or the run of
         /// source frames may change.
         steady_until: f64,
     };
 
     /// Whether a play buffer plays frames [pos, until) (frames [done, done + n) of the action)
-    /// from one run of source frames at one constant gain: its automation settled or from a
-    /// gain to the same, no gain change waiting, no mix matrix, no fade or cancel fade in them.
-    /// Then also how long it stays so, which bounds the fast path.
+    /// at one constant gain (its automation settled or from a gain to the same, no gain change
+    /// waiting, no mix matrix, no fade or cancel fade in them) from one run of source frames, or
+    /// two when its loop wraps once in the block. Then also how long it stays so after the
+    /// block, which bounds the fast path.
     fn steadyRun(a: *const Action, pos: f64, done: f64, until: f64) ?SteadyRun {
         if (!(pos < until) or a.kind != .play_buffer or a.events != null or a.routes != null) return null;
         const n = until - pos;
         const gain = a.steadyGain(pos, done, @intFromFloat(n)) orelse return null;
         const at = a.sourceAt(done);
-        if (n > @as(f64, @floatFromInt(at.run))) return null;
-        // Steady up to the wrap (or the end of the source), the cancel's fade and the fade-out;
-        // a gain change coming zeroes the fast path's budget.
-        var steady_until = done + @as(f64, @floatFromInt(at.run));
-        steady_until = pick(.min, steady_until, a.cancel_fade_start - a.hot.report.start_frame);
+        var first = n;
+        var wrapped_frame: f64 = 0;
+        var run_end = done + @as(f64, @floatFromInt(at.run));
+        if (n > @as(f64, @floatFromInt(at.run))) {
+            first = @floatFromInt(at.run);
+            const next = a.sourceAt(done + first);
+            if (n - first > @as(f64, @floatFromInt(next.run))) return null; // wraps twice
+            wrapped_frame = next.frame;
+            run_end = done + first + @as(f64, @floatFromInt(next.run));
+        }
+        // Steady up to the next wrap (or the end of the source), the cancel's fade and the
+        // fade-out; a gain change coming zeroes the fast path's budget.
+        var steady_until = pick(.min, run_end, a.cancel_fade_start - a.hot.report.start_frame);
         if (a.fade_out > 0) steady_until = pick(.min, steady_until, a.hot.total_frames - a.fade_out + 1);
-        return .{ .gain = gain, .source_frame = at.frame, .steady_until = steady_until };
+        return .{ .gain = gain, .source_frame = at.frame, .first = first, .wrapped_frame = wrapped_frame, .steady_until = steady_until };
     }
 
     /// Adds `frames` frames of `a` from `src` into `out`: the plain sum at gain 1, else times `g`.
