@@ -28,24 +28,52 @@ fn addSamples(dst: [*]f32, src: [*]const f32, n: usize) void {
 /// The most sources `Batch` adds in one pass.
 pub const batch_max = 8;
 
-/// Sources waiting to be added, in order, each times its gain, into the same `n` output samples:
-/// every one plays all the output's channels, in order, for the whole block (what `addSamples`
-/// or, with a gain, `addScaled` adds). One pass adds up to `batch_max` of them, so each output
-/// sample is loaded and stored once per batch rather than once per source. The sums are those of
-/// one pass per source, bit for bit: each output sample still gets its additions one at a time,
-/// in the same order, each product and sum rounded to f32 (a gain of 1 multiplies nothing).
+/// Where a source's channels land in the output, for the layouts `Batch` adds several at a time
+/// (`none`: any other, added alone).
+pub const Layout = enum(u8) {
+    none,
+    /// Every output channel, in order (mapping 0, 1, ...).
+    whole,
+    /// Stereo onto two channels, swapped (mapping 1, 0).
+    swapped,
+    /// Mono onto the first or the second of two channels.
+    mono_left,
+    mono_right,
+};
+
+pub fn layoutOf(mapping: []const u32, out_channels: u32) Layout {
+    if (mapping.len == out_channels and isContiguous(mapping) and mapping[0] == 0) return .whole;
+    if (out_channels != 2) return .none;
+    if (mapping.len == 2 and mapping[0] == 1 and mapping[1] == 0) return .swapped;
+    if (mapping.len == 1) return if (mapping[0] == 0) .mono_left else .mono_right;
+    return .none;
+}
+
+/// Sources of one layout waiting to be added, in order, each times its gain, into the same
+/// block of output (`n` samples): what `mixInto` adds (gain 1) or `mixGained` adds with one
+/// constant gain, for each. One pass adds up to `batch_max` of them, so each output sample is
+/// loaded and stored once per batch rather than once per source. The sums are those of one pass
+/// per source, bit for bit: each output sample still gets its additions one at a time, in the
+/// same order, each product and sum rounded to f32 (a gain of 1 multiplies nothing). A source of
+/// another layout first adds those waiting.
 pub const Batch = struct {
     dst: [*]f32,
     n: usize,
     srcs: [batch_max][*]const f32 = undefined,
     gains: [batch_max]f32 = undefined,
     len: usize = 0,
+    layout: Layout = .whole,
     /// Some gain waiting is not 1.
     scaled: bool = false,
 
-    /// Adds `src` times `gain` after those waiting; the batch is added when full. `src` must
-    /// stay readable until the batch is flushed.
-    pub fn add(b: *Batch, src: [*]const f32, gain: f32) void {
+    /// Adds `src` (laid out as `layout`, not `none`) times `gain` after those waiting; the batch
+    /// is added when full. `src` must stay readable until the batch is flushed.
+    pub fn add(b: *Batch, src: [*]const f32, gain: f32, layout: Layout) void {
+        std.debug.assert(layout != .none);
+        if (layout != b.layout) {
+            b.flush();
+            b.layout = layout;
+        }
         b.srcs[b.len] = src;
         b.gains[b.len] = gain;
         b.scaled = b.scaled or gain != 1;
@@ -55,66 +83,101 @@ pub const Batch = struct {
 
     /// Adds the sources waiting, in order.
     pub fn flush(b: *Batch) void {
-        switch (b.len) {
-            0 => return,
-            inline 1...batch_max => |k| if (b.scaled)
-                addScaledSources(k, b.dst, b.srcs[0..k], b.gains[0..k], b.n)
-            else
-                addSources(k, b.dst, b.srcs[0..k], b.n),
-            else => unreachable,
+        if (b.len == 0) return;
+        switch (b.layout) {
+            .none => unreachable,
+            inline else => |layout| switch (b.len) {
+                inline 1...batch_max => |k| if (b.scaled)
+                    addBatch(layout, k, true, b.dst, b.srcs[0..k], b.gains[0..k], b.n)
+                else
+                    addBatch(layout, k, false, b.dst, b.srcs[0..k], b.gains[0..k], b.n),
+                else => unreachable,
+            },
         }
         b.len = 0;
         b.scaled = false;
     }
 };
 
-/// dst[i] += srcs[0][i] * gains[0], then srcs[1][i] * gains[1], and so on, for n samples; a gain
-/// of 1 adds the sample itself (as `addSamples` does, where `addScaled` would multiply by 1).
-fn addScaledSources(comptime k: usize, dst: [*]f32, srcs: *const [k][*]const f32, gains: *const [k]f32, n: usize) void {
-    var i: usize = 0;
-    while (i + lanes <= n) : (i += lanes) {
-        var d: V = dst[i..][0..lanes].*;
-        inline for (srcs, gains) |src, g| {
-            const s: V = src[i..][0..lanes].*;
-            d += if (g == 1) s else s * @as(V, @splat(g));
-        }
-        dst[i..][0..lanes].* = d;
-    }
-    while (i < n) : (i += 1) {
-        var d = dst[i];
-        inline for (srcs, gains) |src, g| d += if (g == 1) src[i] else src[i] * g;
-        dst[i] = d;
+/// Adds each of `srcs`, in order, times its gain (`scaled`: any gain may differ from 1), into
+/// `n` samples at `dst`, laid out as `layout`.
+fn addBatch(comptime layout: Layout, comptime k: usize, comptime scaled: bool, dst: [*]f32, srcs: *const [k][*]const f32, gains: *const [k]f32, n: usize) void {
+    switch (layout) {
+        .none => unreachable,
+        .whole, .swapped => {
+            var i: usize = 0;
+            while (i + lanes <= n) : (i += lanes) {
+                var d: V = dst[i..][0..lanes].*;
+                inline for (srcs, gains) |src, g| {
+                    var s: V = src[i..][0..lanes].*;
+                    if (layout == .swapped) s = @shuffle(f32, s, undefined, swap_mask);
+                    d += if (scaled and g != 1) s * @as(V, @splat(g)) else s;
+                }
+                dst[i..][0..lanes].* = d;
+            }
+            while (i < n) : (i += 1) {
+                var d = dst[i];
+                inline for (srcs, gains) |src, g| {
+                    const x = src[if (layout == .swapped) i ^ 1 else i];
+                    d += if (scaled and g != 1) x * g else x;
+                }
+                dst[i] = d;
+            }
+        },
+        .mono_left, .mono_right => {
+            // As `addMonoInto`: the other channel's lanes add +0.0, which changes no output bit.
+            const channel: u1 = if (layout == .mono_left) 0 else 1;
+            const zero: V = @splat(0);
+            const frames = n / 2;
+            var f: usize = 0;
+            while (f + lanes <= frames) : (f += lanes) {
+                const o = dst + 2 * f;
+                var lo: V = o[0..lanes].*;
+                var hi: V = o[lanes..][0..lanes].*;
+                inline for (srcs, gains) |src, g| {
+                    var s: V = src[f..][0..lanes].*;
+                    if (scaled and g != 1) s *= @as(V, @splat(g));
+                    lo += @shuffle(f32, s, zero, spreadMask(channel, 0));
+                    hi += @shuffle(f32, s, zero, spreadMask(channel, lanes / 2));
+                }
+                o[0..lanes].* = lo;
+                o[lanes..][0..lanes].* = hi;
+            }
+            while (f < frames) : (f += 1) {
+                var d = dst[2 * f + channel];
+                inline for (srcs, gains) |src, g| d += if (scaled and g != 1) src[f] * g else src[f];
+                dst[2 * f + channel] = d;
+            }
+        },
     }
 }
 
-/// dst[i] += srcs[0][i], then srcs[1][i], and so on, for n samples.
-fn addSources(comptime k: usize, dst: [*]f32, srcs: *const [k][*]const f32, n: usize) void {
-    var i: usize = 0;
-    while (i + lanes <= n) : (i += lanes) {
-        var d: V = dst[i..][0..lanes].*;
-        inline for (srcs) |src| d += @as(V, src[i..][0..lanes].*);
-        dst[i..][0..lanes].* = d;
+/// The lanes of a vector of samples that swap each pair (stereo frames, channels exchanged).
+const swap_mask: @Vector(lanes, i32) = blk: {
+    var m: [lanes]i32 = undefined;
+    for (0..lanes) |i| m[i] = @intCast(i ^ 1);
+    break :blk m;
+};
+
+/// Spreads mono frames `first`.. (half a vector of them) over a vector of stereo samples, onto
+/// `channel`, the other channel's lanes taking lane 0 of the zero vector (~0).
+fn spreadMask(comptime channel: u1, comptime first: usize) @Vector(lanes, i32) {
+    var m: [lanes]i32 = undefined;
+    for (0..lanes / 2) |j| {
+        m[2 * j + channel] = @intCast(first + j);
+        m[2 * j + (1 - channel)] = -1;
     }
-    while (i < n) : (i += 1) {
-        var d = dst[i];
-        inline for (srcs) |src| d += src[i];
-        dst[i] = d;
-    }
+    return m;
 }
 
 /// dst[i] += src[i ^ 1] for n samples (n even): stereo frames with their channels swapped.
 /// Each output sample gets the one addition the scalar loop gives it: the same sums.
 fn addSwapped(dst: [*]f32, src: [*]const f32, n: usize) void {
-    const swap: @Vector(lanes, i32) = comptime blk: {
-        var m: [lanes]i32 = undefined;
-        for (0..lanes) |i| m[i] = @intCast(i ^ 1);
-        break :blk m;
-    };
     var i: usize = 0;
     while (i + lanes <= n) : (i += lanes) {
         const d: V = dst[i..][0..lanes].*;
         const s: V = src[i..][0..lanes].*;
-        dst[i..][0..lanes].* = d + @shuffle(f32, s, undefined, swap);
+        dst[i..][0..lanes].* = d + @shuffle(f32, s, undefined, swap_mask);
     }
     while (i < n) : (i += 2) {
         dst[i] += src[i + 1];
@@ -128,16 +191,6 @@ fn addSwapped(dst: [*]f32, src: [*]const f32, n: usize) void {
 /// (it starts at +0.0, and x + y is -0.0 only if both are), and x + 0.0 = x for every other x.
 fn addMonoInto(comptime channel: u1, dst: [*]f32, src: [*]const f32, frames: usize) void {
     const half = lanes / 2;
-    const spread = struct {
-        fn mask(comptime first: usize) @Vector(lanes, i32) {
-            var m: [lanes]i32 = undefined;
-            for (0..half) |j| {
-                m[2 * j + channel] = @intCast(first + j);
-                m[2 * j + (1 - channel)] = -1; // ~0: lane 0 of the zero vector
-            }
-            return m;
-        }
-    };
     const zero: V = @splat(0);
     var f: usize = 0;
     while (f + lanes <= frames) : (f += lanes) {
@@ -145,8 +198,8 @@ fn addMonoInto(comptime channel: u1, dst: [*]f32, src: [*]const f32, frames: usi
         const o = dst + 2 * f;
         const lo: V = o[0..lanes].*;
         const hi: V = o[lanes..][0..lanes].*;
-        o[0..lanes].* = lo + @shuffle(f32, s, zero, spread.mask(0));
-        o[lanes..][0..lanes].* = hi + @shuffle(f32, s, zero, spread.mask(half));
+        o[0..lanes].* = lo + @shuffle(f32, s, zero, spreadMask(channel, 0));
+        o[lanes..][0..lanes].* = hi + @shuffle(f32, s, zero, spreadMask(channel, half));
     }
     while (f < frames) : (f += 1) dst[2 * f + channel] += src[f];
 }
@@ -334,41 +387,56 @@ test "mixInto's vector paths for swapped stereo and mono onto one of two channel
     }
 }
 
-test "a Batch adds its sources in order, with the bits of one pass per source" {
+test "a Batch adds its sources in order, with the bits of one pass per source, in every layout" {
     // Magnitudes from 2^-10 to 2^20 and both signs: sums that change with their order.
-    const n = 3 * 16 + 5; // vector passes and a scalar tail, whatever the vector width
-    var srcs: [batch_max + 3][n]f32 = undefined;
+    const frames = 3 * 16 + 5; // vector passes and a scalar tail, whatever the vector width
+    var srcs: [batch_max + 3][2 * frames]f32 = undefined;
     for (&srcs, 0..) |*src, k| for (src, 0..) |*x, i| {
         const magnitude = std.math.ldexp(@as(f32, 1), @as(i32, @intCast(k % 7)) * 5 - 10);
         const sign: f32 = if ((i + k) % 3 == 0) -1 else 1;
         x.* = sign * magnitude * @as(f32, @floatFromInt((i * 7919 + k * 31) % 1021)) / 1021;
     };
-    for (1..srcs.len + 1) |count| {
-        var want: [n]f32 = undefined;
-        var got: [n]f32 = undefined;
-        for (&want, &got, 0..) |*w, *g, i| {
-            w.* = @floatFromInt(i);
-            g.* = @floatFromInt(i);
-        }
-        for (srcs[0..count]) |*src| addSamples(&want, src, n);
-        var batch: Batch = .{ .dst = &got, .n = n };
-        for (srcs[0..count]) |*src| batch.add(src, 1);
-        batch.flush();
-        try testing.expectEqual(@as(usize, 0), batch.len);
-        for (got, want) |g, w| try testing.expectEqual(@as(u32, @bitCast(w)), @as(u32, @bitCast(g)));
-        // With gains (some of them 1): what `addScaled` and `addSamples` add, one source at a time.
-        for (&want, &got, 0..) |*w, *g, i| {
-            w.* = @floatFromInt(i);
-            g.* = @floatFromInt(i);
-        }
-        for (srcs[0..count], 0..) |*src, j| {
-            const gain: f32 = if (j % 3 == 1) 1 else 0.3 + @as(f32, @floatFromInt(j));
-            if (gain == 1) addSamples(&want, src, n) else addScaled(&want, src, n, gain);
-            batch.add(src, gain);
-        }
-        batch.flush();
-        for (got, want) |g, w| try testing.expectEqual(@as(u32, @bitCast(w)), @as(u32, @bitCast(g)));
+    const layouts = [_]struct { Layout, []const u32 }{
+        .{ .whole, &.{ 0, 1 } },
+        .{ .swapped, &.{ 1, 0 } },
+        .{ .mono_left, &.{0} },
+        .{ .mono_right, &.{1} },
+    };
+    for (layouts) |l| {
+        try testing.expectEqual(l[0], layoutOf(l[1], 2));
+        for (1..srcs.len + 1) |count| for ([_]bool{ false, true }) |with_gains| {
+            var want: [2 * frames]f32 = undefined;
+            var got: [2 * frames]f32 = undefined;
+            for (&want, &got, 0..) |*w, *g, i| {
+                w.* = @floatFromInt(i);
+                g.* = @floatFromInt(i);
+            }
+            var batch: Batch = .{ .dst = &got, .n = 2 * frames };
+            for (srcs[0..count], 0..) |*src, j| {
+                const gain: f32 = if (!with_gains or j % 3 == 1) 1 else 0.3 + @as(f32, @floatFromInt(j));
+                if (gain == 1) mixInto(&want, 2, src, l[1], isContiguous(l[1]), frames) else mixGained(&want, 2, src, l[1].len, l[1], isContiguous(l[1]), frames, null, gain);
+                batch.add(src, gain, l[0]);
+            }
+            batch.flush();
+            try testing.expectEqual(@as(usize, 0), batch.len);
+            for (got, want) |g, w| try testing.expectEqual(@as(u32, @bitCast(w)), @as(u32, @bitCast(g)));
+        };
     }
+    // A source of another layout adds those waiting first.
+    var want: [2 * frames]f32 = @splat(0);
+    var got: [2 * frames]f32 = @splat(0);
+    var batch: Batch = .{ .dst = &got, .n = 2 * frames };
+    for (0..6) |j| {
+        const l = layouts[j % layouts.len];
+        mixInto(&want, 2, &srcs[j], l[1], isContiguous(l[1]), frames);
+        batch.add(&srcs[j], 1, l[0]);
+    }
+    batch.flush();
+    for (got, want) |g, w| try testing.expectEqual(@as(u32, @bitCast(w)), @as(u32, @bitCast(g)));
+    try testing.expectEqual(Layout.none, layoutOf(&.{ 0, 1 }, 4));
+    try testing.expectEqual(Layout.whole, layoutOf(&.{ 0, 1, 2, 3 }, 4));
+    try testing.expectEqual(Layout.none, layoutOf(&.{2}, 4));
+    try testing.expectEqual(Layout.none, layoutOf(&.{ 1, 1 }, 2));
 }
 
 test "mixGained and mixRoutes scale by a constant or per frame" {

@@ -20,10 +20,11 @@
 //! play buffer that plays the block at one constant gain from one run of source frames (`run`,
 //! `steadyRun`); and, in the blocks after such a one, a fast path that reads one cache line of
 //! the action (`Hot`) and spends a frame budget, set by the last one-step block and zeroed by any
-//! gain change or cancel sent to it. Voices that play every output channel for the whole block
-//! are added up to `mix.batch_max` at a time, in list order, so each output sample is loaded and
-//! stored once per batch; any other addition first adds what waits, so every output sample still
-//! gets its additions one at a time in list order, each rounded as alone.
+//! gain change or cancel sent to it. Voices that play the whole block in one of the layouts of
+//! `mix.Layout` (every output channel in order, swapped stereo, mono onto one of two) are added
+//! up to `mix.batch_max` at a time, in list order, so each output sample is loaded and stored
+//! once per batch; any other addition first adds what waits, so every output sample still gets
+//! its additions one at a time in list order, each rounded as alone.
 const std = @import("std");
 const alloc = @import("alloc.zig");
 const mix = @import("mix.zig");
@@ -266,8 +267,9 @@ pub const Hot = extern struct {
     /// Channels per frame of what is played or recorded.
     source_channels: u32 = 0,
     contiguous: bool = false,
-    /// Its mapping is the output's channels in order (0, 1, ...: the plain sum of whole frames).
-    whole_frames: bool = false,
+    /// How its mapping lays its channels out in the output, if in a way `mix.Batch` adds
+    /// several at a time.
+    layout: mix.Layout = .none,
 };
 
 comptime {
@@ -995,7 +997,7 @@ pub const Mixer = struct {
 
         var link = &m.active;
         var last: ?*Action = null;
-        // Whole blocks of voices onto every output channel, added several at a time.
+        // Whole blocks of voices in the layouts it knows, added several at a time.
         var batch: ?mix.Batch = if (output) |out| .{ .dst = out, .n = @as(usize, frames) * h.output_channels } else null;
         // An action that ends in this block starts the ones chained after it at its end frame,
         // in this block too: they are run in a further pass, and so on down the chain.
@@ -1051,7 +1053,7 @@ pub const Mixer = struct {
             const aligned = a.flags & flag.align_output != 0;
             a.clock = m.clockOf(if (targets(a)) a.target.?.kind else if (aligned) Kind.play_buffer else a.kind);
             a.hot.contiguous = mix.isContiguous(a.mapping());
-            a.hot.whole_frames = a.hot.contiguous and a.channel_count == m.header.output_channels and a.mapping()[0] == 0;
+            a.hot.layout = mix.layoutOf(a.mapping(), m.header.output_channels);
             // Chained after an action still held: it starts where that one ends (see `end`).
             // After one that has finished already (or that plays no frames): at once.
             if (a.flags & flag.after != 0 and holdsTarget(a) and a.target.?.kind.plays()) {
@@ -1139,14 +1141,14 @@ pub const Mixer = struct {
     /// One block of `a` on the fast path (see `Hot.fast_left`): the one-step path's result without
     /// its checks, which the last block on it made for this one. It started at the latest at the
     /// previous block's start and played to its end, so it plays this block whole: batched if
-    /// it plays every output channel in order, else added at once, after what waits.
+    /// its layout allows, else added at once, after what waits.
     inline fn playFast(m: *Mixer, a: *Action, b: *mix.Batch, frames: u32, flags: u32) void {
         a.hot.fast_left -= frames;
         const r = a.hot.report;
         r.stats.count(frames, flags);
         store(f64, &r.done_frames, r.done_frames + @as(f64, @floatFromInt(frames)));
-        if (a.hot.whole_frames) {
-            b.add(a.hot.cursor, a.hot.gain);
+        if (a.hot.layout != .none) {
+            b.add(a.hot.cursor, a.hot.gain, a.hot.layout);
         } else {
             b.flush();
             mixSteady(b.dst, m.header.output_channels, a, a.hot.cursor, frames, a.hot.gain);
@@ -1189,8 +1191,8 @@ pub const Mixer = struct {
             // Where the block's last source frame is, and the next block's first.
             const tail = if (wraps) a.buffer.? + @as(usize, @intFromFloat(st.wrapped_frame)) * ch else src;
             const tail_frames = if (wraps) n - st.first else n;
-            // Added later with others if it covers the block and the output whole from one run
-            // and goes on after it (an action that ends is finished at once, and then JavaScript
+            // Added later with others if it covers the block from one run, in a layout the batch
+            // knows, and goes on after it (an action that ends is finished at once, and then JavaScript
             // may free its samples: it is added now, after those waiting, to keep the order of
             // the sums).
             const whole_block = pos == block_start and until == block_end;
@@ -1204,8 +1206,8 @@ pub const Mixer = struct {
                         a.hot.cursor = tail + @as(usize, @intFromFloat(tail_frames)) * ch;
                         a.hot.gain = g;
                     }
-                    if (a.hot.whole_frames and !wraps) {
-                        b.add(src, g);
+                    if (a.hot.layout != .none and !wraps) {
+                        b.add(src, g, a.hot.layout);
                         return outcome;
                     }
                 }
