@@ -67,20 +67,32 @@ function run(example: string, ...args: string[]): Result {
   return { status: r.status, out };
 }
 
-/** Runs an example and types `steps` into its standard input ([text, delay before it in ms]). */
+/**
+ * Runs an example and types `steps` into its standard input ([text, delay before it in ms]). The
+ * first delay counts from the example's first line of output (it prints once its stream runs),
+ * not from the spawn: how long a runtime takes to start on a loaded machine must not eat into
+ * the durations the tests check.
+ */
 function runTyped(example: string, args: string[], steps: [string, number][]): Promise<Result> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, command(example, args), { cwd: ROOT, stdio: ["pipe", "pipe", "pipe"] });
     let out = "";
-    child.stdout!.on("data", (d) => (out += d));
+    let running: () => void = () => {};
+    const started = new Promise<void>((r) => (running = r));
+    child.stdout!.on("data", (d) => {
+      out += d;
+      running();
+    });
     child.stderr!.on("data", (d) => (out += d));
     const killer = setTimeout(() => child.kill("SIGKILL"), 60_000);
     child.on("error", reject);
     child.on("close", (status) => {
       clearTimeout(killer);
+      running();
       resolve({ status, out });
     });
     (async () => {
+      await started;
       for (const [text, ms] of steps) {
         await new Promise((r) => setTimeout(r, ms));
         child.stdin!.write(text);
