@@ -35,6 +35,9 @@ for pass in bun deno safe; do
   JACK_REALTIME=1 .ci/jack.sh start "$run_id-$pass" 48000 256 >/dev/null || { echo "0 passed, 1 failed"; exit 1; }
 done
 export RTMIXER_CI_LOCK="$reports/exclusive.lock"
+# At most 3 + 2 JACK servers of this run at once (of the 8 a machine has room for): one demo
+# server at a time (.ci/demo.sh), and one of faults.test.ts or the benchmarks at a time (pass.sh).
+export RTMIXER_CI_DEMO_LOCK="$reports/demo.lock"
 
 # job NAME COMMAND...: runs COMMAND in the background in a session of its own; its output goes to
 # $reports/NAME.out, its exit status to $reports/NAME.rc, its wall time to $reports/NAME.time.
