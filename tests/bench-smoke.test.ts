@@ -236,3 +236,15 @@ test("bench/expressive.ts --smoke prints every variant against plain play, and a
   }
   expect(out.match(/^goal: .* at most 1\.3x plain mixing: (met|NOT met)/gm)).toHaveLength(6);
 });
+
+test("bench/tools/ab.ts --smoke compares two builds (here this checkout with itself) and prints the ratio", () => {
+  for (const extra of [[], ["--mono", "--memory"]]) {
+    const args = runArgs("bench/tools/ab.ts", ROOT, "--smoke", ...extra);
+    const run = spawnSync(process.execPath, args, { cwd: ROOT, encoding: "utf8", timeout: 60_000 });
+    if (run.status !== 0) throw new Error(`exit ${run.status ?? run.signal}:\n${run.stdout}\n${run.stderr}`);
+    expect(run.stdout).toMatch(new RegExp(`per voice per block\nthis / base: median ${NUMBER} over 3 rounds \\(range ${NUMBER}-${NUMBER}\\)`));
+  }
+  const bad = spawnSync(process.execPath, runArgs("bench/tools/ab.ts", "--voices", "0"), { cwd: ROOT, encoding: "utf8" });
+  expect(bad.status).toBe(2);
+  expect(bad.stderr).toContain("usage: bench/tools/ab.ts BASE_CHECKOUT");
+});
