@@ -42,6 +42,8 @@ pub const Layout = enum(u8) {
 };
 
 pub fn layoutOf(mapping: []const u32, out_channels: u32) Layout {
+    // (A cancel, a gain change or a stats fetch has no mapping, and a stream may have no output.)
+    if (mapping.len == 0) return .none;
     if (mapping.len == out_channels and isContiguous(mapping) and mapping[0] == 0) return .whole;
     if (out_channels != 2) return .none;
     if (mapping.len == 2 and mapping[0] == 1 and mapping[1] == 0) return .swapped;
@@ -437,6 +439,8 @@ test "a Batch adds its sources in order, with the bits of one pass per source, i
     try testing.expectEqual(Layout.whole, layoutOf(&.{ 0, 1, 2, 3 }, 4));
     try testing.expectEqual(Layout.none, layoutOf(&.{2}, 4));
     try testing.expectEqual(Layout.none, layoutOf(&.{ 1, 1 }, 2));
+    try testing.expectEqual(Layout.none, layoutOf(&.{}, 0));
+    try testing.expectEqual(Layout.none, layoutOf(&.{}, 2));
 }
 
 test "mixGained and mixRoutes scale by a constant or per frame" {

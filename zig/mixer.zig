@@ -1054,7 +1054,7 @@ pub const Mixer = struct {
             const aligned = a.flags & flag.align_output != 0;
             a.clock = m.clockOf(if (targets(a)) a.target.?.kind else if (aligned) Kind.play_buffer else a.kind);
             a.hot.contiguous = mix.isContiguous(a.mapping());
-            a.hot.layout = mix.layoutOf(a.mapping(), m.header.output_channels);
+            a.hot.layout = if (a.kind.isPlay()) mix.layoutOf(a.mapping(), m.header.output_channels) else .none;
             // Chained after an action still held: it starts where that one ends (see `end`).
             // After one that has finished already (or that plays no frames): at once.
             if (a.flags & flag.after != 0 and holdsTarget(a) and a.target.?.kind.plays()) {
