@@ -32,26 +32,7 @@ find_zig() {
   local venv="$ROOT/.venv"
   ZIG="$venv/bin/zig"
   if [ -x "$ZIG" ] && [ "$("$ZIG" version)" = "$ZIG_VERSION" ]; then return 0; fi
-  # One installation per machine and version, which every checkout's .venv/bin/zig links to.
-  # Zig's global cache (~/.cache/zig) keeps the C and C++ runtimes it compiles (libc++, libtsan,
-  # compiler-rt, glibc stubs) only for the installation that built them: with a copy of Zig of
-  # its own, every fresh checkout compiled them again (about 100 s of the thread sanitizer build).
-  local shared="${XDG_CACHE_HOME:-$HOME/.cache}/rtmixer/zig-$ZIG_VERSION"
-  if mkdir -p "$(dirname "$shared")" 2>/dev/null; then
-    # Checkouts set up at the same time install it once.
-    (flock 9 && install_zig "$shared") 9>"$shared.lock" || return 1
-    mkdir -p "$venv/bin"
-    ln -sfn "$shared/bin/zig" "$ZIG"
-  else
-    install_zig "$venv"
-  fi
-}
-
-# install_zig DIR: Zig $ZIG_VERSION from PyPI into the virtual environment DIR, as DIR/bin/zig.
-install_zig() {
-  local venv="$1"
-  if [ -x "$venv/bin/zig" ] && [ "$("$venv/bin/zig" version)" = "$ZIG_VERSION" ]; then return 0; fi
-  say "installing Zig $ZIG_VERSION from PyPI into $venv"
+  say "installing Zig $ZIG_VERSION from PyPI into .venv"
   if ! python3 -m venv "$venv" 2>/dev/null; then
     as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv >/dev/null
     python3 -m venv "$venv"
@@ -59,7 +40,7 @@ install_zig() {
   "$venv/bin/pip" install -q --disable-pip-version-check "ziglang==$ZIG_VERSION"
   local pkg
   pkg="$("$venv/bin/python" -c 'import os, ziglang; print(os.path.dirname(ziglang.__file__))')"
-  ln -sf "$pkg/zig" "$venv/bin/zig"
+  ln -sf "$pkg/zig" "$ZIG"
 }
 
 install_npm_packages() {
