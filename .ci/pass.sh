@@ -9,6 +9,9 @@
 # one pass at a time, under the lock file $RTMIXER_CI_LOCK (flock):
 #   distribution.test.ts  .ci/release.sh --host replaces zig-out/release/ and `npm pack`
 #                         replaces dist/, which the other passes' distribution tests read
+#   version.test.ts       also runs .ci/release.sh --host (tests/helpers/release.ts): run beside
+#                         another pass's distribution tests, it removed the release they were
+#                         serving (manifest.json 404 in a clean-clone run)
 #   faults.test.ts        kills and restarts the JACK server rtmixer-fault-<runtime>: one name for
 #                         both Bun passes
 #   bench-smoke.test.ts   installs the benchmarks' python-rtmixer into bench/.peer/ on first use,
@@ -23,7 +26,7 @@ out="${2:?OUT missing}"
 order="${3:?first or last missing}"
 shift 3
 lock="${RTMIXER_CI_LOCK:?RTMIXER_CI_LOCK (a lock file shared by the passes) is not set}"
-EXCLUSIVE=(tests/distribution.test.ts tests/faults.test.ts tests/bench-smoke.test.ts)
+EXCLUSIVE=(tests/distribution.test.ts tests/version.test.ts tests/faults.test.ts tests/bench-smoke.test.ts)
 
 runs=0
 # run_tests [--locked] ARGS...: one run of the runner, its report in OUT-<n>.xml.

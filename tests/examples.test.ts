@@ -231,7 +231,10 @@ describe("examples", () => {
 
   test("signal_processing moves blocks from the record ring to the play ring", () => {
     requireJack();
-    const r = run("signal_processing", "-s", "1", "-b", "256");
+    // 32 processing blocks (0.34 s) between input and output, not the default 8 (85 ms): npm test
+    // runs its passes at once, and a clean-clone run saw a Deno process stall longer than 85 ms
+    // (the example then reports, rightly, that its output ring ran dry).
+    const r = run("signal_processing", "-s", "1", "-b", "256", "--latency-blocks", "32");
     expect(r.status).toBe(0);
     expect(number(r.out, /processed (\d+) blocks/)).toBeGreaterThan(40);
     expect(r.out).not.toContain("error:");
