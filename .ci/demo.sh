@@ -22,11 +22,8 @@ set -e
 
 server="rtmixer-demo-$$-$RANDOM"
 period=256
-# .ci/test.sh runs its test passes at the same time, and JACK has room for 8 servers on a machine:
-# there, one demo server at a time. fd 9 (the lock) stays with this shell, not the server.
-if [ -n "${RTMIXER_CI_DEMO_LOCK:-}" ]; then exec 9>"$RTMIXER_CI_DEMO_LOCK"; flock 9; fi
 echo "Starting a headless JACK server with the dummy driver ($server) to play and record there instead."
-trap '.ci/jack.sh stop "$server" 9>&-' EXIT
+trap '.ci/jack.sh stop "$server"' EXIT
 trap 'exit 130' INT TERM
-.ci/jack.sh start "$server" 48000 "$period" 9>&- >/dev/null
-JACK_DEFAULT_SERVER="$server" "${run[@]}" examples/demo.ts --loopback --jack-period "$period" "$@" 9>&-
+.ci/jack.sh start "$server" 48000 "$period" >/dev/null
+JACK_DEFAULT_SERVER="$server" "${run[@]}" examples/demo.ts --loopback --jack-period "$period" "$@"

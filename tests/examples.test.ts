@@ -231,9 +231,9 @@ describe("examples", () => {
 
   test("signal_processing moves blocks from the record ring to the play ring", () => {
     requireJack();
-    // 32 processing blocks (0.34 s) between input and output, not the default 8 (85 ms): npm test
-    // runs its passes at once, and a clean-clone run saw a Deno process stall longer than 85 ms
-    // (the example then reports, rightly, that its output ring ran dry).
+    // 32 processing blocks (0.34 s) between input and output, not the default 8 (85 ms): a loaded
+    // machine (a clean-clone run with the test passes at once) stalled a Deno process longer than
+    // 85 ms, and the example then reports, rightly, that its output ring ran dry.
     const r = run("signal_processing", "-s", "1", "-b", "256", "--latency-blocks", "32");
     expect(r.status).toBe(0);
     expect(number(r.out, /processed (\d+) blocks/)).toBeGreaterThan(40);
