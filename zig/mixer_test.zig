@@ -105,6 +105,16 @@ const Rig = struct {
 
 const belated = mixer.flag.allow_belated;
 
+/// Runs one block of `size` frames and appends at most `limit - done` of its frames (stereo) to
+/// `got` at frame `done`; returns how many.
+fn stepInto(r: *Rig, size: u32, got: []f32, done: usize, limit: usize) usize {
+    r.block = size;
+    const out = r.step(0);
+    const n = @min(size, limit - done);
+    @memcpy(got[2 * done ..][0 .. 2 * n], out[0 .. 2 * n]);
+    return n;
+}
+
 fn ramp(comptime n: usize, channels: usize) [n * 2]f32 {
     var b: [n * 2]f32 = @splat(0);
     for (0..n * channels) |i| b[i] = @floatFromInt(i + 1);
@@ -220,14 +230,10 @@ test "voices on the fast path take a gain change and a cancel sent while they pl
         }
         if (done >= 600 and r.m.action(3).?.stage == .free) _ = r.cancel(3, 0, 900, mixer.flag.start_is_frame);
         if (done >= 1000 and r.m.action(4).?.stage == .free) _ = r.cancel(4, 1, 1500, mixer.flag.start_is_frame);
-        r.block = sizes[k % sizes.len];
         // Its blocks: those before its cancel's frame, and the one that frame starts, where the
         // cancel takes effect.
         if (done <= 900) a_blocks += 1;
-        const out = r.step(0);
-        const n = @min(r.block, 2100 - done);
-        @memcpy(got[2 * done ..][0 .. 2 * n], out[0 .. 2 * n]);
-        done += n;
+        done += stepInto(&r, sizes[k % sizes.len], &got, done, 2100);
     }
     for (0..2100) |f| for (0..2) |ch| {
         var want: f32 = 0;
@@ -664,13 +670,7 @@ test "a looped voice with a gain and a settled ramp keep their bits on the fast 
     var got: [2 * 1800]f32 = undefined;
     var done: usize = 0;
     var k: usize = 0;
-    while (done < 1800) : (k += 1) {
-        r.block = sizes[k % sizes.len];
-        const out = r.step(0);
-        const n = @min(r.block, 1800 - done);
-        @memcpy(got[2 * done ..][0 .. 2 * n], out[0 .. 2 * n]);
-        done += n;
-    }
+    while (done < 1800) : (k += 1) done += stepInto(&r, sizes[k % sizes.len], &got, done, 1800);
     for (0..1800) |f| for (0..2) |ch| {
         var want: f32 = 0;
         if (f < 1700) {
