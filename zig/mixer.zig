@@ -294,7 +294,7 @@ pub const Action = struct {
     /// The samples played or recorded: `owned`, or a shared Sample's.
     buffer: ?[*]f32 = null,
     /// Memory this action allocated (its copy of played samples, or its recording).
-    owned: ?[]align(64) f32 = null,
+    owned: ?[]f32 = null,
     shared: ?*Sample = null,
     ring: ?*RingBuffer = null,
     /// A cancel's, gain change's or chained start's target, and the serial the target had when
@@ -740,11 +740,11 @@ pub const Mixer = struct {
             if (routes) |r| alloc.free(r);
             return .out_of_memory;
         };
-        var owned: ?[]align(64) f32 = null;
+        var owned: ?[]f32 = null;
         if ((kind == .play_buffer and shared == null) or kind == .record_buffer) {
             const n = @as(usize, @intFromFloat(source_frames)) * source_channels;
             if (n > 0) {
-                owned = alloc.alloc(f32, n) orelse {
+                owned = alloc.allocPlain(f32, n) orelse {
                     if (mapping_owned) |mo| alloc.free(mo);
                     if (routes) |r| alloc.free(r);
                     return .out_of_memory;
