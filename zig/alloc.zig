@@ -30,10 +30,10 @@ pub fn alloc(comptime T: type, n: usize) ?[]align(64) T {
 }
 
 /// `n` of `T` at libc's own alignment (16 bytes on 64-bit glibc): small sizes come from malloc's
-/// per-thread caches, which an aligned request (posix_memalign) bypasses. For the copies of
-/// played samples and recordings, which the mixing kernels read and write unaligned anyway (a
-/// voice's position, and a Sample's, falls on any frame): 8 bytes at 64-byte alignment took
-/// posix_memalign, its split and, at the free, malloc_consolidate, about a tenth of a playBuffer.
+/// per-thread caches, which an aligned request (posix_memalign) bypasses. For small copies of
+/// played samples and recordings, which the mixing kernels may read and write unaligned: 8 bytes
+/// at 64-byte alignment took posix_memalign, its split and, at the free, malloc_consolidate,
+/// about a tenth of a playBuffer.
 pub fn allocPlain(comptime T: type, n: usize) ?[]T {
     const s = std.heap.c_allocator.alloc(T, n) catch return null;
     counted(n * @sizeOf(T), 1);

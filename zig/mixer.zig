@@ -238,6 +238,9 @@ pub const page_slots = 256;
 /// A pool that grew beyond this many pages (a burst of over 4,096 actions in flight, 2 MB and
 /// more) hands its memory back to the system when its mixer goes (alloc.trim).
 const trim_pages = 16;
+/// Copies of played samples (and recordings) shorter than this many bytes are not aligned to
+/// cache lines: for a click or a bleep the aligned allocation cost more than the copy.
+const small_copy_bytes = 4096;
 /// The most frames a buffer action may have (its samples must fit a usize comfortably).
 pub const frames_max: f64 = 1 << 40;
 /// The largest frame position a start may name (exact in an f64).
@@ -744,7 +747,10 @@ pub const Mixer = struct {
         if ((kind == .play_buffer and shared == null) or kind == .record_buffer) {
             const n = @as(usize, @intFromFloat(source_frames)) * source_channels;
             if (n > 0) {
-                owned = alloc.allocPlain(f32, n) orelse {
+                // Small copies at libc's own alignment (malloc's per-thread caches serve them:
+                // alloc.allocPlain), larger ones on cache lines, where blocks of a whole number of
+                // lines keep a voice's reads aligned for as long as it plays.
+                owned = (if (n * @sizeOf(f32) < small_copy_bytes) alloc.allocPlain(f32, n) else @as(?[]f32, alloc.alloc(f32, n))) orelse {
                     if (mapping_owned) |mo| alloc.free(mo);
                     if (routes) |r| alloc.free(r);
                     return .out_of_memory;
