@@ -1,8 +1,8 @@
 /**
  * playBuffer against python-rtmixer's play_buffer, in the same run on the same JACK server: what
  * a call costs cold (the first 300 calls of a fresh process, each with a fresh 2-frame buffer, a
- * start time and allowBelated off, as a bleep schedule makes them) and warm (batches of 1000
- * such calls after those). Each process is a fresh one: bench/peer/calls.ts under this runtime,
+ * start time and allowBelated off, as a bleep schedule makes them), warm (batches of 1000
+ * such calls after those: calls 3,000-15,000) and hot (calls 25,000-40,000). Each process is a fresh one: bench/peer/calls.ts under this runtime,
  * bench/peer/calls.py under the peer's Python (bench/_peer.ts installs python-rtmixer 0.1.7),
  * alternating, ROUNDS of each. Figures are medians over the processes of each process's median
  * (cold: of its calls, each timed alone; warm: of groups of 10 calls timed together, per call,
@@ -27,9 +27,15 @@ import { machine, median, parseSmoke, row, runtime, writeResults } from "./_comm
 const smoke = parseSmoke("bench/playbuffer.ts");
 const ROUNDS = smoke ? 1 : 5;
 const COLD = smoke ? 20 : 300;
-const BATCHES = smoke ? 2 : 15;
+const BATCHES = smoke ? 2 : 40;
 const BATCH = smoke ? 50 : 1000;
 const WARMUP_BATCHES = smoke ? 0 : 3; // warm figures leave out the first batches (still warming up)
+const WARM_END = smoke ? 2 : 15; // warm: calls 3,000-15,000
+// Hot: calls 25,000-40,000. Deno's V8 compiles a function with its top tier (TurboFan) only after
+// 16,000 calls (--invocation-count-for-turbofan=16000 there), so warm measures its middle tier
+// (Maglev), whose calls into native code take the slow path; Bun's and CPython's figures change
+// little between the two.
+const HOT_FROM = smoke ? 1 : 25;
 const GOAL_RATIO = 10;
 
 if (!process.env.JACK_DEFAULT_SERVER) {
@@ -50,6 +56,7 @@ interface Figures {
   coldP90: number;
   first: number;
   warm: number;
+  hot: number;
   open: number;
   clock: number;
 }
@@ -62,7 +69,8 @@ function figures(c: Child): Figures {
     coldMedian: median(c.cold_us),
     coldP90: pct(c.cold_us, 0.9),
     first: c.cold_us[0],
-    warm: median(c.warm_us.slice(WARMUP_BATCHES).flat()),
+    warm: median(c.warm_us.slice(WARMUP_BATCHES, WARM_END).flat()),
+    hot: median(c.warm_us.slice(HOT_FROM).flat()),
     open: c.open_ms,
     clock: c.clock_us,
   };
@@ -130,7 +138,8 @@ const lines: [string, Key][] = [
   [`cold call, median of the first ${COLD} (µs)`, "coldMedian"],
   [`cold call, p90 of the first ${COLD} (µs)`, "coldP90"],
   ["the very first call (µs)", "first"],
-  [`warm call, batches of ${BATCH}, timed in groups of 10 (µs)`, "warm"],
+  [`warm call, batches of ${BATCH} (calls ${WARMUP_BATCHES * BATCH}-${WARM_END * BATCH}), timed in groups of 10 (µs)`, "warm"],
+  [`hot call, batches of ${BATCH} (calls ${HOT_FROM * BATCH}-${BATCHES * BATCH}), timed in groups of 10 (µs)`, "hot"],
   ["one pair of clock reads, inside each cold figure (µs)", "clock"],
   // Not like for like: sounddevice initialises PortAudio when it is imported, before this is timed;
   // ours does on the first stream (and warms its call path up then: engine.ts warmUp).
@@ -156,7 +165,15 @@ for (const g of goals) {
 }
 
 writeResults("playbuffer", smoke, {
-  settings: { rounds: ROUNDS, coldCalls: COLD, batches: BATCHES, batch: BATCH, warmupBatches: WARMUP_BATCHES },
+  settings: {
+    rounds: ROUNDS,
+    coldCalls: COLD,
+    batches: BATCHES,
+    batch: BATCH,
+    warmupBatches: WARMUP_BATCHES,
+    warmEnd: WARM_END,
+    hotFrom: HOT_FROM,
+  },
   peer: "missing" in found ? { missing: found.missing } : { version: found.version },
   loadAverage: load,
   ours: results.ours,

@@ -86,14 +86,22 @@ export interface ActionPayload {
   after?: Action;
 }
 
-/** Where an action's native report is: a view on its page, and its index there. */
-export interface ReportView {
-  f64: Float64Array;
-  u32: Uint32Array;
-  /** The report's first f64 (its first u32 is at twice that). */
-  at: number;
-  /** The action's slot in the pool. */
-  slot: number;
+/**
+ * Where an action's native report is: a view on its page, and its index there. A class, not an
+ * object literal: V8 tracks an allocation site per literal, and when objects made there start
+ * to outlive a scavenge (an action in flight does) it switches the site to old space and
+ * deoptimises every function compiled against it (Deno's #submit, then interpreted again for
+ * over 10,000 calls); instances of a class are not tracked that way.
+ */
+export class ReportView {
+  constructor(
+    readonly f64: Float64Array,
+    readonly u32: Uint32Array,
+    /** The report's first f64 (its first u32 is at twice that). */
+    readonly at: number,
+    /** The action's slot in the pool. */
+    readonly slot: number,
+  ) {}
 }
 
 /** The owner of an action's native memory: keeping it referenced keeps that memory alive. */
@@ -110,16 +118,19 @@ export interface Ending {
 }
 
 /** The frozen fields of a finished action. */
-interface Final {
-  outcome: ActionOutcome;
-  actualTime: number;
-  startFrame: number;
-  doneFrames: number;
-  gain: number;
-  silentFrames: number;
-  stats: Stats;
-  error?: Error;
-  recording?: Recording;
+/** A finished action's fields, frozen. A class, not a literal: see ReportView. */
+class Final {
+  constructor(
+    readonly outcome: ActionOutcome,
+    readonly actualTime: number,
+    readonly startFrame: number,
+    readonly doneFrames: number,
+    readonly gain: number,
+    readonly silentFrames: number,
+    readonly stats: Stats,
+    readonly error: Error | undefined,
+    readonly recording: Recording | undefined,
+  ) {}
 }
 
 /** Whether `value` is a real Action. */
@@ -323,17 +334,17 @@ export class Action<R extends Recording = Recording> {
   #finish(ending: Ending): void {
     const r = this.#report!;
     const native = OUTCOMES[r.u32[2 * r.at + REPORT.outcomeU32]] ?? "pending";
-    this.#final = {
-      outcome: ending.error ? "failed" : ending.aborted && native === "pending" ? "aborted" : native,
-      actualTime: this.#f64(REPORT.actualTimeF64),
-      startFrame: this.#f64(REPORT.startFrameF64),
-      doneFrames: this.#f64(REPORT.doneFramesF64),
-      gain: this.#f64(REPORT.gainF64),
-      silentFrames: this.#f64(REPORT.silentFramesF64),
-      stats: readStats(r.f64, r.at + REPORT.statsF64),
-      error: ending.error,
-      recording: ending.recording,
-    };
+    this.#final = new Final(
+      ending.error ? "failed" : ending.aborted && native === "pending" ? "aborted" : native,
+      this.#f64(REPORT.actualTimeF64),
+      this.#f64(REPORT.startFrameF64),
+      this.#f64(REPORT.doneFramesF64),
+      this.#f64(REPORT.gainF64),
+      this.#f64(REPORT.silentFramesF64),
+      readStats(r.f64, r.at + REPORT.statsF64),
+      ending.error,
+      ending.recording,
+    );
     this.#report = null;
   }
 }

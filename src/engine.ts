@@ -21,7 +21,7 @@ import {
   type Ending,
   isAction,
   readStats,
-  type ReportView,
+  ReportView,
   type Stats,
 } from "./action.ts";
 import { StreamClosedError } from "./errors.ts";
@@ -112,17 +112,21 @@ interface Timing {
   allowBelated: boolean;
 }
 
-/** What the engine keeps of an action in flight, beside the Action itself. */
-interface InFlight {
-  action: Action;
-  payload: ActionPayload;
-  /** A record action's destination, as read when it was submitted. */
-  destination?: v.Memory;
-  /** A planar record action's destinations (one per channel), as read when it was submitted. */
-  planes?: v.Memory[];
-  channels: number;
-  /** Frames it plays or records; Infinity for a ring buffer. */
-  frames: number;
+/**
+ * What the engine keeps of an action in flight, beside the Action itself (which holds what it
+ * plays or records). A class, not a literal: see ReportView (action.ts).
+ */
+class InFlight {
+  constructor(
+    readonly action: Action,
+    /** A record action's destination, as read when it was submitted. */
+    readonly destination: v.Memory | undefined,
+    /** A planar record action's destinations (one per channel), as read when it was submitted. */
+    readonly planes: v.Memory[] | undefined,
+    readonly channels: number,
+    /** Frames it plays or records; Infinity for a ring buffer. */
+    readonly frames: number,
+  ) {}
 }
 
 /** Native memory the engine reads through views, detached when the mixer goes. */
@@ -1054,12 +1058,7 @@ export class Engine implements ActionOwner {
       throw submitError(status, frames, count);
     }
     const page = this.#pages.get(Math.floor(slot / LIMIT.pageSlots))!;
-    const report: ReportView = {
-      f64: page.f64,
-      u32: page.u32,
-      at: (slot % LIMIT.pageSlots) * (REPORT.bytes / 8),
-      slot,
-    };
+    const report = new ReportView(page.f64, page.u32, (slot % LIMIT.pageSlots) * (REPORT.bytes / 8), slot);
     const action = new Action(this, report, {
       type,
       requestedTime: timing.requestedTime,
@@ -1074,7 +1073,8 @@ export class Engine implements ActionOwner {
       target: payload.target,
       after: shape.after,
     });
-    page.entries[slot % LIMIT.pageSlots] = { action, payload, destination, planes, channels: count, frames: played };
+    // The action holds what the payload names (its buffers, sample, ring, target) as long as it is in flight.
+    page.entries[slot % LIMIT.pageSlots] = new InFlight(action, destination, planes, count, played);
     this.#inFlight++;
     this.#waits.schedule();
     return action;
