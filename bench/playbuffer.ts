@@ -1,10 +1,10 @@
 /**
  * playBuffer against python-rtmixer's play_buffer, in the same run on the same JACK server: what
  * a call costs cold (the first 300 calls of a fresh process, each with a fresh 2-frame buffer, a
- * start time and allowBelated off, as a bleep schedule makes them), warm (batches of 1000
- * such calls after those: calls 3,000-15,000) and hot (calls 25,000-40,000). Each process is a fresh one: bench/peer/calls.ts under this runtime,
- * bench/peer/calls.py under the peer's Python (bench/_peer.ts installs python-rtmixer 0.1.7),
- * alternating, ROUNDS of each. Figures are medians over the processes of each process's median
+ * start time and allowBelated off, as a bleep schedule makes them), warm (batches of 1000 such
+ * calls after those: calls 3,000-15,000) and hot (calls 25,000-40,000). Each process is a fresh
+ * one: bench/peer/calls.ts under this runtime, bench/peer/calls.py under the peer's Python
+ * (bench/_peer.ts installs python-rtmixer 0.1.7), alternating, ROUNDS of each. Figures are medians over the processes of each process's median
  * (cold: of its calls, each timed alone; warm: of groups of 10 calls timed together, per call,
  * after the first batches); ranges are over the processes. Medians, because on a loaded machine
  * a call or group is now and then preempted: a batch timed whole measured the share of a core
@@ -138,7 +138,10 @@ const lines: [string, Key][] = [
   [`cold call, median of the first ${COLD} (µs)`, "coldMedian"],
   [`cold call, p90 of the first ${COLD} (µs)`, "coldP90"],
   ["the very first call (µs)", "first"],
-  [`warm call, batches of ${BATCH} (calls ${WARMUP_BATCHES * BATCH}-${WARM_END * BATCH}), timed in groups of 10 (µs)`, "warm"],
+  [
+    `warm call, batches of ${BATCH} (calls ${WARMUP_BATCHES * BATCH}-${WARM_END * BATCH}), timed in groups of 10 (µs)`,
+    "warm",
+  ],
   [`hot call, batches of ${BATCH} (calls ${HOT_FROM * BATCH}-${BATCHES * BATCH}), timed in groups of 10 (µs)`, "hot"],
   ["one pair of clock reads, inside each cold figure (µs)", "clock"],
   // Not like for like: sounddevice initialises PortAudio when it is imported, before this is timed;

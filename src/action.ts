@@ -117,8 +117,7 @@ export interface Ending {
   recording?: Recording;
 }
 
-/** The frozen fields of a finished action. */
-/** A finished action's fields, frozen. A class, not a literal: see ReportView. */
+/** The frozen fields of a finished action. A class, not a literal: see ReportView. */
 class Final {
   constructor(
     readonly outcome: ActionOutcome,

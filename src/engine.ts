@@ -1073,7 +1073,8 @@ export class Engine implements ActionOwner {
       target: payload.target,
       after: shape.after,
     });
-    // The action holds what the payload names (its buffers, sample, ring, target) as long as it is in flight.
+    // Not the payload: native code holds what it plays itself (its own copy of the samples, a
+    // reference on a ring or Sample), and a record's destination is kept here.
     page.entries[slot % LIMIT.pageSlots] = new InFlight(action, destination, planes, count, played);
     this.#inFlight++;
     this.#waits.schedule();
