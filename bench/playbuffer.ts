@@ -4,12 +4,12 @@
  * start time and allowBelated off, as a bleep schedule makes them), warm (batches of 1000 such
  * calls after those: calls 3,000-15,000) and hot (calls 25,000-40,000). Each process is a fresh
  * one: bench/peer/calls.ts under this runtime, bench/peer/calls.py under the peer's Python
- * (bench/_peer.ts installs python-rtmixer 0.1.7), alternating, ROUNDS of each. Figures are medians over the processes of each process's median
- * (cold: of its calls, each timed alone; warm: of groups of 10 calls timed together, per call,
- * after the first batches); ranges are over the processes. Medians, because on a loaded machine
- * a call or group is now and then preempted: a batch timed whole measured the share of a core
- * the process got (10-50 µs per call of ours at load 10 on 2 cores). A cold figure includes one
- * pair of clock reads, whose own cost is shown beside it.
+ * (bench/_peer.ts installs python-rtmixer 0.1.7), alternating, ROUNDS of each. Figures are
+ * medians over the processes of each process's median (cold: of its calls, each timed alone;
+ * warm and hot: of groups of 10 calls timed together, per call); ranges are over the processes.
+ * Medians, because on a loaded machine a call or group is now and then preempted: a batch timed
+ * whole measured the share of a core the process got (10-50 µs per call of ours at load 10 on 2
+ * cores). A cold figure includes one pair of clock reads, whose own cost is shown beside it.
  *
  *   bun bench/playbuffer.ts [--smoke]
  *   deno run -A bench/playbuffer.ts [--smoke]

@@ -112,10 +112,7 @@ interface Timing {
   allowBelated: boolean;
 }
 
-/**
- * What the engine keeps of an action in flight, beside the Action itself (which holds what it
- * plays or records). A class, not a literal: see ReportView (action.ts).
- */
+/** What the engine keeps of an action in flight. A class, not a literal: see ReportView (action.ts). */
 class InFlight {
   constructor(
     readonly action: Action,
