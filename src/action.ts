@@ -3,7 +3,7 @@
  * While an action runs its progress fields are live reads of its native report; once it has come
  * back from the callback they are frozen copies.
  */
-import { KIND, REPORT, STATS } from "./ffi/layout.ts";
+import { HEADER, KIND, REPORT, STATS } from "./ffi/layout.ts";
 import type { RingBuffer } from "./ringbuffer.ts";
 import type { Sample } from "./sample.ts";
 
@@ -101,7 +101,37 @@ export class ReportView {
     readonly at: number,
     /** The action's slot in the pool. */
     readonly slot: number,
+    /** The mixer's header (its frame time counts a report's fast-path blocks). */
+    readonly header: Float64Array,
   ) {}
+}
+
+/**
+ * A report's `done_frames` (`blocks` false) or `stats.blocks` (true) as of the last block. While
+ * the callback plays an action on its fast path it leaves the report alone, and both count on
+ * from `fast_from` by the mixer's frame time (zig/mixer.zig `Report.liveDoneFrames` and
+ * `liveBlocks`). Read under the report's sequence lock: again when the callback was changing
+ * them meanwhile (a few stores, when an action enters or leaves the fast path).
+ */
+function liveCount(r: ReportView, blocks: boolean): number {
+  const version = 2 * r.at + REPORT.versionU32;
+  for (;;) {
+    const before = Atomics.load(r.u32, version);
+    const from = r.f64[r.at + REPORT.fastFromF64];
+    let count = r.f64[r.at + (blocks ? REPORT.statsF64 + STATS.blocks : REPORT.doneFramesF64)];
+    if (from >= 0) {
+      const frames = Math.max(r.header[HEADER.frameTimeF64] - from, 0);
+      count += blocks ? frames / r.f64[r.at + REPORT.fastFramesF64] : frames;
+    }
+    if ((before & 1) === 0 && Atomics.load(r.u32, version) === before) return count;
+  }
+}
+
+/** A report's stats as of the last block (see {@link liveCount}). */
+function liveStats(r: ReportView): Stats {
+  const stats = readStats(r.f64, r.at + REPORT.statsF64);
+  stats.blocks = liveCount(r, true);
+  return stats;
 }
 
 /** The owner of an action's native memory: keeping it referenced keeps that memory alive. */
@@ -281,7 +311,7 @@ export class Action<R extends Recording = Recording> {
 
   /** Frames played/recorded so far. */
   get doneFrames(): number {
-    return this.#final?.doneFrames ?? this.#f64(REPORT.doneFramesF64);
+    return this.#final?.doneFrames ?? liveCount(this.#report!, false);
   }
 
   /**
@@ -299,8 +329,7 @@ export class Action<R extends Recording = Recording> {
 
   /** Statistics of the blocks it was active in; for a fetch-and-reset action, the stream's. */
   get stats(): Stats {
-    const r = this.#report;
-    return this.#final?.stats ?? readStats(r!.f64, r!.at + REPORT.statsF64);
+    return this.#final?.stats ?? liveStats(this.#report!);
   }
 
   /** Why the action `"failed"`; undefined otherwise. */
@@ -337,10 +366,10 @@ export class Action<R extends Recording = Recording> {
       ending.error ? "failed" : ending.aborted && native === "pending" ? "aborted" : native,
       this.#f64(REPORT.actualTimeF64),
       this.#f64(REPORT.startFrameF64),
-      this.#f64(REPORT.doneFramesF64),
+      liveCount(r, false),
       this.#f64(REPORT.gainF64),
       this.#f64(REPORT.silentFramesF64),
-      readStats(r.f64, r.at + REPORT.statsF64),
+      liveStats(r),
       ending.error,
       ending.recording,
     );

@@ -1055,7 +1055,13 @@ export class Engine implements ActionOwner {
       throw submitError(status, frames, count);
     }
     const page = this.#pages.get(Math.floor(slot / LIMIT.pageSlots))!;
-    const report = new ReportView(page.f64, page.u32, (slot % LIMIT.pageSlots) * (REPORT.bytes / 8), slot);
+    const report = new ReportView(
+      page.f64,
+      page.u32,
+      (slot % LIMIT.pageSlots) * (REPORT.bytes / 8),
+      slot,
+      this.#header.f64,
+    );
     const action = new Action(this, report, {
       type,
       requestedTime: timing.requestedTime,

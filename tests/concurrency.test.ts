@@ -7,10 +7,15 @@
 //   submits and collects actions as fast as it can for 10 s through the engine that every stream
 //   and OfflineMixer use (src/engine.ts: playBuffer, recordBuffer, cancel, fetchAndResetStats,
 //   actions). Every action must come back exactly once with a sane ending.
+// - Live fields: while the native thread plays looped voices (on the callback's fast path, which
+//   leaves their reports alone and lets their counts be derived from the frame clock, then
+//   back on the general path at each wrap), JavaScript polls doneFrames and stats.blocks for
+//   seconds: no read is torn (every value is whole blocks, never goes back, and agrees with the
+//   ones read before and after it).
 // The threaded Zig test (zig/queue_test.zig) runs the same protocol under the thread sanitizer.
 // RTMIXER_HAMMER_MS shortens (or lengthens) each phase for quick local runs.
 import { describe, expect, test } from "bun:test";
-import { type Action, RingBuffer } from "../mod.ts";
+import { type Action, RingBuffer, Sample } from "../mod.ts";
 import { native } from "../src/ffi/mod.ts";
 import { Engine } from "../src/engine.ts";
 import { ringInternals } from "../src/ringbuffer.ts";
@@ -81,6 +86,51 @@ describe("concurrency", () => {
     console.log(`ring, native reader: ${read} elements`);
     expect(read).toBe(next);
     expect(next).toBeGreaterThan(1_000_000);
+  }, RING_MS + 20_000);
+
+  test(`doneFrames and stats.blocks read for ${RING_MS} ms while a native callback thread plays looped voices are never torn`, () => {
+    const lib = native();
+    const mixer = lib.rtm_mixer_create(0, 2, 48000, 64)!;
+    const engine = new Engine(mixer, 0, 2, {});
+    // Loop regions of whole blocks and not (wraps between blocks and inside them).
+    using sample = new Sample(new Float32Array(2 * 64 * 20).fill(0.125), { channels: 2 });
+    const voices = [64 * 20, 64 * 7 + 37, 64 * 3, 101].map((loopEnd) =>
+      engine.playBuffer(sample, 2, { loop: true, loopEnd })
+    );
+    const driver = startDriver(mixer, 64);
+    const last = voices.map(() => ({ done: 0, blocks: 0 }));
+    const problems: string[] = [];
+    let reads = 0;
+    try {
+      const end = Date.now() + RING_MS;
+      while (Date.now() < end && problems.length === 0) {
+        voices.forEach((a, i) => {
+          const done = a.doneFrames;
+          const blocks = a.stats.blocks;
+          const after = a.doneFrames;
+          reads++;
+          // Every voice started on a block's first frame and plays every frame of every block.
+          if (done % 64 !== 0) problems.push(`voice ${i}: doneFrames ${done} is not whole blocks`);
+          if (done < last[i].done || blocks < last[i].blocks) {
+            problems.push(`voice ${i} went back: ${last[i].done} → ${done} frames, ${last[i].blocks} → ${blocks} blocks`);
+          }
+          // The general path counts a block in stats.blocks before it plays its frames: one
+          // block ahead of doneFrames while it runs.
+          if (blocks * 64 < done || after < (blocks - 1) * 64) {
+            problems.push(`voice ${i}: ${done} frames, then ${blocks} blocks, then ${after} frames`);
+          }
+          last[i] = { done: after, blocks };
+        });
+      }
+    } finally {
+      const blocks = support().rtm_test_mixer_driver_stop(driver);
+      for (const a of voices) engine.cancel(a);
+      engine.close();
+      lib.rtm_mixer_destroy(mixer);
+      console.log(`live fields: ${reads} reads of each, over ${blocks} blocks`);
+    }
+    expect(problems.slice(0, 5)).toEqual([]);
+    expect(Math.min(...last.map((x) => x.blocks))).toBeGreaterThan(1000); // it really ran
   }, RING_MS + 20_000);
 
   test(`actions submitted and collected from JavaScript for ${QUEUE_MS} ms against a native callback thread all come back once, sanely`, () => {

@@ -47,6 +47,35 @@ describe("OfflineMixer", () => {
     expect(a.doneFrames).toBe(128);
   });
 
+  test("doneFrames and stats stay live block by block while voices play steadily, in blocks of any size", () => {
+    // After its first whole block a steady voice is mixed on the callback's fast path, which
+    // leaves its report alone: what the action reads is derived from the stream's frame clock.
+    using m = new OfflineMixer();
+    const frames = 64 * 50;
+    const a = m.playBuffer(new Float32Array(2 * frames).fill(0.25), 2);
+    const b = m.playBuffer(new Float32Array(frames).fill(0.5), [2], { gain: 0.5 });
+    const sizes = [64, 64, 64, 64, 64, 32, 64, 64, 64, 128, 64, 64, 64, 16, 64, 64, 64];
+    let done = 0;
+    sizes.forEach((size, i) => {
+      m.process(size);
+      done += size;
+      const seen = sizes.slice(0, i + 1);
+      for (const x of [a, b]) {
+        expect(x.doneFrames).toBe(done);
+        const { blocks, minBlockSize, maxBlockSize } = x.stats;
+        expect([blocks, minBlockSize, maxBlockSize]).toEqual([i + 1, Math.min(...seen), Math.max(...seen)]);
+      }
+    });
+    m.cancel(a);
+    m.process(64);
+    expect(a.outcome).toBe("cancelled");
+    expect([a.doneFrames, a.stats.blocks]).toEqual([done, sizes.length + 1]);
+    expect([b.doneFrames, b.stats.blocks]).toEqual([done + 64, sizes.length + 1]);
+    m.close();
+    expect(b.outcome).toBe("aborted");
+    expect([b.doneFrames, b.stats.blocks]).toEqual([done + 64, sizes.length + 1]);
+  });
+
   test("a mapping onto channel 2 only sounds on channel 2; overlapping buffers sum", () => {
     using m = new OfflineMixer();
     m.playBuffer(new Float32Array(64).fill(0.5), [2]);

@@ -48,6 +48,12 @@ fn store(comptime T: type, p: *T, value: T) void {
     @atomicStore(T, p, value, .monotonic);
 }
 
+/// A store that becomes visible after every store before it: for the fields a report's
+/// `version` covers, whose stores must not be seen before the version turned odd.
+fn storeOrdered(comptime T: type, p: *T, value: T) void {
+    @atomicStore(T, p, value, .release);
+}
+
 /// Over- and underflow statistics, of a stream or of one action. Counters are f64 so that
 /// TypeScript reads them without BigInt; they stay exact up to 2^53. Only one thread writes
 /// them (the callback), with atomic stores, since TypeScript reads them as they change.
@@ -154,8 +160,13 @@ pub const Curve = enum(u32) {
 /// by `submit` on the JavaScript thread before the callback has the action, then by the
 /// callback (atomic stores) until the action is finished.
 ///
-/// Aligned to a cache line, with what the callback reads and writes in every block (all but
-/// `silent_frames` and the rarer counters at the end of `stats`) in its first line.
+/// Aligned to a cache line, with what the callback reads and writes in the blocks it takes the
+/// general way (all but `silent_frames` and the rarer counters at the end of `stats`) in its first
+/// line. In the blocks it plays on the fast path (`Hot.fast_left`), the callback does not touch
+/// the report at all (at block 64 with 256 voices, loading its line cost about a tenth of a
+/// voice's block): `done_frames` and `stats.blocks` then count on from `fast_from` by the
+/// mixer's `frame_time`, as `liveDoneFrames` and `liveBlocks` say, which TypeScript computes
+/// the same way (src/action.ts).
 pub const Report = extern struct {
     outcome: Outcome align(64) = .pending,
     /// The action's serial, for a cancel's `target_serial`.
@@ -170,6 +181,26 @@ pub const Report = extern struct {
     stats: Stats = .{},
     /// Frames of silence played while its ring was empty (`flag.underflow_silence`).
     silent_frames: f64 = 0,
+    /// While it plays on the fast path: the stream frame from which `done_frames` and
+    /// `stats.blocks` are not stored (each block there is `fast_frames` long); -1 otherwise.
+    fast_from: f64 = -1,
+    fast_frames: f64 = 0,
+    /// A sequence lock over `fast_from` and the fields it makes derived: odd while the callback
+    /// changes them, so that a reader that saw it odd, or changed, reads again.
+    version: u32 = 0,
+    _pad: u32 = 0,
+
+    /// `done_frames` as it is after the block that ended at stream frame `frame_time`.
+    pub fn liveDoneFrames(r: *const Report, frame_time: f64) f64 {
+        if (r.fast_from < 0) return r.done_frames;
+        return r.done_frames + @max(frame_time - r.fast_from, 0);
+    }
+
+    /// `stats.blocks` as it is after the block that ended at stream frame `frame_time`.
+    pub fn liveBlocks(r: *const Report, frame_time: f64) f64 {
+        if (r.fast_from < 0) return r.stats.blocks;
+        return r.stats.blocks + @max(frame_time - r.fast_from, 0) / r.fast_frames;
+    }
 };
 
 /// The largest channel mapping of one action (a buffer may repeat channels; streams have at most
@@ -249,9 +280,9 @@ pub const position_max: f64 = 1 << 53;
 /// Where a slot is, as the JavaScript thread sees it; written on that thread only.
 const Stage = enum(u32) { free, in_flight, returned };
 
-/// What `run` reads of an action in every block it plays, together in one cache line: the active
-/// list is walked once per block, and at block 64 fetching an action's fields from the four lines
-/// Zig's own layout spread them over cost about as much as mixing it.
+/// What the callback reads of an action in the blocks it plays on the fast path, together in one
+/// cache line: the active list is walked once per block, and at block 64 fetching an action's
+/// fields from the four lines Zig's own layout spread them over cost about as much as mixing it.
 pub const Hot = extern struct {
     report: *Report,
     /// The link of the active list.
@@ -263,9 +294,13 @@ pub const Hot = extern struct {
     fast_left: u64 = 0,
     /// Where the fast path reads its next block: the source frame after the last played.
     cursor: [*]const f32 = undefined,
-    total_frames: f64 = 0,
-    /// Where the callback stops it (a cancel's frame, or the end of a cancel's fade).
-    stop_frame: f64 = std.math.inf(f64),
+    /// The report's `done_frames` and `stats.blocks` while it plays on the fast path, which
+    /// leaves the report alone (see `Report`); `leaveFast` stores them there.
+    done_frames: f64 = 0,
+    blocks: f64 = 0,
+    /// The block size the fast path takes (0 while off it): that of the block `run` counted
+    /// last, so that the report's smallest and largest block sizes hold.
+    fast_frames: u32 = 0,
     /// The fast path's gain (constant while it is on it).
     gain: f32 = 1,
     /// Channels per frame of what is played or recorded.
@@ -291,6 +326,10 @@ pub const Action = struct {
     flags: u32 = 0,
     serial: u32 = 0,
     requested: f64 = 0,
+    /// Frames it plays or records (a play buffer's loops included; inf for a ring).
+    total_frames: f64 = 0,
+    /// Where the callback stops it (a cancel's frame, or the end of a cancel's fade).
+    stop_frame: f64 = std.math.inf(f64),
     channel_count: u32 = 0,
     mapping_inline: [mapping_inline]u32 = undefined,
     mapping_owned: ?[]align(64) u32 = null,
@@ -365,7 +404,7 @@ pub const Action = struct {
     pub fn gainAt(a: *const Action, x: f64, p: f64) f64 {
         var g = a.automationAt(x);
         if (p < a.fade_in) g *= p * (1 / a.fade_in);
-        if (a.fade_out > 0 and a.hot.total_frames - p < a.fade_out) g *= (a.hot.total_frames - p) * (1 / a.fade_out);
+        if (a.fade_out > 0 and a.total_frames - p < a.fade_out) g *= (a.total_frames - p) * (1 / a.fade_out);
         if (x >= a.cancel_fade_start) g *= (a.cancel_fade_end - x) * (1 / (a.cancel_fade_end - a.cancel_fade_start));
         return g;
     }
@@ -375,7 +414,7 @@ pub const Action = struct {
     fn steadyGain(a: *const Action, x: f64, p: f64, k: usize) ?f64 {
         const last = @as(f64, @floatFromInt(k)) - 1;
         if (p < a.fade_in) return null;
-        if (a.fade_out > 0 and a.hot.total_frames - (p + last) < a.fade_out) return null;
+        if (a.fade_out > 0 and a.total_frames - (p + last) < a.fade_out) return null;
         if (x + last >= a.cancel_fade_start) return null;
         const settled = switch (a.gain_curve) {
             .linear, .exponential => x >= a.ramp_end,
@@ -419,11 +458,11 @@ pub const Action = struct {
         }
         // Fade-out over frames with total - p < fade_out.
         if (a.fade_out > 0) {
-            const first = a.hot.total_frames - a.fade_out + 1 - p;
+            const first = a.total_frames - a.fade_out + 1 - p;
             if (first < kf) {
                 const skip: usize = @intFromFloat(@max(first, 0));
                 const skipped: f64 = @floatFromInt(skip);
-                scaleFalling(gains[skip..], a.hot.total_frames - p - skipped, 1 / a.fade_out);
+                scaleFalling(gains[skip..], a.total_frames - p - skipped, 1 / a.fade_out);
             }
         }
         // A cancel's fade, from its first frame.
@@ -765,7 +804,7 @@ pub const Mixer = struct {
         a.flags = req.flags;
         a.serial = m.serial;
         a.requested = req.requested;
-        a.hot.total_frames = frames;
+        a.total_frames = frames;
         a.channel_count = channels;
         a.mapping_owned = mapping_owned;
         if (mapping_owned) |mo| @memcpy(mo, req.mapping[0..channels]) else @memcpy(a.mapping_inline[0..channels], req.mapping[0..channels]);
@@ -791,7 +830,7 @@ pub const Mixer = struct {
         }
         a.target = target;
         a.target_serial = req.target_serial;
-        a.hot.stop_frame = std.math.inf(f64);
+        a.stop_frame = std.math.inf(f64);
         const start_gain: f64 = if (play) req.gain else 1;
         a.gain_from = start_gain;
         a.gain_to = start_gain;
@@ -807,6 +846,7 @@ pub const Mixer = struct {
         a.follow_next = null;
         a.hot.report.* = .{ .serial = a.serial, .gain = start_gain };
         a.hot.fast_left = 0;
+        a.hot.fast_frames = 0;
         a.stage = .in_flight;
 
         var head = @atomicLoad(?*Action, &m.incoming, .monotonic);
@@ -937,6 +977,7 @@ pub const Mixer = struct {
     }
 
     fn finish(m: *Mixer, a: *Action, outcome: Outcome) void {
+        leaveFast(a);
         store(Outcome, &a.hot.report.outcome, outcome);
         a.held_serial = 0;
         a.hot.active_next = null;
@@ -1006,17 +1047,19 @@ pub const Mixer = struct {
         var last: ?*Action = null;
         // Whole blocks of voices in the layouts it knows, added several at a time.
         var batch: ?mix.Batch = if (output) |out| .{ .dst = out, .n = @as(usize, frames) * h.output_channels } else null;
+        // Blocks with status flags (which the actions' stats count) go the general way.
+        const fast = batch != null and flags == 0 and frames > 0;
         // An action that ends in this block starts the ones chained after it at its end frame,
         // in this block too: they are run in a further pass, and so on down the chain.
         while (true) {
             m.startDueActions(block_end);
             while (link.*) |a| {
-                if (batch) |*b| if (a.hot.fast_left >= frames) {
-                    m.playFast(a, b, frames, flags);
+                if (fast and a.hot.fast_left >= frames and a.hot.fast_frames == frames) {
+                    m.playFast(a, &batch.?, frames);
                     last = a;
                     link = &a.hot.active_next;
                     continue;
-                };
+                }
                 const outcome = m.run(a, input, output, frames, block_start, flags, if (batch) |*b| b else null);
                 if (outcome == .pending) {
                     last = a;
@@ -1123,7 +1166,7 @@ pub const Mixer = struct {
     }
 
     fn applyCancel(m: *Mixer, c: *Action) void {
-        if (c.hot.stop_frame <= c.hot.report.start_frame) return m.finish(c, .cancelled); // cancelled itself
+        if (c.stop_frame <= c.hot.report.start_frame) return m.finish(c, .cancelled); // cancelled itself
         if (!holdsTarget(c)) return m.finish(c, .target_finished);
         const target = c.target.?;
         const at = c.hot.report.start_frame;
@@ -1132,13 +1175,13 @@ pub const Mixer = struct {
         const started = target.hot.report.start_frame >= 0 and target.hot.report.start_frame < at;
         target.hot.fast_left = 0; // its stop frame moves: `run` decides again
         if (c.ramp > 0 and started) {
-            if (at + c.ramp < target.hot.stop_frame) {
-                target.hot.stop_frame = at + c.ramp;
+            if (at + c.ramp < target.stop_frame) {
+                target.stop_frame = at + c.ramp;
                 target.cancel_fade_start = at;
                 target.cancel_fade_end = at + c.ramp;
             }
-        } else target.hot.stop_frame = @min(target.hot.stop_frame, at);
-        if (target.node.in_heap and target.hot.stop_frame <= target.node.key) {
+        } else target.stop_frame = @min(target.stop_frame, at);
+        if (target.node.in_heap and target.stop_frame <= target.node.key) {
             m.waiting.remove(&target.node);
             m.end(target, .cancelled, at);
         }
@@ -1148,12 +1191,13 @@ pub const Mixer = struct {
     /// One block of `a` on the fast path (see `Hot.fast_left`): the one-step path's result without
     /// its checks, which the last block on it made for this one. It started at the latest at the
     /// previous block's start and played to its end, so it plays this block whole: batched if
-    /// its layout allows, else added at once, after what waits.
-    inline fn playFast(m: *Mixer, a: *Action, b: *mix.Batch, frames: u32, flags: u32) void {
+    /// its layout allows, else added at once, after what waits. The block has the size the last
+    /// counted one had and no status flags, so of its report only `done_frames` and
+    /// `stats.blocks` change, which the report derives meanwhile (see `Report.fast_from`).
+    inline fn playFast(m: *Mixer, a: *Action, b: *mix.Batch, frames: u32) void {
         a.hot.fast_left -= frames;
-        const r = a.hot.report;
-        r.stats.count(frames, flags);
-        store(f64, &r.done_frames, r.done_frames + @as(f64, @floatFromInt(frames)));
+        a.hot.done_frames += @floatFromInt(frames);
+        a.hot.blocks += 1;
         if (a.hot.layout != .none) {
             b.add(a.hot.cursor, a.hot.gain, a.hot.layout);
         } else {
@@ -1168,14 +1212,15 @@ pub const Mixer = struct {
     /// applied at the start of the next.
     fn run(m: *Mixer, a: *Action, input: ?[*]const f32, output: ?[*]f32, frames: u32, block_start: f64, flags: u32, batch: ?*mix.Batch) Outcome {
         const r = a.hot.report;
+        leaveFast(a);
         const start = r.start_frame;
         a.hot.fast_left = 0;
-        if (a.hot.stop_frame <= start) return .cancelled; // cancelled before it started
+        if (a.stop_frame <= start) return .cancelled; // cancelled before it started
         const block_end = block_start + @as(f64, @floatFromInt(frames));
         const done = r.done_frames;
         // (No NaN among these: plain comparisons, not @min and @max, which must handle it.)
         var pos = pick(.max, block_start, start + done);
-        const until = pick(.min, pick(.min, block_end, a.hot.stop_frame), start + a.hot.total_frames);
+        const until = pick(.min, pick(.min, block_end, a.stop_frame), start + a.total_frames);
         if (done == 0 and r.actual_time == 0) store(f64, &r.actual_time, a.placed_time);
         r.stats.count(frames, flags);
 
@@ -1190,7 +1235,7 @@ pub const Mixer = struct {
             const played = done + n;
             store(f64, &r.gain, st.gain);
             store(f64, &r.done_frames, played);
-            const outcome: Outcome = if (played >= a.hot.total_frames) .done else if (start + played >= a.hot.stop_frame) .cancelled else .pending;
+            const outcome: Outcome = if (played >= a.total_frames) .done else if (start + played >= a.stop_frame) .cancelled else .pending;
             const g: f32 = @floatCast(st.gain);
             const ch = a.hot.source_channels;
             const src = a.buffer.? + @as(usize, @intFromFloat(st.source_frame)) * ch;
@@ -1207,11 +1252,12 @@ pub const Mixer = struct {
                 if (outcome == .pending and whole_block) {
                     // The blocks after this one take the fast path while they stay steady and
                     // the action goes on after them.
-                    const last_fast = pick(.min, pick(.min, st.steady_until, a.hot.total_frames - 1), a.hot.stop_frame - start - 1);
-                    if (last_fast >= played + 1) {
+                    const last_fast = pick(.min, pick(.min, st.steady_until, a.total_frames - 1), a.stop_frame - start - 1);
+                    if (last_fast - played >= @as(f64, @floatFromInt(frames))) {
                         a.hot.fast_left = @intFromFloat(last_fast - played);
                         a.hot.cursor = tail + @as(usize, @intFromFloat(tail_frames)) * ch;
                         a.hot.gain = g;
+                        enterFast(a, block_end, frames);
                     }
                     if (a.hot.layout != .none and !wraps) {
                         b.add(src, g, a.hot.layout);
@@ -1252,10 +1298,36 @@ pub const Mixer = struct {
         if (a.kind.isPlay() and played > 0) store(f64, &r.gain, a.gainAt(start + played - 1, played - 1));
         store(f64, &r.done_frames, played);
         if (dry) return .ring_ended;
-        if (played >= a.hot.total_frames) return .done;
-        if (start + played >= a.hot.stop_frame) return .cancelled;
+        if (played >= a.total_frames) return .done;
+        if (start + played >= a.stop_frame) return .cancelled;
         std.debug.assert(start + played <= block_end);
         return .pending;
+    }
+
+    /// From the next block on, `a` plays on the fast path, which leaves its report alone: the
+    /// report says from which frame, and how long each block there is, so that its done frames
+    /// and blocks are known from the mixer's frame time.
+    fn enterFast(a: *Action, from: f64, frames: u32) void {
+        const r = a.hot.report;
+        a.hot.done_frames = r.done_frames;
+        a.hot.blocks = r.stats.blocks;
+        a.hot.fast_frames = frames;
+        store(u32, &r.version, r.version +% 1);
+        storeOrdered(f64, &r.fast_frames, @floatFromInt(frames));
+        storeOrdered(f64, &r.fast_from, from);
+        storeOrdered(u32, &r.version, r.version +% 1);
+    }
+
+    /// Stores what the fast path counted into the report, which counts on its own again.
+    fn leaveFast(a: *Action) void {
+        if (a.hot.fast_frames == 0) return;
+        a.hot.fast_frames = 0;
+        const r = a.hot.report;
+        store(u32, &r.version, r.version +% 1);
+        storeOrdered(f64, &r.done_frames, a.hot.done_frames);
+        storeOrdered(f64, &r.stats.blocks, a.hot.blocks);
+        storeOrdered(f64, &r.fast_from, -1);
+        storeOrdered(u32, &r.version, r.version +% 1);
     }
 
     const SteadyRun = struct {
@@ -1294,7 +1366,7 @@ pub const Mixer = struct {
         // Steady up to the next wrap (or the end of the source), the cancel's fade and the
         // fade-out; a gain change coming zeroes the fast path's budget.
         var steady_until = pick(.min, run_end, a.cancel_fade_start - a.hot.report.start_frame);
-        if (a.fade_out > 0) steady_until = pick(.min, steady_until, a.hot.total_frames - a.fade_out + 1);
+        if (a.fade_out > 0) steady_until = pick(.min, steady_until, a.total_frames - a.fade_out + 1);
         return .{ .gain = gain, .source_frame = at.frame, .first = first, .wrapped_frame = wrapped_frame, .steady_until = steady_until };
     }
 
@@ -1314,7 +1386,7 @@ pub const Mixer = struct {
             if (at > pos) break;
             a.events = e.event_next;
             if (a.events == null) a.events_tail = null;
-            if (e.hot.stop_frame <= at) {
+            if (e.stop_frame <= at) {
                 m.finish(e, .cancelled);
                 continue;
             }

@@ -415,6 +415,71 @@ test "stats: the stream counts every block, an action only its own, fetch-and-re
     try testing.expectEqual(@as(f64, 1), r.m.header.stats.blocks);
 }
 
+test "on the fast path a report counts by the frame clock, and holds its counts again when it leaves" {
+    var r = Rig.init(64);
+    defer r.deinit();
+    var buf: [2 * 64 * 40]f32 = undefined;
+    for (&buf, 0..) |*x, i| x.* = @floatFromInt(i % 7);
+    const a = r.submit(0, .play_buffer, 0, mixer.flag.start_is_frame, 64 * 40, &.{ 0, 1 }, &buf, null);
+    const held = r.submit(1, .play_buffer, 0, mixer.flag.start_is_frame, 64 * 40, &.{ 0, 1 }, &buf, null);
+    var frames: f64 = 0;
+    var blocks: f64 = 0;
+    var derived: u32 = 0; // blocks after which the report's own fields lag behind: not stored
+    const expectCounts = struct {
+        fn check(rep: *const mixer.Report, t: f64, done: f64, n: f64) !void {
+            try testing.expectEqual(done, rep.liveDoneFrames(t));
+            try testing.expectEqual(n, rep.liveBlocks(t));
+            try testing.expectEqual(@as(u32, 0), rep.version & 1);
+        }
+    }.check;
+    for (0..10) |_| {
+        _ = r.step(0);
+        frames += 64;
+        blocks += 1;
+        try expectCounts(a, r.m.header.frame_time, frames, blocks);
+        if (a.done_frames < frames) derived += 1;
+    }
+    try testing.expect(derived >= 8);
+    // A block with status flags, then one of another size, go the general way: the report holds
+    // the counts (and counts the flag and the size), then derives again.
+    r.m.process(&r.in, &r.out, 64, r.time(0), mixer.status.output_underflow);
+    frames += 64;
+    blocks += 1;
+    try testing.expectEqual(frames, a.done_frames);
+    try testing.expectEqual(blocks, a.stats.blocks);
+    try testing.expectEqual(@as(f64, 1), a.stats.output_underflows);
+    try expectCounts(a, r.m.header.frame_time, frames, blocks);
+    r.block = 32;
+    _ = r.step(0);
+    r.block = 64;
+    frames += 32;
+    blocks += 1;
+    try testing.expectEqual(frames, a.done_frames);
+    try testing.expectEqual(@as(f64, 32), a.stats.min_blocksize);
+    try testing.expectEqual(@as(f64, 64), a.stats.max_blocksize);
+    for (0..5) |_| {
+        _ = r.step(0);
+        frames += 64;
+        blocks += 1;
+        try expectCounts(a, r.m.header.frame_time, frames, blocks);
+    }
+    try testing.expect(a.done_frames < frames);
+    // A cancel ends it: the final report holds every count, and derives nothing.
+    _ = r.cancel(2, 0, 0, 0);
+    _ = r.step(0);
+    try testing.expectEqual(mixer.Outcome.cancelled, a.outcome);
+    try testing.expectEqual(@as(f64, -1), a.fast_from);
+    try testing.expectEqual(frames, a.done_frames);
+    try testing.expectEqual(blocks + 1, a.stats.blocks); // the cancel's block counts, with no frame
+    // So does a drain, for the one still on the fast path (it played the cancel's block too).
+    try testing.expect(held.fast_from >= 0);
+    r.m.drain();
+    try testing.expectEqual(mixer.Outcome.pending, held.outcome);
+    try testing.expectEqual(@as(f64, -1), held.fast_from);
+    try testing.expectEqual(frames + 64, held.done_frames);
+    try testing.expectEqual(blocks + 1, held.stats.blocks);
+}
+
 test "starts Δt apart land exactly round(Δt·fs) apart while the timestamps jitter" {
     var r = Rig.init(64);
     defer r.deinit();

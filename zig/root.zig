@@ -20,7 +20,7 @@ const resample = @import("resample.zig");
 
 /// Bumped whenever an exported signature or a shared struct layout changes; the TypeScript loader
 /// refuses a library whose number differs from its own.
-pub const abi_version: u32 = 8;
+pub const abi_version: u32 = 9;
 
 /// f64 counts of the out-blocks below (also in zig/facts.zig).
 pub const device_info_count = 8;

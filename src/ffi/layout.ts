@@ -16,6 +16,9 @@ export const REPORT = {
   gainF64: 4,
   statsF64: 5,
   silentFramesF64: 12,
+  fastFromF64: 13,
+  fastFramesF64: 14,
+  versionU32: 30,
 } as const;
 
 /** zig/mixer.zig `Stats` (7 f64 counters, in this order), in f64 units from its start. */
@@ -179,6 +182,9 @@ export const FACTS: Readonly<Record<string, number>> = {
   "report.stats": f64(REPORT.statsF64),
   "report.gain": f64(REPORT.gainF64),
   "report.silent_frames": f64(REPORT.silentFramesF64),
+  "report.fast_from": f64(REPORT.fastFromF64),
+  "report.fast_frames": f64(REPORT.fastFramesF64),
+  "report.version": u32(REPORT.versionU32),
   "stats.blocks": STATS.blocks,
   "stats.min_blocksize": STATS.minBlocksize,
   "stats.max_blocksize": STATS.maxBlocksize,

@@ -17,7 +17,7 @@ export interface Signature {
 }
 
 /** The ABI version this TypeScript expects; zig/root.zig exports its own. */
-export const ABI_VERSION = 8;
+export const ABI_VERSION = 9;
 
 /**
  * librtmixer's exports (zig/root.zig). Memory goes with its length: a `buffer` is followed by
