@@ -263,6 +263,8 @@ export class Engine implements ActionOwner {
   readonly #pages = new Map<number, Page>();
   readonly #free = new SlotStack();
   #inFlight = 0;
+  /** The page count after the pool last shrank (or was asked to): it is asked again past it. */
+  #shrunkTo = 0;
   #closed = false;
   /** Why the callback will never run again although the stream is open (its host ended it). */
   #failed: string | undefined;
@@ -766,7 +768,25 @@ export class Engine implements ActionOwner {
       this.#release(slot, false);
       any = true;
     }
+    if (any && this.#inFlight === 0 && this.#pages.size > this.#shrunkTo) this.#shrink();
     if (any) this.#waits.settle();
+  }
+
+  /**
+   * Once nothing is in flight, the pages a burst added go back to the system (the native pool
+   * keeps its first pages): their views are detached at once, with no JavaScript run between,
+   * and their slots leave the free list.
+   */
+  #shrink(): void {
+    const had = this.#pages.size;
+    const pages = native().rtm_mixer_shrink(this.#mixer);
+    this.#shrunkTo = pages;
+    if (pages >= had) return;
+    for (let p = pages; p < had; p++) {
+      v.takeBack(this.#pages.get(p)!.buffer);
+      this.#pages.delete(p);
+    }
+    this.#free.keepBelow(pages * LIMIT.pageSlots);
   }
 
   /**
@@ -1179,6 +1199,13 @@ class SlotStack {
   /** The last slot pushed; the caller made sure there is one. */
   pop(): number {
     return this.#items[--this.#length];
+  }
+
+  /** Drops the slots from `limit` on, keeping the others in their order. */
+  keepBelow(limit: number): void {
+    let kept = 0;
+    for (let i = 0; i < this.#length; i++) if (this.#items[i] < limit) this.#items[kept++] = this.#items[i];
+    this.#length = kept;
   }
 }
 

@@ -2,7 +2,7 @@
 // that are disposed or only dropped and collected. memoryUsage() counts librtmixer's own live
 // allocations (zig/alloc.zig).
 import { describe, expect, test } from "bun:test";
-import { memoryUsage, Mixer, RingBuffer } from "../mod.ts";
+import { memoryUsage, Mixer, OfflineMixer, RingBuffer } from "../mod.ts";
 import { forceGc } from "./helpers/gc.ts";
 import { requireJack, sleep } from "./helpers/jack.ts";
 import { MOD, runScript } from "./helpers/child.ts";
@@ -72,6 +72,32 @@ describe("leaks", () => {
     })();
     expect(await settlesAt(baseline, 10_000)).toBe(baseline);
   }, 30_000);
+
+  test("after a burst, the action pool gives back the pages it grew by once every action came back, and grows again", () => {
+    using m = new OfflineMixer();
+    const baseline = memoryUsage().bytes;
+    const out = new Float32Array(2 * 64);
+    const burst = () => {
+      const actions = Array.from({ length: 10_000 }, () => m.playBuffer(new Float32Array(2).fill(0.25), 2));
+      const grown = memoryUsage().bytes;
+      m.process(64, { output: out });
+      expect(m.actions.size).toBe(0); // collected: every one came back
+      expect([out[0], out[1], out[2]]).toEqual([2500, 2500, 0]);
+      return { actions, grown: grown - baseline, after: memoryUsage().bytes - baseline };
+    };
+    const first = burst();
+    // 10,000 actions in flight took 40 pages of 256 slots; the pool keeps its first 16.
+    expect(first.after).toBeLessThan(first.grown / 2);
+    // The actions of the burst still say how they ended; a cancel sent to one finds it finished.
+    const oldest = first.actions[9_999];
+    expect([oldest.outcome, oldest.doneFrames, oldest.stats.blocks]).toEqual(["done", 1, 1]);
+    const cancel = m.cancel(oldest);
+    m.process(64);
+    expect(cancel.outcome).toBe("targetFinished");
+    const second = burst();
+    expect(second.grown).toBeGreaterThan(first.grown * 0.9);
+    expect(second.after).toBeLessThan(first.grown / 2);
+  });
 
   test("after a burst of 100,000 actions in flight, closing the mixer gives the memory back to the system", () => {
     // In a process of its own, reading what libc's main heap holds resident ([heap] in

@@ -267,8 +267,9 @@ inline fn readRequest(block: *const Request, req: *Request) void {
 /// Actions per page of the pool.
 pub const page_slots = 256;
 /// A pool that grew beyond this many pages (a burst of over 4,096 actions in flight, 2 MB and
-/// more) hands its memory back to the system when its mixer goes (alloc.trim).
-const trim_pages = 16;
+/// more) hands the pages beyond them back to the system once they are all free again (`shrink`),
+/// and its memory when its mixer goes (alloc.trim).
+pub const trim_pages = 16;
 /// Copies of played samples (and recordings) shorter than this many bytes are not aligned to
 /// cache lines: for a click or a bleep the aligned allocation cost more than the copy.
 const small_copy_bytes = 4096;
@@ -582,6 +583,9 @@ pub const Mixer = struct {
     request: *Request,
     pages: []*Page,
     page_count: u32 = 0,
+    /// The pool grew beyond `trim_pages` at some point: destroy trims libc's heap (a burst also
+    /// left memory there that others freed later, the JavaScript engine's included).
+    grew: bool = false,
     serial: u32 = 0,
 
     /// New actions, last first (JavaScript pushes, the callback takes them all).
@@ -632,8 +636,8 @@ pub const Mixer = struct {
     /// Frees everything. The callback must never run again; actions still in flight are freed
     /// with it.
     pub fn destroy(m: *Mixer) void {
-        const grown = m.page_count > trim_pages;
-        defer if (grown) alloc.trim();
+        const grew = m.grew; // read now: `m` is freed below
+        defer if (grew) alloc.trim();
         for (m.pages[0..m.page_count]) |page| {
             for (&page.actions) |*a| a.releaseResources();
             alloc.destroy(page);
@@ -664,7 +668,33 @@ pub const Mixer = struct {
         }
         m.pages[m.page_count] = page;
         m.page_count += 1;
+        if (m.page_count > trim_pages) m.grew = true;
         return m.slotCount();
+    }
+
+    /// Frees the pages beyond the first `trim_pages` that nothing can reach any more: every slot in
+    /// them is free (released), and no action in flight names one of them as its target (a cancel,
+    /// gain change or chained start reads its target's `held_serial` even when it has finished).
+    /// Only the last pages can go (slots are numbered through the pages). Returns the page count.
+    /// On the JavaScript thread only, which must drop its views on the pages that went.
+    pub fn shrink(m: *Mixer) u32 {
+        var keep = m.page_count;
+        while (keep > trim_pages and allFree(m.pages[keep - 1])) keep -= 1;
+        if (keep == m.page_count) return keep;
+        for (m.pages[0..keep]) |page| for (&page.actions) |*a| {
+            if (a.stage == .free) continue;
+            if (a.target) |t| keep = @max(keep, t.slot / page_slots + 1);
+        };
+        for (m.pages[keep..m.page_count]) |page| alloc.destroy(page);
+        const freed = m.page_count - keep;
+        m.page_count = keep;
+        if (freed > 0) alloc.trim();
+        return keep;
+    }
+
+    fn allFree(page: *const Page) bool {
+        for (&page.actions) |*a| if (a.stage != .free) return false;
+        return true;
     }
 
     /// The reports of page `index` (`page_slots` of them), for TypeScript's view.

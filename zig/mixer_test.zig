@@ -628,6 +628,46 @@ test "the pool grows: thousands of actions wait at once, and none is lost coming
     try testing.expectEqual(@as(u32, n), back);
 }
 
+test "the pool hands back its last pages once nothing can reach them, and grows again" {
+    var r = Rig.init(64);
+    defer r.deinit();
+    while (r.m.page_count < mixer.trim_pages + 4) _ = r.m.addPage().?;
+    const pages = r.m.page_count;
+    var buf: [2 * 1000]f32 = @splat(0.5);
+    const last_page_slot = (pages - 1) * mixer.page_slots;
+    const near_slot = (mixer.trim_pages + 1) * mixer.page_slots + 3;
+    _ = r.submit(last_page_slot, .play_buffer, 0, 0, 64, &.{ 0, 1 }, &buf, null);
+    _ = r.submit(near_slot, .play_buffer, 0, 0, 1000, &.{ 0, 1 }, &buf, null);
+    _ = r.step(0);
+    while (r.m.collect()) |slot| try testing.expectEqual(mixer.ReleaseStatus.ok, r.m.release(slot, null, 0));
+    // The last page is free now, but a cancel in flight still names its slot: it stays.
+    r.m.request.target_slot = last_page_slot;
+    r.m.request.target_serial = 12345;
+    _ = r.submit(0, .cancel, 0, 0, 0, &.{}, null, null);
+    try testing.expectEqual(pages, r.m.shrink());
+    _ = r.step(0);
+    while (r.m.collect()) |slot| try testing.expectEqual(mixer.ReleaseStatus.ok, r.m.release(slot, null, 0));
+    try testing.expectEqual(mixer.Outcome.target_finished, r.m.action(0).?.hot.report.outcome);
+    // Down to the page of the one still playing.
+    try testing.expectEqual(mixer.trim_pages + 2, r.m.shrink());
+    while (r.m.action(near_slot).?.stage != .returned) {
+        _ = r.step(0);
+        while (r.m.collect()) |slot| {
+            if (slot != near_slot) try testing.expectEqual(mixer.ReleaseStatus.ok, r.m.release(slot, null, 0));
+        }
+    }
+    // Collected but not released: its copy is not freed yet, so its page stays.
+    try testing.expectEqual(mixer.trim_pages + 2, r.m.shrink());
+    try testing.expectEqual(mixer.ReleaseStatus.ok, r.m.release(near_slot, null, 0));
+    try testing.expectEqual(mixer.trim_pages, r.m.shrink());
+    try testing.expectEqual(mixer.trim_pages, r.m.shrink());
+    try testing.expect(r.m.action(mixer.trim_pages * mixer.page_slots) == null);
+    try testing.expectEqual(mixer.trim_pages + 1, r.m.addPage().? / mixer.page_slots);
+    const again = r.submit(mixer.trim_pages * mixer.page_slots, .play_buffer, 0, 0, 64, &.{ 0, 1 }, &buf, null);
+    _ = r.step(0);
+    try testing.expectEqual(mixer.Outcome.done, again.outcome);
+}
+
 test "drain hands back everything the callback holds, and the callback runs on with nothing" {
     var r = Rig.init(64);
     defer r.deinit();

@@ -155,6 +155,11 @@ export fn rtm_mixer_add_page(m: *Mixer) i32 {
     const count = m.addPage() orelse return -1;
     return @intCast(count);
 }
+/// Frees the pool's pages beyond mixer.trim_pages that are all free again (after a burst); returns
+/// the page count. TypeScript drops its views on the pages beyond it.
+export fn rtm_mixer_shrink(m: *Mixer) i32 {
+    return @intCast(m.shrink());
+}
 /// The reports of page `index` (mixer.page_slots of mixer.Report), or null.
 export fn rtm_mixer_page(m: *Mixer, index: u32) ?*anyopaque {
     return m.pageReports(index);

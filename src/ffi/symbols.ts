@@ -50,6 +50,7 @@ export const symbols = {
   rtm_mixer_frame_time: { args: ["pointer"], returns: "f64" },
   rtm_mixer_request: { args: ["pointer"], returns: "pointer" },
   rtm_mixer_add_page: { args: ["pointer"], returns: "i32" }, // -> slot count | -1
+  rtm_mixer_shrink: { args: ["pointer"], returns: "i32" }, // -> page count
   rtm_mixer_page: { args: ["pointer", "u32"], returns: "pointer" }, // (m, page) -> Report[LIMIT.pageSlots]
   rtm_mixer_submit: { args: ["pointer", "u32", "buffer", "f64", "pointer", "pointer"], returns: "i32" }, // (m, slot, samples?, bytes, ring?, sample?) -> 0 | SUBMIT
   rtm_mixer_collect: { args: ["pointer"], returns: "i32" }, // -> finished slot or -1
