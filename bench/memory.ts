@@ -34,10 +34,12 @@
  * JavaScriptCore has none to report).
  *
  * Last, not a goal: one burst of 100,000 actions in flight at once, on a new mixer. The action
- * pool grows by pages to hold them (native memory +54.5 MB, about 0.53 KB per action) and keeps
- * those pages, its high-water mark, while the mixer is open (+52.9 MB once all are collected);
- * closing the mixer frees them, and since 2026-12-02 hands libc's free pages back to the system
- * (glibc's malloc_trim: without it Deno's process kept them, RSS up to +223 MB after the close).
+ * pool grows by pages to hold them (native memory +54.5 MB, about 0.53 KB per action). Until
+ * 2026-12-03 it kept those pages, its high-water mark, while the mixer was open (+52.9 MB once all
+ * were collected); now, once nothing is in flight, it gives back all but its first 16 pages (2.4
+ * MB) and hands libc's free pages back to the system. Closing the mixer frees the rest, and since
+ * 2026-12-02 trims libc's heap too (glibc's malloc_trim: without it Deno's process kept the
+ * pages, RSS up to +223 MB after the close).
  * What Deno still keeps after that, +141 to +146 MB in 5 runs, is V8's: its heap grew to 100 MB
  * for the 100,000 Actions in flight (about 625 bytes each, with the caller's small buffers) and
  * its young generation to 33.8 MB, and it keeps those pages resident. Bun's RSS comes back
@@ -169,13 +171,13 @@ for (let k = 1; k <= MORE_ROUNDS; k++) {
 }
 const last = readings[readings.length - 1];
 // Not a goal either: one burst of actions in flight at once. The action pool grows by pages to
-// hold them all, and keeps those pages (its high-water mark) until its mixer closes.
+// hold them all, and gives back all but its first 16 once they have all come back.
 const burst = new OfflineMixer();
 for (let i = 0; i < ACTIONS; i++) burst.playBuffer(new Float32Array(4).fill(0.25), 2);
 const inFlight = await read(`${ACTIONS} actions in flight at once (one burst, new mixer)`);
 burst.process(BLOCK); // every one starts and ends in this block
 if (burst.actions.size !== 0) throw new Error("the burst's actions did not come back");
-const collected = await read(`those ${ACTIONS} collected (mixer open: its pool keeps its pages)`);
+const collected = await read(`those ${ACTIONS} collected (mixer open: its pool gave back the burst's pages)`);
 burst.close();
 const burstClosed = await read("the burst's mixer closed");
 
@@ -258,6 +260,7 @@ const burstFigures = {
   nativeCollectedMb: mb(collected.nativeBytes - last.nativeBytes),
   nativeClosedMb: mb(burstClosed.nativeBytes - last.nativeBytes),
   rssInFlightMb: mb(inFlight.rssBytes - last.rssBytes),
+  rssCollectedMb: mb(collected.rssBytes - last.rssBytes),
   rssClosedMb: mb(burstClosed.rssBytes - last.rssBytes),
 };
 console.log(
@@ -266,7 +269,8 @@ console.log(
   } MB, ` +
     `+${burstFigures.nativeCollectedMb.toFixed(2)} MB once collected while the mixer is open, ` +
     `+${burstFigures.nativeClosedMb.toFixed(2)} MB after it closed; RSS +${burstFigures.rssInFlightMb.toFixed(2)} MB ` +
-    `in flight, +${burstFigures.rssClosedMb.toFixed(2)} MB after it closed)`,
+    `in flight, +${burstFigures.rssCollectedMb.toFixed(2)} MB once collected, ` +
+    `+${burstFigures.rssClosedMb.toFixed(2)} MB after it closed)`,
 );
 
 writeResults("memory", smoke, {

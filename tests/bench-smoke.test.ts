@@ -104,7 +104,7 @@ test("bench/memory.ts --smoke prints every phase and finds the native allocation
     "more mixers",
     "another",
     "in flight at once",
-    "its pool keeps its pages",
+    "its pool gave back the burst's pages",
     "the burst's mixer closed",
   ];
   for (const phase of phases) {
