@@ -270,6 +270,11 @@ pub const page_slots = 256;
 /// more) hands the pages beyond them back to the system once they are all free again (`shrink`),
 /// and its memory when its mixer goes (alloc.trim).
 pub const trim_pages = 16;
+/// Sources of at least this many bytes are read ahead on the fast path (`Hot.prefetch`): played
+/// at a block's worth per block, such a source's next lines have most likely left the cache by
+/// the time they play (measured at block 64 with 256 and 1024 voices, each its own source: 0.75x
+/// the time from memory, but 1.2x for voices in cache, whose lines the requests only delay).
+const stream_bytes = 64 * 1024;
 /// Copies of played samples (and recordings) shorter than this many bytes are not aligned to
 /// cache lines: for a click or a bleep the aligned allocation cost more than the copy.
 const small_copy_bytes = 4096;
@@ -310,6 +315,9 @@ pub const Hot = extern struct {
     /// How its mapping lays its channels out in the output, if in a way `mix.Batch` adds
     /// several at a time.
     layout: mix.Layout = .none,
+    /// The fast path asks for each block's source lines before the batch reads them: for
+    /// sources of `stream_bytes` or more, which are unlikely to be in cache.
+    prefetch: bool = false,
 };
 
 comptime {
@@ -1141,6 +1149,7 @@ pub const Mixer = struct {
             a.clock = m.clockOf(if (targets(a)) a.target.?.kind else if (aligned) Kind.play_buffer else a.kind);
             a.hot.contiguous = mix.isContiguous(a.mapping());
             a.hot.layout = if (a.kind.isPlay()) mix.layoutOf(a.mapping(), m.header.output_channels) else .none;
+            a.hot.prefetch = a.kind == .play_buffer and a.source_frames * @as(f64, @floatFromInt(a.hot.source_channels)) * @sizeOf(f32) >= stream_bytes;
             // Chained after an action still held: it starts where that one ends (see `end`).
             // After one that has finished already (or that plays no frames): at once.
             if (a.flags & flag.after != 0 and holdsTarget(a) and a.target.?.kind.plays()) {
@@ -1235,6 +1244,7 @@ pub const Mixer = struct {
         a.hot.fast_left -= frames;
         a.hot.done_frames += @floatFromInt(frames);
         a.hot.blocks += 1;
+        if (a.hot.prefetch) prefetchBlock(a.hot.cursor, @as(usize, frames) * a.hot.source_channels);
         if (a.hot.layout != .none) {
             b.add(a.hot.cursor, a.hot.gain, a.hot.layout);
         } else {
@@ -1242,6 +1252,15 @@ pub const Mixer = struct {
             mixSteady(b.dst, m.header.output_channels, a, a.hot.cursor, frames, a.hot.gain);
         }
         a.hot.cursor += @as(usize, frames) * a.hot.source_channels;
+    }
+
+    /// Asks for the lines of `samples` samples at `src`, all of them (every other one gained a third
+    /// as much). Inlined: called, it gained half as much (0.87x the time, not 0.65-0.76x); inline,
+    /// its check costs the voices without it 2-5%.
+    inline fn prefetchBlock(src: [*]const f32, samples: usize) void {
+        const lines: [*]const u8 = @ptrCast(src);
+        var at: usize = 0;
+        while (at < samples * @sizeOf(f32)) : (at += 64) @prefetch(lines + at, .{});
     }
 
     /// Runs one action for its part of this block; returns its outcome if it finished. Playing

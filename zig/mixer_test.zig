@@ -755,6 +755,30 @@ fn expectedGain(from: f64, to: f64, at: f64, ramp_frames: f64, curve: mixer.Curv
     return @floatCast(g);
 }
 
+test "a long source, read ahead on the fast path, and a short one, not, mix the same bits" {
+    var r = Rig.init(64);
+    defer r.deinit();
+    const long_frames = 9000; // 72,000 bytes of stereo: read ahead
+    const long = try testing.allocator.alloc(f32, 2 * long_frames);
+    defer testing.allocator.free(long);
+    for (long, 0..) |*x, i| x.* = @as(f32, @floatFromInt(i % 1013)) * 0.0625;
+    var short: [2 * 2000]f32 = undefined;
+    for (&short, 0..) |*x, i| x.* = -@as(f32, @floatFromInt(i % 31)) * 0.5;
+    _ = r.submit(0, .play_buffer, 0, mixer.flag.start_is_frame, long_frames, &.{ 0, 1 }, long, null);
+    r.next = .{ .gain = 0.5 };
+    _ = r.submit(1, .play_buffer, 0, mixer.flag.start_is_frame, 2000, &.{ 0, 1 }, &short, null);
+    var got: [2 * 2048]f32 = undefined;
+    var done: usize = 0;
+    while (done < 2048) done += stepInto(&r, 64, &got, done, 2048);
+    try testing.expect(r.m.action(0).?.hot.prefetch);
+    try testing.expect(!r.m.action(1).?.hot.prefetch);
+    for (0..2048) |f| for (0..2) |ch| {
+        var want: f32 = long[2 * f + ch];
+        if (f < 2000) want += short[2 * f + ch] * 0.5;
+        try testing.expectEqual(@as(u32, @bitCast(want)), @as(u32, @bitCast(got[2 * f + ch])));
+    };
+}
+
 test "a looped voice with a gain and a settled ramp keep their bits on the fast path, in blocks of any size" {
     // Both stereo onto both channels, so the fast path takes them over whole blocks: a loop
     // between its wraps, and a gain ramp once it has settled.
