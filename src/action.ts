@@ -3,7 +3,7 @@
  * While an action runs its progress fields are live reads of its native report; once it has come
  * back from the callback they are frozen copies.
  */
-import { HEADER, KIND, REPORT, STATS } from "./ffi/layout.ts";
+import { fastCount, HEADER, KIND, REPORT, STATS } from "./ffi/layout.ts";
 import type { RingBuffer } from "./ringbuffer.ts";
 import type { Sample } from "./sample.ts";
 
@@ -109,20 +109,20 @@ export class ReportView {
 /**
  * A report's `done_frames` (`blocks` false) or `stats.blocks` (true) as of the last block. While
  * the callback plays an action on its fast path it leaves the report alone, and both count on
- * from `fast_from` by the mixer's frame time (zig/mixer.zig `Report.liveDoneFrames` and
- * `liveBlocks`). Read under the report's sequence lock: again when the callback was changing
- * them meanwhile (a few stores, when an action enters or leaves the fast path).
+ * from `fast_from` by the mixer's frame time ({@link fastCount}). Read under the report's
+ * sequence lock: again when the callback was changing them meanwhile (a few stores, when an
+ * action enters or leaves the fast path).
  */
 function liveCount(r: ReportView, blocks: boolean): number {
   const version = 2 * r.at + REPORT.versionU32;
   for (;;) {
     const before = Atomics.load(r.u32, version);
-    const from = r.f64[r.at + REPORT.fastFromF64];
-    let count = r.f64[r.at + (blocks ? REPORT.statsF64 + STATS.blocks : REPORT.doneFramesF64)];
-    if (from >= 0) {
-      const frames = Math.max(r.header[HEADER.frameTimeF64] - from, 0);
-      count += blocks ? frames / r.f64[r.at + REPORT.fastFramesF64] : frames;
-    }
+    const count = fastCount(
+      r.f64[r.at + (blocks ? REPORT.statsF64 + STATS.blocks : REPORT.doneFramesF64)],
+      r.f64[r.at + REPORT.fastFromF64],
+      blocks ? r.f64[r.at + REPORT.fastFramesF64] : 1,
+      r.header[HEADER.frameTimeF64],
+    );
     if ((before & 1) === 0 && Atomics.load(r.u32, version) === before) return count;
   }
 }

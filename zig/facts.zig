@@ -41,6 +41,13 @@ const formula_inputs = [_][3]f64{
     .{ -0.5, 1, 0 },           .{ 123456.789, 96000, 12345 }, .{ -7.0000001, 22050, -1 },
 };
 
+/// Inputs of a report's count on the fast path (mixer.fastCount: stored, from, per, frame time)
+/// whose results TypeScript must reproduce exactly: off, just entered, blocks and frames on.
+const fast_count_inputs = [_][4]f64{
+    .{ 640, -1, 1, 9000 }, .{ 640, 704, 1, 704 }, .{ 640, 704, 1, 640 },
+    .{ 10, 704, 64, 1344 }, .{ 7, 4096, 48, 4096 + 48 * 1000 }, .{ 1e9, 3e9, 256, 3e9 + 256 * 12345 },
+};
+
 const all: []const Fact = blk: {
     var list: []const Fact = &.{.{ "abi", root.abi_version }};
     list = list ++ offsets("report", mixer.Report, 1);
@@ -74,6 +81,16 @@ const all: []const Fact = blk: {
         .{ "out.streamInfo", root.stream_info_count },
         .{ "out.memory", root.memory_usage_count },
     };
+    for (fast_count_inputs, 0..) |in, i| {
+        const name = std.fmt.comptimePrint("fastCount.{d}", .{i});
+        list = list ++ &[_]Fact{
+            .{ name ++ ".stored", in[0] },
+            .{ name ++ ".from", in[1] },
+            .{ name ++ ".per", in[2] },
+            .{ name ++ ".frameTime", in[3] },
+            .{ name ++ ".count", mixer.fastCount(in[0], in[1], in[2], in[3]) },
+        };
+    }
     for (formula_inputs, 0..) |in, i| {
         const name = std.fmt.comptimePrint("frameOf.{d}", .{i});
         list = list ++ &[_]Fact{

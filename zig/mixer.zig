@@ -165,8 +165,8 @@ pub const Curve = enum(u32) {
 /// line. In the blocks it plays on the fast path (`Hot.fast_left`), the callback does not touch
 /// the report at all (at block 64 with 256 voices, loading its line cost about a tenth of a
 /// voice's block): `done_frames` and `stats.blocks` then count on from `fast_from` by the
-/// mixer's `frame_time`, as `liveDoneFrames` and `liveBlocks` say, which TypeScript computes
-/// the same way (src/action.ts).
+/// mixer's `frame_time` (`fastCount`, which TypeScript reproduces: src/ffi/layout.ts, checked at
+/// load on the sample values in zig/facts.zig).
 pub const Report = extern struct {
     outcome: Outcome align(64) = .pending,
     /// The action's serial, for a cancel's `target_serial`.
@@ -192,16 +192,21 @@ pub const Report = extern struct {
 
     /// `done_frames` as it is after the block that ended at stream frame `frame_time`.
     pub fn liveDoneFrames(r: *const Report, frame_time: f64) f64 {
-        if (r.fast_from < 0) return r.done_frames;
-        return r.done_frames + @max(frame_time - r.fast_from, 0);
+        return fastCount(r.done_frames, r.fast_from, 1, frame_time);
     }
 
     /// `stats.blocks` as it is after the block that ended at stream frame `frame_time`.
     pub fn liveBlocks(r: *const Report, frame_time: f64) f64 {
-        if (r.fast_from < 0) return r.stats.blocks;
-        return r.stats.blocks + @max(frame_time - r.fast_from, 0) / r.fast_frames;
+        return fastCount(r.stats.blocks, r.fast_from, r.fast_frames, frame_time);
     }
 };
+
+/// A report's count (`stored`) after the block that ended at stream frame `frame_time`, while the
+/// fast path, on since frame `from` (-1: off), adds one to it every `per` frames.
+pub fn fastCount(stored: f64, from: f64, per: f64, frame_time: f64) f64 {
+    if (from < 0) return stored;
+    return stored + @max(frame_time - from, 0) / per;
+}
 
 /// The largest channel mapping of one action (a buffer may repeat channels; streams have at most
 /// stream.Params.channels_max channels).
@@ -301,10 +306,9 @@ pub const Hot = extern struct {
     fast_left: u64 = 0,
     /// Where the fast path reads its next block: the source frame after the last played.
     cursor: [*]const f32 = undefined,
-    /// The report's `done_frames` and `stats.blocks` while it plays on the fast path, which
-    /// leaves the report alone (see `Report`); `leaveFast` stores them there.
+    /// The report's `done_frames` while it plays on the fast path, which leaves the report alone
+    /// (see `Report`); `leaveFast` stores it there, and the blocks it makes.
     done_frames: f64 = 0,
-    blocks: f64 = 0,
     /// The block size the fast path takes (0 while off it): that of the block `run` counted
     /// last, so that the report's smallest and largest block sizes hold.
     fast_frames: u32 = 0,
@@ -1244,7 +1248,6 @@ pub const Mixer = struct {
     inline fn playFast(m: *Mixer, a: *Action, b: *mix.Batch, frames: u32) void {
         a.hot.fast_left -= frames;
         a.hot.done_frames += @floatFromInt(frames);
-        a.hot.blocks += 1;
         if (a.hot.prefetch) prefetchBlock(a.hot.cursor, @as(usize, frames) * a.hot.source_channels);
         if (a.hot.layout != .none) {
             b.add(a.hot.cursor, a.hot.gain, a.hot.layout);
@@ -1367,23 +1370,35 @@ pub const Mixer = struct {
     fn enterFast(a: *Action, from: f64, frames: u32) void {
         const r = a.hot.report;
         a.hot.done_frames = r.done_frames;
-        a.hot.blocks = r.stats.blocks;
         a.hot.fast_frames = frames;
-        store(u32, &r.version, r.version +% 1);
+        beginChange(r);
         storeOrdered(f64, &r.fast_frames, @floatFromInt(frames));
         storeOrdered(f64, &r.fast_from, from);
-        storeOrdered(u32, &r.version, r.version +% 1);
+        endChange(r);
     }
 
-    /// Stores what the fast path counted into the report, which counts on its own again.
+    /// Stores what the fast path counted into the report, which counts on its own again. (The
+    /// report still holds what it held when the fast path began: its blocks follow from the
+    /// frames played since.)
     fn leaveFast(a: *Action) void {
         if (a.hot.fast_frames == 0) return;
-        a.hot.fast_frames = 0;
         const r = a.hot.report;
-        store(u32, &r.version, r.version +% 1);
+        const blocks = r.stats.blocks + (a.hot.done_frames - r.done_frames) / @as(f64, @floatFromInt(a.hot.fast_frames));
+        a.hot.fast_frames = 0;
+        beginChange(r);
         storeOrdered(f64, &r.done_frames, a.hot.done_frames);
-        storeOrdered(f64, &r.stats.blocks, a.hot.blocks);
+        storeOrdered(f64, &r.stats.blocks, blocks);
         storeOrdered(f64, &r.fast_from, -1);
+        endChange(r);
+    }
+
+    /// The report's sequence lock (`Report.version`): odd from here until `endChange`; the
+    /// stores between are `storeOrdered`, so none is seen before the version turned odd.
+    fn beginChange(r: *Report) void {
+        store(u32, &r.version, r.version +% 1);
+    }
+
+    fn endChange(r: *Report) void {
         storeOrdered(u32, &r.version, r.version +% 1);
     }
 

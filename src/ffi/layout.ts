@@ -168,6 +168,15 @@ export function frameOf(t: number, sampleRate: number, applied: number): number 
   return Math.floor(t * sampleRate + 0.5) - applied;
 }
 
+/**
+ * A report's count after the block that ended at stream frame `frameTime`, while the callback's
+ * fast path, on since frame `from` (-1: off), adds one to it every `per` frames: zig/mixer.zig
+ * `fastCount`. The loader checks it against the library's results on sample values.
+ */
+export function fastCount(stored: number, from: number, per: number, frameTime: number): number {
+  return from < 0 ? stored : stored + Math.max(frameTime - from, 0) / per;
+}
+
 const f64 = (index: number) => index * 8;
 const u32 = (index: number) => index * 4;
 
@@ -310,5 +319,15 @@ export function factMismatch(library: Record<string, unknown>): string | undefin
     }
   }
   if (!("frameOf.0.t" in library)) return "frameOf: the library gives no sample values of the time-to-frame formula";
+  for (let i = 0; `fastCount.${i}.stored` in library; i++) {
+    const at = (k: string) => library[`fastCount.${i}.${k}`] as number;
+    const count = fastCount(at("stored"), at("from"), at("per"), at("frameTime"));
+    if (count !== at("count")) {
+      return `fastCount(${at("stored")}, ${at("from")}, ${at("per")}, ${at("frameTime")}): the library says ${
+        at("count")
+      }, TypeScript ${count}`;
+    }
+  }
+  if (!("fastCount.0.stored" in library)) return "fastCount: the library gives no sample values of the fast path's count";
   return undefined;
 }
