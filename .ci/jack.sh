@@ -23,7 +23,16 @@ remove_shared_memory() {
   rm -rf /dev/shm/jack-*/"${name}" 2>/dev/null || true
 }
 
-server_pids() { pgrep -f -- "^jackd -n ${name} " || true; }
+# Only servers in this mount namespace: .ci/isolated.sh runs suites side by side, each in a
+# namespace of its own, where servers of the same name (the fault tests') must not meet.
+own_namespace="$(readlink /proc/self/ns/mnt)"
+server_pids() {
+  local pid
+  for pid in $(pgrep -f -- "^jackd -n ${name} "); do
+    [ "$(readlink "/proc/$pid/ns/mnt" 2>/dev/null)" = "$own_namespace" ] && echo "$pid"
+  done
+  return 0
+}
 
 case "$cmd" in
   start)

@@ -42,8 +42,23 @@ if [ "${1:-}" = "--host" ]; then platforms=("$(host_platform)"); else platforms=
 # --list: the platforms a full release has (.ci/npm-build.sh checks a published package against it).
 if [ "${1:-}" = "--list" ]; then printf '%s\n' "${platforms[@]}"; exit 0; fi
 
-rm -rf "$OUT"
-mkdir -p "$OUT"
+# Safe to run twice at once (the Bun and Deno suites, side by side, each build the host's release
+# while the other may be packing or serving it): nothing is removed but platforms not asked for,
+# and a file is replaced, by a rename, only when its bytes changed.
+mkdir -p "$OUT" "$ROOT/zig-out/release-build"
+replace_if_changed() { # SOURCE DEST
+  cmp -s "$1" "$2" && return 0
+  local temporary
+  # Made beside zig-out/release (same file system, so the rename is atomic), not in it: a
+  # concurrent pack copies the directory and must not take a half-written file along.
+  temporary="$(mktemp "$ROOT/zig-out/release-build/.new.XXXXXX")" && cp "$1" "$temporary" && chmod 755 "$temporary" && mv -f "$temporary" "$2"
+}
+for dir in "$OUT"/*/; do
+  [ -d "$dir" ] || continue
+  wanted=0
+  for platform in "${platforms[@]}"; do [ "$(basename "$dir")" = "$platform" ] && wanted=1; done
+  [ $wanted = 1 ] || rm -rf "$dir"
+done
 for platform in "${platforms[@]}"; do
   target="${TARGETS[$platform]:?no Zig target for platform $platform}"
   prefix="$ROOT/zig-out/release-build/$platform"
@@ -52,13 +67,14 @@ for platform in "${platforms[@]}"; do
     # Linux is what the tests and CI run: it must build. The others are shipped when they build.
     case "$platform" in linux-*) exit 1 ;; esac
     echo "[release] WARNING: $platform did not build; it is left out of the release" >&2
+    rm -rf "${OUT:?}/$platform"
     continue
   fi
   name="$(file_name "$platform")"
   built="$prefix/lib/$name"
   [ -f "$built" ] || built="$prefix/bin/$name" # Windows puts DLLs in bin/
   mkdir -p "$OUT/$platform"
-  cp "$built" "$OUT/$platform/$name"
+  replace_if_changed "$built" "$OUT/$platform/$name"
 done
 
 VERSION="$(node -p 'require("./package.json").version')"
@@ -81,6 +97,12 @@ for (const platform of fs.readdirSync(out).sort()) {
   }
 }
 const manifest = { version, abiVersion: Number(abi), files };
-fs.writeFileSync(path.join(out, "manifest.json"), JSON.stringify(manifest, null, 2) + "\n");
+const text = JSON.stringify(manifest, null, 2) + "\n";
+const target = path.join(out, "manifest.json");
+if (!fs.existsSync(target) || fs.readFileSync(target, "utf8") !== text) {
+  const temporary = path.join(out, "..", "release-build", `.manifest.${process.pid}`);
+  fs.writeFileSync(temporary, text);
+  fs.renameSync(temporary, target); // readers see the old manifest or the new one, never half
+}
 console.log(JSON.stringify(manifest, null, 2));
 JS

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# The whole test suite: installs what is missing, starts a JACK dummy server of its own, runs the
-# Zig, Bun and Deno suites, then the linux-arm64 ones under qemu (.ci/arm64.sh), stops the server,
-# and prints "N passed, N failed" as its last line.
+# The whole test suite: installs what is missing, runs the Zig tests, then the Bun and Deno suites
+# and the Bun suite on the safety-checked library side by side (each beside a JACK dummy server of
+# its own, .ci/isolated.sh), then the linux-arm64 ones under qemu (.ci/arm64.sh), and prints
+# "N passed, N failed" as its last line.
 # Extra arguments are passed to `bun test` and `deno test` (e.g. a file filter).
 set -uo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -9,22 +10,49 @@ cd "$ROOT"
 source .ci/setup.sh || { echo "setup failed"; echo "0 passed, 1 failed"; exit 1; }
 set +e # setup.sh runs with -e; from here on a failing suite must not end the script
 
-export JACK_DEFAULT_SERVER="rtmixer-test-$$-$RANDOM"
 reports="$(mktemp -d)"
-cleanup() { .ci/jack.sh stop "$JACK_DEFAULT_SERVER"; rm -rf "$reports"; }
-trap cleanup EXIT
+jobs_running=()
+# A suite still running when this script ends (Ctrl-C) is stopped with its whole process group;
+# .ci/isolated.sh then stops its JACK server.
+stop_suites() { for pid in "${jobs_running[@]}"; do kill -TERM -- "-$pid" 2>/dev/null; done; wait; }
+trap 'stop_suites; rm -rf "$reports"' EXIT
 trap 'exit 130' INT TERM
-JACK_REALTIME=1 .ci/jack.sh start "$JACK_DEFAULT_SERVER" 48000 256 >/dev/null || { echo "0 passed, 1 failed"; exit 1; }
 
 passed=0
 failed=0
 add() { passed=$((passed + $1)); failed=$((failed + $2)); }
 
+# Every suite that needs JACK runs through .ci/isolated.sh, beside a JACK dummy server of its own
+# that no other suite can meet; so the three JavaScript suites run side by side. They mostly wait
+# on the audio clock (each keeps about half a core busy): together they take about as long as the
+# slowest alone. RTMIXER_TEST_SERIAL=1 runs them one after another.
+start_suite() { # NAME COMMAND...: runs in the background; its output goes to $reports/NAME.log
+  local name="$1"; shift
+  # setsid: a process group of its own, which stop_suites can signal as a whole.
+  setsid bash -c '.ci/isolated.sh "${@:2}" >"$1.log" 2>&1; echo $? >"$1.status"' _ "$reports/$name" "$@" &
+  jobs_running+=($!)
+  [ "${RTMIXER_TEST_SERIAL:-0}" = 1 ] && wait $!
+  return 0
+}
+wait_suites() { wait "${jobs_running[@]}"; jobs_running=(); }
+# Prints a suite's output under HEADING and counts its junit report (one failure more when the
+# runner failed and the report shows none: a crash, or a file that did not load).
+report_suite() { # NAME HEADING
+  echo "== $2"
+  cat "$reports/$1.log"
+  local p=0 f=1 status
+  [ -f "$reports/$1.xml" ] && read -r p f < <(node .ci/junit-count.mjs "$reports/$1.xml")
+  add "$p" "$f"
+  status="$(cat "$reports/$1.status" 2>/dev/null || echo 1)"
+  [ "$status" -ne 0 ] && [ "$f" -eq 0 ] && add 0 1
+  return 0
+}
+
 echo "== Zig"
 # The test binary is run directly (not through `zig build test`, whose summary is cached away)
 # so that its own closing line gives the counts.
 if "$ZIG" build test-bin; then
-  zig_out="$(./zig-out/bin/rtmixer-tests 2>&1)"; zig_status=$?
+  zig_out="$(.ci/isolated.sh ./zig-out/bin/rtmixer-tests 2>&1)"; zig_status=$?
   echo "$zig_out" | grep -v '\.\.\.OK$' | tail -n 40
   if [[ "$zig_out" =~ All\ ([0-9]+)\ tests\ passed ]]; then
     add "${BASH_REMATCH[1]}" 0
@@ -41,47 +69,48 @@ fi
 echo "== Zig under the thread sanitizer"
 # The same tests built with -fsanitize-thread: the threaded ring buffer test shows TSan every
 # cross-thread access of the lock-free protocol. Counted as one test (its build is cached).
-if tsan_out="$("$ZIG" build test -Dtsan=true 2>&1)"; then
+if tsan_out="$(.ci/isolated.sh "$ZIG" build test -Dtsan=true 2>&1)"; then
   add 1 0
 else
   echo "$tsan_out" | tail -n 40; add 0 1
 fi
 
-echo "== Bun"
-"$BUN" test --timeout 120000 --reporter=junit --reporter-outfile="$reports/bun.xml" "$@"
-bun_status=$?
-read -r p f < <(node .ci/junit-count.mjs "$reports/bun.xml"); add "$p" "$f"
-[ $bun_status -ne 0 ] && [ "$f" -eq 0 ] && add 0 1
+# The Bun suite once more, on a build where every out-of-bounds access, bad cast, integer overflow
+# or misaligned pointer in the native code panics with a trace instead of corrupting memory.
+# Child processes inherit RTMIXER_LIB, so examples and benchmarks run on it too. Left out:
+# distribution.test.ts, whose packages load the release build, never RTMIXER_LIB.
+safe_built=0
+"$ZIG" build -Doptimize=safe -p zig-out/safe && safe_built=1
+safe_files=()
+for file in tests/*.test.ts; do [ "$file" = tests/distribution.test.ts ] || safe_files+=("$file"); done
+[ $# -gt 0 ] && safe_files=("$@")
 
-echo "== Deno"
-"$DENO" test --allow-all --v8-flags=--expose-gc --junit-path="$reports/deno.xml" "$@"
-deno_status=$?
-read -r p f < <(node .ci/junit-count.mjs "$reports/deno.xml"); add "$p" "$f"
-[ $deno_status -ne 0 ] && [ "$f" -eq 0 ] && add 0 1
-
-echo "== Bun against the library built with Zig's safety checks (-Doptimize=safe)"
-# The same suite once more, on a build where every out-of-bounds access, bad cast, integer
-# overflow or misaligned pointer in the native code panics with a trace instead of corrupting
-# memory. Child processes inherit RTMIXER_LIB, so examples and benchmarks run on it too.
-if "$ZIG" build -Doptimize=safe -p zig-out/safe; then
-  RTMIXER_LIB="$ROOT/zig-out/safe/lib/librtmixer.so" \
-    "$BUN" test --timeout 120000 --reporter=junit --reporter-outfile="$reports/bun-safe.xml" "$@"
-  safe_status=$?
-  read -r p f < <(node .ci/junit-count.mjs "$reports/bun-safe.xml"); add "$p" "$f"
-  [ $safe_status -ne 0 ] && [ "$f" -eq 0 ] && add 0 1
+side_by_side=$SECONDS
+start_suite bun "$BUN" test --timeout 120000 --reporter=junit --reporter-outfile="$reports/bun.xml" "$@"
+start_suite deno "$DENO" test --allow-all --v8-flags=--expose-gc --junit-path="$reports/deno.xml" "$@"
+[ $safe_built = 1 ] && start_suite bun-safe env RTMIXER_LIB="$ROOT/zig-out/safe/lib/librtmixer.so" \
+  "$BUN" test --timeout 120000 --reporter=junit --reporter-outfile="$reports/bun-safe.xml" "${safe_files[@]}"
+setsid bash -c 'bash .ci/arm64.sh >"$1.log" 2>&1; echo $? >"$1.status"' _ "$reports/arm64" &
+jobs_running+=($!)
+wait_suites
+echo "(the suites below ran side by side: $((SECONDS - side_by_side)) s)"
+report_suite bun "Bun"
+report_suite deno "Deno"
+if [ $safe_built = 1 ]; then
+  report_suite bun-safe "Bun against the library built with Zig's safety checks (-Doptimize=safe)"
 else
   echo "the safety-checked library did not build"; add 0 1
 fi
 
 echo "== linux-arm64 under qemu-user (.ci/arm64.sh)"
 # The Zig tests built for aarch64, and the arm64 library driven by arm64 Bun and Deno on an arm64
-# JACK server, all emulated: 1.3-2 min warm, plus about 75 s of setup and cold build on a fresh
-# machine (README, Platforms). Its last line gives its counts.
-arm64_out="$(ZIG="$ZIG" bash .ci/arm64.sh 2>&1)"; arm64_status=$?
-echo "$arm64_out" | sed '$d' | tail -n 60
-if [[ "$(echo "$arm64_out" | tail -n 1)" =~ ^([0-9]+)\ passed,\ ([0-9]+)\ failed$ ]]; then
+# JACK server, all emulated, in a mount namespace of its own (README, Platforms). Its last line
+# gives its counts.
+sed '$d' "$reports/arm64.log" | tail -n 60
+arm64_status="$(cat "$reports/arm64.status" 2>/dev/null || echo 1)"
+if [[ "$(tail -n 1 "$reports/arm64.log")" =~ ^([0-9]+)\ passed,\ ([0-9]+)\ failed$ ]]; then
   add "${BASH_REMATCH[1]}" "${BASH_REMATCH[2]}"
-  [ $arm64_status -ne 0 ] && [ "${BASH_REMATCH[2]}" -eq 0 ] && add 0 1
+  [ "$arm64_status" -ne 0 ] && [ "${BASH_REMATCH[2]}" -eq 0 ] && add 0 1
 else
   add 0 1
 fi
