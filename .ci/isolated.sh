@@ -7,9 +7,9 @@
 #
 # Why a mount namespace with a /dev/shm of its own: libjack puts a client's notification socket
 # at /dev/shm/jack_<client name>_<uid>_0 whatever the server, so two processes opening a client
-# of the same name ("PortAudio") at the same moment on two servers unlink each other's socket,
-# and one of them fails (PortAudio then finds no device; seen in 11 of 15 simultaneous opens of
-# three jack_lsp on three servers). JACK's registry of servers (at most 8) lives there too.
+# of the same name ("PortAudio") at the same moment on two servers unlink each other's socket
+# and fail to connect (PortAudio then finds no device; 11 of 15 simultaneous opens of three
+# jack_lsp on three servers failed). JACK's registry of servers (at most 8) lives there too.
 # Root runs `unshare --mount`; anyone else gets a user namespace as well (then JACK runs without
 # realtime scheduling, as .ci/jack.sh does when it may not have it).
 set -uo pipefail

@@ -177,14 +177,23 @@ describe("Mixer end to end (JACK loopback)", () => {
     const p = ahead(m);
     const play = m.playBuffer(new Float32Array(2 * 20000).fill(0.5), 2, { startFrame: p });
     const rec = capture(m, p, 4000);
-    const cancel = m.cancel(play, { time: m.timeAt(p + 1234) });
+    const offsetBefore = m.timeAt(0);
+    const time = m.timeAt(p + 1234);
+    const cancel = m.cancel(play, { time });
     await m.wait();
     expect(cancel.outcome).toBe("done");
     expect(play.outcome).toBe("cancelled");
-    expect(play.doneFrames).toBe(1234);
+    // The offset between stream time and frames moves at most once in about 2 s (a correction of
+    // the first block's estimate, or an xrun followed): if it moved in this window, the cancel
+    // lands exactly where the new offset puts `time` (seen once, 2 samples early, with four test
+    // suites loading both cores). Otherwise exactly at p + 1234.
+    const moved = m.timeAt(0) !== offsetBefore;
+    if (moved) console.log(`the clock offset moved during the test: ${Math.round((m.timeAt(0) - offsetBefore) * FS)} samples`);
+    const cut = play.doneFrames;
+    expect(moved ? [1234, m.frameAt(time) - p] : [1234]).toContain(cut);
     const heard = rec.data.findIndex((v) => v === 0) / 2;
-    expect(heard).toBe(1234);
-    expect(Array.from(rec.data.subarray(2 * 1234)).every((v) => v === 0)).toBe(true);
+    expect(heard).toBe(cut);
+    expect(Array.from(rec.data.subarray(2 * cut)).every((v) => v === 0)).toBe(true);
   });
 
   test("cancel before the start removes the action before it plays anything", async () => {
