@@ -44,13 +44,12 @@ if [ "${1:-}" = "--list" ]; then printf '%s\n' "${platforms[@]}"; exit 0; fi
 
 # Safe to run twice at once (the Bun and Deno suites, side by side, each build the host's release
 # while the other may be packing or serving it): nothing is removed but platforms not asked for,
-# and a file is replaced, by a rename, only when its bytes changed.
+# and each file is replaced by a rename, so a reader sees the old file or the new one, never half.
+# The new file is made in zig-out/release-build (same file system, so the rename is atomic), not
+# in zig-out/release, which a concurrent pack may be copying.
 mkdir -p "$OUT" "$ROOT/zig-out/release-build"
-replace_if_changed() { # SOURCE DEST
-  cmp -s "$1" "$2" && return 0
+replace() { # SOURCE DEST
   local temporary
-  # Made beside zig-out/release (same file system, so the rename is atomic), not in it: a
-  # concurrent pack copies the directory and must not take a half-written file along.
   temporary="$(mktemp "$ROOT/zig-out/release-build/.new.XXXXXX")" && cp "$1" "$temporary" && chmod 755 "$temporary" && mv -f "$temporary" "$2"
 }
 for dir in "$OUT"/*/; do
@@ -74,7 +73,7 @@ for platform in "${platforms[@]}"; do
   built="$prefix/lib/$name"
   [ -f "$built" ] || built="$prefix/bin/$name" # Windows puts DLLs in bin/
   mkdir -p "$OUT/$platform"
-  replace_if_changed "$built" "$OUT/$platform/$name"
+  replace "$built" "$OUT/$platform/$name"
 done
 
 VERSION="$(node -p 'require("./package.json").version')"
@@ -97,12 +96,8 @@ for (const platform of fs.readdirSync(out).sort()) {
   }
 }
 const manifest = { version, abiVersion: Number(abi), files };
-const text = JSON.stringify(manifest, null, 2) + "\n";
-const target = path.join(out, "manifest.json");
-if (!fs.existsSync(target) || fs.readFileSync(target, "utf8") !== text) {
-  const temporary = path.join(out, "..", "release-build", `.manifest.${process.pid}`);
-  fs.writeFileSync(temporary, text);
-  fs.renameSync(temporary, target); // readers see the old manifest or the new one, never half
-}
+const temporary = path.join(out, "..", "release-build", `.manifest.${process.pid}`);
+fs.writeFileSync(temporary, JSON.stringify(manifest, null, 2) + "\n");
+fs.renameSync(temporary, path.join(out, "manifest.json")); // replaced by a rename, as the libraries are
 console.log(JSON.stringify(manifest, null, 2));
 JS
