@@ -5,7 +5,9 @@
  * `_rtmixer.abi3.so`, which bench/_peer.ts installs into bench/.peer/), and two native
  * references compiled into the support library (zig/benchsupport.zig): the obvious scalar loop
  * with channel-mapping indirection, and a memcpy of the same source bytes (the physical limit).
- * All four are called once per block through the same FFI, so they pay the same call cost. The
+ * All four run a segment's blocks in one native loop of the support library, one call per block
+ * as PortAudio's thread calls a callback: no variant pays a JavaScript-to-native call per block
+ * (which no stream pays; what it costs in this runtime is printed first, beside the floor). The
  * peer's callback is called as PortAudio calls it, with its `struct state`, its `struct action`s
  * (type PLAY_BUFFER, start 0, allow_belated, as `play_buffer` makes them) handed over through
  * its own action queue before a segment and taken back from its result queue after it, outside
@@ -26,7 +28,7 @@
  * --smoke: tiny sizes, only checks that the benchmark still runs; nothing is written.
  */
 import process from "node:process";
-import { native } from "../src/ffi/mod.ts";
+import { libraryPath, native } from "../src/ffi/mod.ts";
 import { Engine } from "../src/engine.ts";
 import { Sample } from "../src/sample.ts";
 import type { Pointer } from "../src/ffi/mod.ts";
@@ -60,6 +62,10 @@ const lib = native();
 const bench = support();
 
 const encoder = new TextEncoder();
+/** The product's own `rtm_mixer_process`, which the support library's loop calls like a stream. */
+const productPath = encoder.encode(libraryPath());
+const processFn = bench.rtm_bench_product_process(productPath, productPath.length);
+if (processFn === null) throw new Error("the support library did not find rtm_mixer_process in the loaded product");
 /**
  * python-rtmixer, or why it is not measured. Its library is a Linux build here (the wheel for this
  * machine), and is loaded after zig/pystub.zig's stand-ins for the Python symbols it imports.
@@ -118,16 +124,23 @@ const srcChannels = (c: Case) => c.mapping.channels.length;
 function engineSegment(c: Case, engine: Engine, out: Float32Array): { ms: number; intakeMs: number } {
   for (const buffer of c.sources) engine.playBuffer(buffer, c.mapping.channels);
   const m = engine.mixer;
-  let frame = engine.frameTime;
-  const t = () => frame / SAMPLE_RATE;
+  const frame = engine.frameTime;
+  const blocks = c.segmentFrames / c.block;
   const t0 = performance.now();
-  lib.rtm_mixer_process(m, null, 0, out, out.byteLength, c.block, t(), t(), t(), 0);
+  let status = bench.rtm_bench_engine_blocks(processFn, m, out, out.byteLength, c.block, frame, 1, SAMPLE_RATE);
   const t1 = performance.now();
-  for (let at = c.block; at < c.segmentFrames; at += c.block) {
-    frame += c.block;
-    lib.rtm_mixer_process(m, null, 0, out, out.byteLength, c.block, t(), t(), t(), 0);
-  }
+  status |= bench.rtm_bench_engine_blocks(
+    processFn,
+    m,
+    out,
+    out.byteLength,
+    c.block,
+    frame + c.block,
+    blocks - 1,
+    SAMPLE_RATE,
+  );
   const t2 = performance.now();
+  if (status !== 0) throw new Error(`rtm_mixer_process refused a block (${status})`);
   engine.collect();
   if (engine.actions.size !== 0) throw new Error("actions outlived their buffers");
   return { ms: t2 - t1, intakeMs: t1 - t0 };
@@ -147,14 +160,12 @@ function peerSegment(
 ): number {
   const handed = bench.rtm_bench_peer_arm(state, c.peerSrc!, c.stride, c.segmentFrames, mapping);
   if (handed !== c.voices) throw new Error(`python-rtmixer's action queue took ${handed} of ${c.voices} actions`);
-  let status = bench.rtm_bench_peer_block(state, out, c.block, clock.frame / SAMPLE_RATE);
+  const blocks = c.segmentFrames / c.block;
+  let status = bench.rtm_bench_peer_blocks(state, out, c.block, clock.frame, 1, SAMPLE_RATE);
   const t0 = performance.now();
-  for (let at = c.block; at < c.segmentFrames; at += c.block) {
-    clock.frame += c.block;
-    status |= bench.rtm_bench_peer_block(state, out, c.block, clock.frame / SAMPLE_RATE);
-  }
+  status |= bench.rtm_bench_peer_blocks(state, out, c.block, clock.frame + c.block, blocks - 1, SAMPLE_RATE);
   const ms = performance.now() - t0;
-  clock.frame += c.block;
+  clock.frame += c.segmentFrames;
   if (status !== 0) throw new Error(`python-rtmixer's callback returned ${status} (paContinue is 0)`);
   const whole = bench.rtm_bench_peer_collect(state);
   if (whole !== c.voices) throw new Error(`python-rtmixer played ${whole} of ${c.voices} actions whole`);
@@ -164,22 +175,29 @@ function peerSegment(
 /** One segment of the scalar reference, the first block untimed like the engine's. */
 function scalarSegment(c: Case, mapping: Uint32Array, out: Float32Array): number {
   const ch = srcChannels(c);
-  bench.rtm_bench_scalar_block(out, OUT_CHANNELS, c.src, ch, mapping, c.voices, c.stride, 0, c.block);
+  bench.rtm_bench_scalar_blocks(out, OUT_CHANNELS, c.src, ch, mapping, c.voices, c.stride, 0, c.block, c.block);
   const t0 = performance.now();
-  for (let at = c.block; at < c.segmentFrames; at += c.block) {
-    bench.rtm_bench_scalar_block(out, OUT_CHANNELS, c.src, ch, mapping, c.voices, c.stride, at, c.block);
-  }
+  bench.rtm_bench_scalar_blocks(
+    out,
+    OUT_CHANNELS,
+    c.src,
+    ch,
+    mapping,
+    c.voices,
+    c.stride,
+    c.block,
+    c.segmentFrames,
+    c.block,
+  );
   return performance.now() - t0;
 }
 
 /** One segment of memcpy of the same bytes, the first block untimed. */
 function copySegment(c: Case, out: Float32Array): number {
   const ch = srcChannels(c);
-  bench.rtm_bench_copy_block(out, c.src, ch, c.voices, c.stride, 0, c.block);
+  bench.rtm_bench_copy_blocks(out, c.src, ch, c.voices, c.stride, 0, c.block, c.block);
   const t0 = performance.now();
-  for (let at = c.block; at < c.segmentFrames; at += c.block) {
-    bench.rtm_bench_copy_block(out, c.src, ch, c.voices, c.stride, at, c.block);
-  }
+  bench.rtm_bench_copy_blocks(out, c.src, ch, c.voices, c.stride, c.block, c.segmentFrames, c.block);
   return performance.now() - t0;
 }
 
@@ -293,33 +311,52 @@ function measure(c: Case): Row {
   }
 }
 
-/** The per-call floor: one block of 64 frames with no voices (FFI call, zeroing, bookkeeping). */
-function floorNs(): { engine: number; peer: number | null; scalar: number; copy: number } {
+/**
+ * The per-block floor: blocks of 64 frames with no voices (zeroing, bookkeeping), in the native
+ * loop every variant runs in; and the engine's block called from JavaScript, one FFI call per
+ * block, which is what this runtime adds to a block called that way (a stream never is).
+ */
+function floorNs(): { engine: number; peer: number | null; scalar: number; copy: number; engineFfi: number } {
   const mixer = lib.rtm_mixer_create(0, OUT_CHANNELS, SAMPLE_RATE, 64)!;
   const state = thePeer ? peerCreate(thePeer, 1, 2) : null;
   const out = new Float32Array(64 * OUT_CHANNELS);
   const none = new Float32Array(0);
   const map = new Uint32Array([0, 1]);
-  const calls = smoke ? 1000 : 200_000;
-  const time = (f: () => void) => {
+  const blocks = smoke ? 1000 : 200_000;
+  let frame = 0;
+  const time = (f: () => void, calls: number) => {
     const t0 = performance.now();
     for (let i = 0; i < calls; i++) f();
-    return ((performance.now() - t0) * 1e6) / calls;
+    return ((performance.now() - t0) * 1e6) / blocks;
   };
-  const variants: Record<string, () => unknown> = {
-    engine: () => lib.rtm_mixer_process(mixer, null, 0, out, out.byteLength, 64, 0, 0, 0, 0),
-    scalar: () => bench.rtm_bench_scalar_block(out, OUT_CHANNELS, none, 2, map, 0, 0, 0, 64),
-    copy: () => bench.rtm_bench_copy_block(out, none, 2, 0, 0, 0, 64),
+  const variants: Record<string, () => number> = {
+    engine: () =>
+      time(() => {
+        bench.rtm_bench_engine_blocks(processFn, mixer, out, out.byteLength, 64, frame, blocks, SAMPLE_RATE);
+        frame += 64 * blocks;
+      }, 1),
+    engineFfi: () =>
+      time(() => {
+        const t = frame / SAMPLE_RATE;
+        lib.rtm_mixer_process(mixer, null, 0, out, out.byteLength, 64, t, t, t, 0);
+        frame += 64;
+      }, blocks),
+    scalar: () =>
+      time(() => bench.rtm_bench_scalar_blocks(out, OUT_CHANNELS, none, 2, map, 0, 0, 0, 64 * blocks, 64), 1),
+    copy: () => time(() => bench.rtm_bench_copy_blocks(out, none, 2, 0, 0, 0, 64 * blocks, 64), 1),
   };
-  if (state !== null) variants.peer = () => bench.rtm_bench_peer_block(state, out, 64, 0);
-  const times: Record<string, number[]> = { engine: [], peer: [], scalar: [], copy: [] };
+  if (state !== null) {
+    variants.peer = () => time(() => bench.rtm_bench_peer_blocks(state, out, 64, 0, blocks, SAMPLE_RATE), 1);
+  }
+  const times: Record<string, number[]> = { engine: [], engineFfi: [], peer: [], scalar: [], copy: [] };
   for (let round = 0; round < ROUNDS + 1; round++) {
-    for (const [name, f] of Object.entries(variants)) times[name].push(time(f));
+    for (const [name, f] of Object.entries(variants)) times[name].push(f());
   }
   lib.rtm_mixer_destroy(mixer);
   if (state !== null) bench.rtm_bench_peer_destroy(state);
   return {
     engine: median(times.engine),
+    engineFfi: median(times.engineFfi),
     peer: state === null ? null : median(times.peer),
     scalar: median(times.scalar),
     copy: median(times.copy),
@@ -375,7 +412,7 @@ console.log(
 );
 console.log(
   `${OUT_CHANNELS} output channels at ${SAMPLE_RATE} Hz; medians of ${ROUNDS} interleaved rounds of >= ${ROUND_MS} ms ` +
-    `(engine time); every variant is one FFI call per block.`,
+    `(engine time); every variant runs a segment's blocks in one native loop.`,
 );
 console.log(
   "ns/sample = nanoseconds per sample per action, a sample being one frame of one source channel (what an action adds);",
@@ -389,8 +426,9 @@ console.log(
 console.log("RT voices = voices one core mixes at 48 kHz.");
 const floor = floorNs();
 console.log(
-  `per-call floor (block 64, no voices): engine ${floor.engine.toFixed(0)} ns, peer ${fixed(floor.peer, 0, " ns")}, ` +
-    `scalar ${floor.scalar.toFixed(0)} ns, copy ${floor.copy.toFixed(0)} ns`,
+  `per-block floor (block 64, no voices): engine ${floor.engine.toFixed(1)} ns, peer ${fixed(floor.peer, 1, " ns")}, ` +
+    `scalar ${floor.scalar.toFixed(1)} ns, copy ${floor.copy.toFixed(1)} ns; the engine's block called from ` +
+    `${runtime.name} through FFI, one call per block: ${floor.engineFfi.toFixed(1)} ns`,
 );
 
 const rows: Row[] = [];

@@ -65,7 +65,9 @@ test(
     }
     if (!("missing" in found)) {
       expect(out).toContain(`peer: python-rtmixer ${found.version}'s callback, ${found.library}`);
-      expect(out).toMatch(/^per-call floor \(block 64, no voices\): engine [0-9]+ ns, peer [0-9]+ ns/m);
+      expect(out).toMatch(
+        /^per-block floor \(block 64, no voices\): engine [0-9.]+ ns, peer [0-9.]+ ns, .*through FFI, one call per block: [0-9.]+ ns$/m,
+      );
       expect(out).not.toMatch(/^goal: .*not measured/m);
     } else {
       expect(out).toContain(`peer: python-rtmixer not measured: ${found.missing}`);

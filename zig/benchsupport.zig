@@ -1,7 +1,8 @@
 //! Benchmark-only references for bench/callback.ts: the mixing a callback does, written the
-//! obvious way, and a plain copy of the same bytes (the physical limit). They are compiled with
-//! the library (same optimize mode) and called once per block through the FFI exactly like
-//! `rtm_mixer_process`, so all three pay the same per-call cost.
+//! obvious way, and a plain copy of the same bytes (the physical limit), compiled with the library
+//! (same optimize mode). A segment of blocks runs in one native loop for every variant (the
+//! engine's `rtm_mixer_process`, the peer's callback, these references), as PortAudio's thread
+//! calls a callback: no variant pays a JavaScript-to-native call per block, which no stream pays.
 //!
 //! Voices: `voices` sources, voice v at `src + v * voice_stride` (samples; a stride of 0 makes
 //! every voice read the same buffer), each read from frame `position` on.
@@ -44,8 +45,65 @@ pub fn copyBlock(out: [*]f32, src: [*]const f32, src_channels: u32, voices: u32,
     }
 }
 
+/// The product library's `rtm_mixer_process`, called through a pointer like the driver's.
+pub const ProcessFn = @import("selftest.zig").ProcessFn;
+
+// Each block is a call that is never inlined: the compiler must not merge one block's work into
+// the next (a copy overwritten by the next block's copy could otherwise be dropped).
+
+/// Blocks of `frames` frames at positions `first`, `first + frames`, ... before `end`.
+pub fn scalarBlocks(out: [*]f32, out_channels: u32, src: [*]const f32, src_channels: u32, mapping: [*]const u32, voices: u32, voice_stride: u32, first: u32, end: u32, frames: u32) void {
+    if (frames == 0) return;
+    var at = first;
+    while (at < end) : (at += frames) {
+        @call(.never_inline, scalarBlock, .{ out, out_channels, src, src_channels, mapping, voices, voice_stride, at, frames });
+    }
+}
+
+/// Blocks of copying at positions `first`, `first + frames`, ... before `end`.
+pub fn copyBlocks(out: [*]f32, src: [*]const f32, src_channels: u32, voices: u32, voice_stride: u32, first: u32, end: u32, frames: u32) void {
+    if (frames == 0) return;
+    var at = first;
+    while (at < end) : (at += frames) {
+        @call(.never_inline, copyBlock, .{ out, src, src_channels, voices, voice_stride, at, frames });
+    }
+}
+
+/// `blocks` blocks of the product's block processing on mixer `m`, the first at stream frame
+/// `first_frame` (every time of a block is its frame / `rate`, as bench/callback.ts used to pass
+/// them). Returns the first non-zero status, or 0.
+pub fn engineBlocks(process: ProcessFn, m: *anyopaque, out: [*]f32, out_bytes: f64, frames: u32, first_frame: f64, blocks: u32, rate: f64) i32 {
+    for (0..blocks) |k| {
+        const t = (first_frame + @as(f64, @floatFromInt(k * frames))) / rate;
+        const status = process(m, null, 0, out, out_bytes, frames, t, t, t, 0);
+        if (status != 0) return status;
+    }
+    return 0;
+}
+
+/// `blocks` blocks of the peer's callback, timed like engineBlocks; the OR of its results.
+pub fn peerBlocks(p: *Peer, out: [*]f32, frames: u32, first_frame: f64, blocks: u32, rate: f64) c_int {
+    var status: c_int = 0;
+    for (0..blocks) |k| status |= peerBlock(p, out, frames, (first_frame + @as(f64, @floatFromInt(k * frames))) / rate);
+    return status;
+}
+
 const testing = std.testing;
 const mix = @import("mix.zig");
+
+test "scalarBlocks and copyBlocks leave the last block's result, as one call at its position" {
+    var src: [2 * 2 * 16]f32 = undefined; // 2 voices × 16 frames × 2 channels
+    for (&src, 0..) |*x, i| x.* = @floatFromInt(i % 5);
+    const mapping = [_]u32{ 1, 0 };
+    var once: [2 * 4]f32 = undefined;
+    var blocks: [2 * 4]f32 = undefined;
+    scalarBlock(&once, 2, &src, 2, &mapping, 2, 32, 8, 4);
+    scalarBlocks(&blocks, 2, &src, 2, &mapping, 2, 32, 0, 12, 4); // blocks at 0, 4 and 8
+    try testing.expectEqualSlices(f32, &once, &blocks);
+    copyBlock(&once, &src, 2, 2, 32, 8, 4);
+    copyBlocks(&blocks, &src, 2, 2, 32, 0, 12, 4);
+    try testing.expectEqualSlices(f32, &once, &blocks);
+}
 
 test "scalarBlock sums the voices through the mapping, as mix.mixInto does" {
     var src: [3 * 2 * 8]f32 = undefined; // 3 voices × 8 frames × 2 channels

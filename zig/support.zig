@@ -42,16 +42,20 @@ export fn rtm_test_ring_peer_stop(peer: *selftest.Peer) f64 {
 /// (`len` bytes) is the path of the loaded product library, whose `rtm_mixer_process` and
 /// `rtm_mixer_header` it calls. Null on bad arguments, or if the product is not loaded.
 export fn rtm_test_mixer_driver_start(m: *anyopaque, frames: u32, product: [*]const u8, len: u32) ?*selftest.Driver {
+    const process = productSymbol(product, len, "rtm_mixer_process") orelse return null;
+    const header_of = productSymbol(product, len, "rtm_mixer_header") orelse return null;
+    const header: *const Header = @as(*const fn (*anyopaque) callconv(.c) *const Header, @ptrCast(@alignCast(header_of)))(m);
+    return selftest.driverStart(m, header, @ptrCast(@alignCast(process)), frames);
+}
+/// A function of the loaded product library (path `product`, `len` bytes), or null.
+fn productSymbol(product: [*]const u8, len: u32, name: [*:0]const u8) ?*anyopaque {
     if (builtin.os.tag == .windows) return null;
     var path: [4096:0]u8 = @splat(0);
     if (len >= path.len) return null;
     @memcpy(path[0..len], product[0..len]);
     // NOLOAD: the product the caller loaded, never a second copy.
     const lib = std.c.dlopen(&path, .{ .NOW = true, .NOLOAD = true }) orelse return null;
-    const process = std.c.dlsym(lib, "rtm_mixer_process") orelse return null;
-    const header_of = std.c.dlsym(lib, "rtm_mixer_header") orelse return null;
-    const header: *const Header = @as(*const fn (*anyopaque) callconv(.c) *const Header, @ptrCast(@alignCast(header_of)))(m);
-    return selftest.driverStart(m, header, @ptrCast(@alignCast(process)), frames);
+    return std.c.dlsym(lib, name);
 }
 /// Stops and frees the driver; returns how many blocks it processed (negative: how many the
 /// product refused).
@@ -99,17 +103,29 @@ export fn rtm_test_probe_destroy(p: *jacktest.Probe) void {
     p.destroy();
 }
 
-// ---- Benchmark references (zig/benchsupport.zig) --------------------------------------------------
-// One block per call like rtm_mixer_process. Voice v reads from `src + v * voice_stride` samples,
-// at frame `position`.
+// ---- Benchmark references and drivers (zig/benchsupport.zig) --------------------------------------
+// A segment of blocks per call, in a native loop, as PortAudio calls a callback. Voice v reads from
+// `src + v * voice_stride` samples; blocks of `frames` frames start at `first`, `first + frames`,
+// ... before `end`.
 
 /// The obvious mixer: zero `out`, add every voice through `mapping` (0-based) sample by sample.
-export fn rtm_bench_scalar_block(out: [*]f32, out_channels: u32, src: [*]const f32, src_channels: u32, mapping: [*]const u32, voices: u32, voice_stride: u32, position: u32, frames: u32) void {
-    benchsupport.scalarBlock(out, out_channels, src, src_channels, mapping, voices, voice_stride, position, frames);
+export fn rtm_bench_scalar_blocks(out: [*]f32, out_channels: u32, src: [*]const f32, src_channels: u32, mapping: [*]const u32, voices: u32, voice_stride: u32, first: u32, end: u32, frames: u32) void {
+    benchsupport.scalarBlocks(out, out_channels, src, src_channels, mapping, voices, voice_stride, first, end, frames);
 }
 /// A memcpy of each voice's samples for the block into `out`: the physical limit.
-export fn rtm_bench_copy_block(out: [*]f32, src: [*]const f32, src_channels: u32, voices: u32, voice_stride: u32, position: u32, frames: u32) void {
-    benchsupport.copyBlock(out, src, src_channels, voices, voice_stride, position, frames);
+export fn rtm_bench_copy_blocks(out: [*]f32, src: [*]const f32, src_channels: u32, voices: u32, voice_stride: u32, first: u32, end: u32, frames: u32) void {
+    benchsupport.copyBlocks(out, src, src_channels, voices, voice_stride, first, end, frames);
+}
+/// The loaded product's `rtm_mixer_process` (`product`, `len` bytes: its path), for
+/// rtm_bench_engine_blocks; null if the product is not loaded.
+export fn rtm_bench_product_process(product: [*]const u8, len: u32) ?*anyopaque {
+    return productSymbol(product, len, "rtm_mixer_process");
+}
+/// `blocks` blocks of `frames` of the product's block processing (`process`, from
+/// rtm_bench_product_process) on mixer `m` into `out` (`out_bytes` long), the first at stream
+/// frame `first_frame` of `rate`; returns the first non-zero status, or 0.
+export fn rtm_bench_engine_blocks(process: *anyopaque, m: *anyopaque, out: [*]f32, out_bytes: f64, frames: u32, first_frame: f64, blocks: u32, rate: f64) i32 {
+    return benchsupport.engineBlocks(@ptrCast(@alignCast(process)), m, out, out_bytes, frames, first_frame, blocks, rate);
 }
 
 
@@ -143,9 +159,10 @@ export fn rtm_bench_peer_destroy(p: *benchsupport.Peer) void {
 export fn rtm_bench_peer_arm(p: *benchsupport.Peer, src: [*]const f32, voice_stride: f64, frames: u32, mapping: [*]const u32) u32 {
     return benchsupport.peerArm(p, src, @intFromFloat(voice_stride), frames, mapping);
 }
-/// One block of the peer's callback into `out` (`frames` frames, every block time `time`).
-export fn rtm_bench_peer_block(p: *benchsupport.Peer, out: [*]f32, frames: u32, time: f64) i32 {
-    return benchsupport.peerBlock(p, out, frames, time);
+/// `blocks` blocks of the peer's callback into `out` (`frames` frames each, the first at stream
+/// frame `first_frame` of `rate`, every time of a block equal); the OR of its results.
+export fn rtm_bench_peer_blocks(p: *benchsupport.Peer, out: [*]f32, frames: u32, first_frame: f64, blocks: u32, rate: f64) i32 {
+    return benchsupport.peerBlocks(p, out, frames, first_frame, blocks, rate);
 }
 /// Takes the finished actions back; how many played all their frames (-1: some still playing).
 export fn rtm_bench_peer_collect(p: *benchsupport.Peer) i32 {

@@ -21,17 +21,22 @@ const table = {
   rtm_test_probe_start: { args: ["pointer"], returns: "i32" },
   rtm_test_probe_read: { args: ["pointer", "buffer", "f64", "u32"], returns: "u32" }, // (probe, f32 dst, bytes, frames) -> frames
   rtm_test_probe_destroy: { args: ["pointer"], returns: "void" },
-  rtm_bench_scalar_block: {
-    args: ["buffer", "u32", "buffer", "u32", "buffer", "u32", "u32", "u32", "u32"],
+  rtm_bench_scalar_blocks: {
+    args: ["buffer", "u32", "buffer", "u32", "buffer", "u32", "u32", "u32", "u32", "u32"],
     returns: "void",
-  }, // (out, out_ch, src, src_ch, mapping u32[], voices, voice_stride, position, frames)
-  rtm_bench_copy_block: { args: ["buffer", "buffer", "u32", "u32", "u32", "u32", "u32"], returns: "void" }, // (out, src, src_ch, voices, voice_stride, position, frames)
+  }, // (out, out_ch, src, src_ch, mapping u32[], voices, voice_stride, first, end, frames)
+  rtm_bench_copy_blocks: { args: ["buffer", "buffer", "u32", "u32", "u32", "u32", "u32", "u32"], returns: "void" }, // (out, src, src_ch, voices, voice_stride, first, end, frames)
+  rtm_bench_product_process: { args: ["buffer", "u32"], returns: "pointer" }, // (product path, len) -> its rtm_mixer_process
+  rtm_bench_engine_blocks: {
+    args: ["pointer", "pointer", "buffer", "f64", "u32", "f64", "u32", "f64"],
+    returns: "i32",
+  }, // (process, mixer, out, bytes, frames, first frame, blocks, rate) -> 0 | status
   // python-rtmixer's own callback, loaded from its wheel (bench/callback.ts; zig/benchsupport.zig)
   rtm_bench_peer_create: { args: ["buffer", "u32", "buffer", "u32", "u32", "f64", "u32", "u32"], returns: "pointer" }, // (stub path, len, peer .so path, len, out_ch, rate, voices, channels) -> Peer*
   rtm_bench_peer_error: { args: ["buffer", "u32"], returns: "u32" }, // (dst, capacity) -> length of why create failed
   rtm_bench_peer_destroy: { args: ["pointer"], returns: "void" },
   rtm_bench_peer_arm: { args: ["pointer", "pointer", "f64", "u32", "buffer"], returns: "u32" }, // (peer, src, voice_stride, frames, mapping u32[] 1-based) -> handed over
-  rtm_bench_peer_block: { args: ["pointer", "buffer", "u32", "f64"], returns: "i32" }, // (peer, out, frames, time) -> callback's result
+  rtm_bench_peer_blocks: { args: ["pointer", "buffer", "u32", "f64", "u32", "f64"], returns: "i32" }, // (peer, out, frames, first frame, blocks, rate) -> OR of the callback's results
   rtm_bench_peer_collect: { args: ["pointer"], returns: "i32" }, // -> actions back having played whole, -1 if some still play
   rtm_bench_native_copy: { args: ["buffer", "f64"], returns: "pointer" }, // (f32 src, bytes) -> native copy
   rtm_bench_native_free: { args: ["pointer", "f64"], returns: "void" },
