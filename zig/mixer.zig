@@ -253,7 +253,14 @@ pub const Request = extern struct {
     sources: [mapping_max]u32,
     /// With `flag.routed`: the gain of each route.
     route_gains: [mapping_max]f32,
+    /// A small play buffer's samples, for `submitInline`: written here, they reach native code
+    /// without a pointer argument (each argument of a call into native code costs, most of all in
+    /// Deno's middle compiler tier).
+    samples: [request_samples_bytes]u8,
 };
+
+/// Bytes of `Request.samples`.
+pub const request_samples_bytes = 4096;
 
 /// A copy of the request block's fields and of the routes it names, `channel_count` of each (at
 /// most `mapping_max`), not all three 1024-entry arrays: what `submit` checks is what it uses,
@@ -726,6 +733,12 @@ pub const Mixer = struct {
     pub fn action(m: *Mixer, slot: u32) ?*Action {
         if (slot >= m.slotCount()) return null;
         return &m.pages[slot / page_slots].actions[slot % page_slots];
+    }
+
+    /// `submit` of a play buffer whose `bytes` of samples are in the request block's `samples`.
+    pub fn submitInline(m: *Mixer, slot: u32, bytes: usize) SubmitError {
+        if (bytes > request_samples_bytes) return .bad_samples;
+        return m.submit(slot, &m.request.samples, bytes, null, null);
     }
 
     /// Sends the request in the request block to the callback, in free slot `slot`. A play

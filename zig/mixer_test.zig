@@ -136,6 +136,23 @@ test "a start inside a block lands on the rounded sample" {
     try testing.expectEqual(@as(f64, 2), a.done_frames);
 }
 
+test "submitInline plays the samples in the request block, and refuses more than the block holds" {
+    var r = Rig.init(64);
+    defer r.deinit();
+    const buf = [_]f32{ 5, 6, 7, 8 }; // 2 frames, stereo
+    r.request(.play_buffer, 3, mixer.flag.start_is_frame, 2, &.{ 0, 1 });
+    @memcpy(r.m.request.samples[0..16], std.mem.sliceAsBytes(&buf));
+    try testing.expectEqual(mixer.SubmitError.bad_samples, r.m.submitInline(0, mixer.request_samples_bytes + 4));
+    try testing.expect(r.m.action(0).?.stage == .free); // nothing taken
+    try testing.expectEqual(mixer.SubmitError.bad_samples, r.m.submitInline(0, 12)); // 2 frames need 16
+    try testing.expectEqual(mixer.SubmitError.ok, r.m.submitInline(0, 16));
+    // The action has its own copy: the request block is free for the next request at once.
+    @memset(&r.m.request.samples, 0);
+    const out = r.step(0);
+    try testing.expectEqualSlices(f32, &.{ 0, 0, 5, 6, 7, 8, 0, 0 }, out[4..12]);
+    try testing.expectEqual(mixer.Outcome.done, r.m.action(0).?.hot.report.outcome);
+}
+
 test "a buffer spans blocks without a gap or a repeat" {
     var r = Rig.init(64);
     defer r.deinit();

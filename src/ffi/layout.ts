@@ -47,7 +47,7 @@ export const HEADER = {
 
 /** zig/mixer.zig `Request`: what TypeScript writes before each submit (u32 and f64 indices). */
 export const REQUEST = {
-  bytes: 104 + 3 * 4 * 1024,
+  bytes: 104 + 3 * 4 * 1024 + 4096,
   kindU32: 0,
   flagsU32: 1,
   requestedF64: 1,
@@ -68,6 +68,9 @@ export const REQUEST = {
   sourcesU32: 26 + 1024,
   /** In f32 units. */
   routeGainsF32: 26 + 2048,
+  /** A small play buffer's samples (rtm_mixer_submit_inline), in f32 units. */
+  samplesF32: 26 + 3072,
+  samplesBytes: 4096,
 } as const;
 
 /** zig/ringbuffer.zig `RingBuffer`, in u32 units. */
@@ -230,6 +233,7 @@ export const FACTS: Readonly<Record<string, number>> = {
   "request.mapping": u32(REQUEST.mappingU32),
   "request.sources": u32(REQUEST.sourcesU32),
   "request.route_gains": REQUEST.routeGainsF32 * 4,
+  "request.samples": REQUEST.samplesF32 * 4,
   "ring.bytes": RING.bytes,
   "ring.write_start": u32(RING.writeStartU32),
   "ring.read_start": u32(RING.readStartU32),
