@@ -1085,20 +1085,7 @@ export class Engine implements ActionOwner {
       slot,
       this.#header.f64,
     );
-    const action = new Action(this, report, {
-      type,
-      requestedTime: timing.requestedTime,
-      requestedFrame: timing.requestedFrame,
-      allowBelated: timing.allowBelated,
-      totalFrames: played,
-      mapping,
-      buffer: payload.buffer,
-      buffers: payload.buffers,
-      sample: payload.sample,
-      ringBuffer: payload.ringBuffer,
-      target: payload.target,
-      after: shape.after,
-    });
+    const action = new Action(this, report, type, timing, played, mapping, payload, shape.after);
     // Not the payload: native code holds what it plays itself (its own copy of the samples, a
     // reference on a ring or Sample), and a record's destination is kept here.
     page.entries[slot % LIMIT.pageSlots] = new InFlight(action, destination, planes, count, played);
