@@ -234,15 +234,6 @@ function readPlayBufferOptions(value: unknown): PlayBufferOptions {
   };
 }
 
-/**
- * Play buffers of up to this many bytes are copied into the request block's samples, which
- * `rtm_mixer_submit_inline` copies into the action's own memory: a fresh small typed array lives
- * inside the collected heap, and handing it to native code makes the engine move it out first (a
- * new backing store, per call), which costs more than this copy; and the call takes three
- * arguments instead of six (each costs, most of all in Deno's middle tier, Maglev).
- */
-const SCRATCH_BYTES = REQUEST.samplesBytes;
-
 export class Engine implements ActionOwner {
   readonly inputChannels: number;
   readonly outputChannels: number;
@@ -275,8 +266,14 @@ export class Engine implements ActionOwner {
   /** The round trip output -> input in frames, once measured (MixerAndRecorder.measureLatency). */
   roundTripFrames: number | undefined;
   readonly #waits: Waits;
-  /** The request block's samples: where small play buffers are copied (see SCRATCH_BYTES). */
-  readonly #scratch: Float32Array;
+  /**
+   * The request block's samples. Play buffers of up to REQUEST.samplesBytes are copied here and
+   * submitted by `rtm_mixer_submit_inline`, which copies them into the action's own memory: a
+   * fresh small typed array lives inside the collected heap, and handing it to native code makes
+   * the engine move it out first (a new backing store, per call), which costs more than this copy;
+   * and the call takes three arguments instead of six (each costs, most of all in Deno's Maglev).
+   */
+  readonly #requestSamples: Float32Array;
 
   /**
    * @param keepAlive the object whose finalizer frees `mixer` (held for as long as the engine)
@@ -319,7 +316,7 @@ export class Engine implements ActionOwner {
     this.#header = viewsOf(lib.rtm_mixer_header(mixer)!, HEADER.bytes);
     this.#request = viewsOf(lib.rtm_mixer_request(mixer)!, REQUEST.bytes);
     this.#requestF32 = new Float32Array(this.#request.buffer);
-    this.#scratch = this.#requestF32.subarray(REQUEST.samplesF32, REQUEST.samplesF32 + SCRATCH_BYTES / 4);
+    this.#requestSamples = this.#requestF32.subarray(REQUEST.samplesF32, REQUEST.samplesF32 + REQUEST.samplesBytes / 4);
     // The pages made when the mixer was created (its initial slots).
     for (let page = 0;; page++) {
       const pointer = lib.rtm_mixer_page(mixer, page);
@@ -1067,8 +1064,8 @@ export class Engine implements ActionOwner {
       : frames + (shape.loopCount - 1) * ((shape.loopEnd < 0 ? frames : shape.loopEnd) - shape.loopStart);
     const bytes = samples === null ? 0 : samples.byteLength;
     let status;
-    if (samples !== null && bytes <= SCRATCH_BYTES) {
-      v.copyInto(this.#scratch, samples.view);
+    if (samples !== null && bytes <= REQUEST.samplesBytes) {
+      v.copyInto(this.#requestSamples, samples.view);
       status = native().rtm_mixer_submit_inline(this.#mixer, slot, bytes);
     } else {
       status = native().rtm_mixer_submit(this.#mixer, slot, samples?.view ?? null, bytes, ring, shared);

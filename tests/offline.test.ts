@@ -34,6 +34,23 @@ describe("OfflineMixer", () => {
     expect(m.actions.size).toBe(0);
   });
 
+  test("buffers of up to 4 KiB (through the request block) and larger ones play their exact samples", () => {
+    using m = new OfflineMixer({ outputChannels: 1 });
+    // 1024 frames of mono are 4096 bytes, the most the request block holds; 1025 go by pointer.
+    const ramp = (n: number, base: number) => Float32Array.from({ length: n }, (_, i) => base + i / 4096);
+    const small = ramp(1024, 0.25);
+    const large = ramp(1025, -0.5);
+    const a = m.playBuffer(small, [1], { startFrame: 0 });
+    const b = m.playBuffer(large, [1], { startFrame: 2048 });
+    small.fill(9); // each action holds its own copy from the submit on
+    large.fill(9);
+    const out = render(m, 64, 64, 1);
+    expect(Array.from(out.subarray(0, 1024))).toEqual(Array.from(ramp(1024, 0.25)));
+    expect(out.subarray(1024, 2048).every((x) => x === 0)).toBe(true);
+    expect(Array.from(out.subarray(2048, 3073))).toEqual(Array.from(ramp(1025, -0.5)));
+    expect([a.outcome, b.outcome, a.doneFrames, b.doneFrames]).toEqual(["done", "done", 1024, 1025]);
+  });
+
   test("fields are live while the action runs", () => {
     using m = new OfflineMixer();
     const a = m.playBuffer(new Float32Array(2 * 200), 2);

@@ -74,7 +74,7 @@ pub fn copyBlocks(out: [*]f32, src: [*]const f32, src_channels: u32, voices: u32
 /// them). Returns the first non-zero status, or 0.
 pub fn engineBlocks(process: ProcessFn, m: *anyopaque, out: [*]f32, out_bytes: f64, frames: u32, first_frame: f64, blocks: u32, rate: f64) i32 {
     for (0..blocks) |k| {
-        const t = (first_frame + @as(f64, @floatFromInt(k * frames))) / rate;
+        const t = blockTime(first_frame, k, frames, rate);
         const status = process(m, null, 0, out, out_bytes, frames, t, t, t, 0);
         if (status != 0) return status;
     }
@@ -84,8 +84,13 @@ pub fn engineBlocks(process: ProcessFn, m: *anyopaque, out: [*]f32, out_bytes: f
 /// `blocks` blocks of the peer's callback, timed like engineBlocks; the OR of its results.
 pub fn peerBlocks(p: *Peer, out: [*]f32, frames: u32, first_frame: f64, blocks: u32, rate: f64) c_int {
     var status: c_int = 0;
-    for (0..blocks) |k| status |= peerBlock(p, out, frames, (first_frame + @as(f64, @floatFromInt(k * frames))) / rate);
+    for (0..blocks) |k| status |= peerBlock(p, out, frames, blockTime(first_frame, k, frames, rate));
     return status;
+}
+
+/// The stream time of block `k` of `frames` frames after frame `first_frame`.
+fn blockTime(first_frame: f64, k: usize, frames: u32, rate: f64) f64 {
+    return (first_frame + @as(f64, @floatFromInt(k * frames))) / rate;
 }
 
 const testing = std.testing;

@@ -45,9 +45,13 @@ export const HEADER = {
   currentAppliedF64: 28 + 3,
 } as const;
 
+/** zig/mixer.zig `Request`'s bytes before its samples, and the samples' (`request_samples_bytes`). */
+const REQUEST_FIELDS_BYTES = 104 + 3 * 4 * 1024;
+const REQUEST_SAMPLES_BYTES = 4096;
+
 /** zig/mixer.zig `Request`: what TypeScript writes before each submit (u32 and f64 indices). */
 export const REQUEST = {
-  bytes: 104 + 3 * 4 * 1024 + 4096,
+  bytes: REQUEST_FIELDS_BYTES + REQUEST_SAMPLES_BYTES,
   kindU32: 0,
   flagsU32: 1,
   requestedF64: 1,
@@ -69,8 +73,8 @@ export const REQUEST = {
   /** In f32 units. */
   routeGainsF32: 26 + 2048,
   /** A small play buffer's samples (rtm_mixer_submit_inline), in f32 units. */
-  samplesF32: 26 + 3072,
-  samplesBytes: 4096,
+  samplesF32: REQUEST_FIELDS_BYTES / 4,
+  samplesBytes: REQUEST_SAMPLES_BYTES,
 } as const;
 
 /** zig/ringbuffer.zig `RingBuffer`, in u32 units. */
