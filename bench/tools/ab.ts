@@ -12,12 +12,16 @@
  * it): the base's from BASE/zig-out/lib (or --base-lib PATH), this checkout's from its zig-out/lib.
  * Every voice plays stereo onto channels 1-2 (--mono: mono onto channel 2) from one shared Sample
  * in cache, or (--memory) each from its own slice of a 64 MiB buffer; a round submits the voices,
- * runs the first block untimed (it takes them in), times the blocks after it, and collects them.
+ * runs the first block untimed (it takes them in), times the blocks after it, and collects them,
+ * as often as it takes to time 400,000 voice blocks. The blocks run in one native loop of the
+ * support library (as a stream's thread runs them), through each side's own `rtm_mixer_process`:
+ * a JavaScript-to-native call per block would add the same 30-40 ns to both and dilute the ratio.
  * Prints the medians per voice per block and the median of the per-round ratios (new / base).
  * --smoke: a few tiny rounds, only to check that it runs.
  */
 import process from "node:process";
 import { fileURLToPath } from "node:url";
+import type { Pointer } from "../../src/ffi/mod.ts";
 
 const USAGE =
   "bench/tools/ab.ts BASE_CHECKOUT [--base-lib PATH] [--voices N] [--block N] [--mono] [--memory] [--rounds N] [--smoke]";
@@ -59,7 +63,11 @@ const libDir = process.platform === "win32" ? "bin" : "lib";
 
 const channels = mono ? [2] : [1, 2];
 const SEGMENT = smoke ? 4 * block : Math.max(4096, 16 * block); // frames each voice plays per round
+const ROUND_BLOCK_VOICES = smoke ? 1 : 400_000;
 const MEMORY_SAMPLES = (smoke ? 1 << 20 : 64 << 20) / 4;
+
+let supportLib: ReturnType<typeof import("../../tests/helpers/support.ts").support> | undefined;
+const bench = () => supportLib!;
 
 /** One side: its checkout's engine on its library, and a function that times one round. */
 async function side(root: string, lib: string): Promise<() => number> {
@@ -81,27 +89,50 @@ async function side(root: string, lib: string): Promise<() => number> {
   const mixer = n.rtm_mixer_create(0, 2, 48000, Math.max(64, voices))!;
   const engine = new Engine(mixer, 0, 2, {});
   const out = new Float32Array(block * 2);
+  // This side's own `rtm_mixer_process`, run block after block in one native loop of this
+  // checkout's support library, as a stream's thread runs it: no JavaScript-to-native call per
+  // block dilutes the difference. (Looked up on first use: the support library is loaded once
+  // both sides have loaded their own libraries, beside this checkout's.)
+  let processFn: unknown = null;
   let frame = 0;
-  const step = () => {
-    const t = frame / 48000;
-    n.rtm_mixer_process(mixer, null, 0, out, out.byteLength, block, t, t, t, 0);
-    frame += block;
+  const blocks = (count: number) => {
+    if (processFn === null) {
+      const path = new TextEncoder().encode(lib);
+      processFn = bench().rtm_bench_product_process(path, path.length);
+      if (processFn === null) throw new Error(`no rtm_mixer_process in ${lib}`);
+    }
+    if (bench().rtm_bench_engine_blocks(processFn as Pointer, mixer, out, out.byteLength, block, frame, count, 48000) !== 0) {
+      throw new Error("rtm_mixer_process refused a block");
+    }
+    frame += count * block;
   };
+  // A round repeats its voices' segment until it has timed at least ROUND_BLOCK_VOICES voice
+  // blocks: a single segment of a few voices is a few microseconds, too short to time.
   return () => {
-    for (const source of sources) engine.playBuffer(source, channels);
-    step(); // takes the new actions in: not timed
-    const t0 = performance.now();
-    for (let at = block; at < frames; at += block) step();
-    const ns = ((performance.now() - t0) * 1e6) / ((frames / block - 1) * voices);
-    step();
-    engine.collect();
-    if (engine.actions.size !== 0) throw new Error("voices outlived their round");
-    return ns;
+    let timed = 0;
+    let ms = 0;
+    const count = frames / block - 1;
+    do {
+      for (const source of sources) engine.playBuffer(source, channels);
+      blocks(1); // takes the new actions in: not timed
+      const t0 = performance.now();
+      blocks(count);
+      ms += performance.now() - t0;
+      timed += count * voices;
+      blocks(1);
+      engine.collect();
+      if (engine.actions.size !== 0) throw new Error("voices outlived their round");
+    } while (timed < ROUND_BLOCK_VOICES);
+    return (ms * 1e6) / timed;
   };
 }
 
 const base = await side(baseRoot, baseLibOption || `${baseRoot}/zig-out/${libDir}/${libName}`);
 const current = await side(here, `${here}/zig-out/${libDir}/${libName}`);
+// Imported only now: it opens the support library beside the library this checkout's module
+// loaded, which must be this checkout's own.
+const { support } = await import("../../tests/helpers/support.ts");
+supportLib = support();
 for (let i = 0; i < (smoke ? 1 : 3); i++) base(), current(); // warm-up
 const times = { base: [] as number[], current: [] as number[], ratio: [] as number[] };
 for (let r = 0; r < rounds; r++) {
