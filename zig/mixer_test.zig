@@ -173,7 +173,8 @@ test "a buffer spans blocks without a gap or a repeat" {
 
 test "voices sum in the order they started, bit for bit, whether added one by one or several at a time" {
     // Whole blocks onto both channels are added several at a time (mix.Batch); between them,
-    // voices that are not: mono onto one channel, a gain, a start and an end inside a block.
+    // voices that are not: mono onto one channel, a gain, a start and an end inside a block, and
+    // a layout no batch takes (both source channels onto channel 2), added alone.
     // Magnitudes from 2^-10 to 2^20 and both signs: sums that change with their order.
     var r = Rig.init(64);
     defer r.deinit();
@@ -185,17 +186,18 @@ test "voices sum in the order they started, bit for bit, whether added one by on
         const sign: f32 = if ((i + v) % 3 == 0) -1 else 1;
         x.* = sign * magnitude * @as(f32, @floatFromInt((i * 7919 + v * 31) % 1021)) / 1021;
     };
-    const Voice = struct { start: usize, len: usize, mono: bool, gain: f32 };
+    const Voice = struct { start: usize, len: usize, mono: bool, gain: f32, both_onto_2: bool };
     var plan: [voices]Voice = undefined;
     for (&plan, 0..) |*p, v| p.* = .{
         .start = if (v == 7) 10 else 0,
         .len = if (v == 11) 100 else frames,
         .mono = v == 5,
         .gain = if (v == 13) 0.5 else 1,
+        .both_onto_2 = v == 17,
     };
     for (plan, 0..) |p, v| {
         r.next.gain = p.gain;
-        const map: []const u32 = if (p.mono) &.{1} else &.{ 0, 1 };
+        const map: []const u32 = if (p.mono) &.{1} else if (p.both_onto_2) &.{ 1, 1 } else &.{ 0, 1 };
         _ = r.submit(@intCast(v), .play_buffer, @floatFromInt(p.start), mixer.flag.start_is_frame, @floatFromInt(p.len), map, bufs[v][0 .. p.len * map.len], null);
     }
     // Started in order of their start frame, then of submission: voice 7 last.
@@ -217,6 +219,11 @@ test "voices sum in the order they started, bit for bit, whether added one by on
                 const i = frame - p.start;
                 if (p.mono) {
                     if (ch == 1) want += bufs[v][i] * p.gain;
+                } else if (p.both_onto_2) {
+                    if (ch == 1) {
+                        want += bufs[v][2 * i] * p.gain;
+                        want += bufs[v][2 * i + 1] * p.gain;
+                    }
                 } else want += bufs[v][2 * i + ch] * p.gain;
             }
             try testing.expectEqual(@as(u32, @bitCast(want)), @as(u32, @bitCast(out[2 * f + ch])));
