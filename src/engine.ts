@@ -271,7 +271,8 @@ export class Engine implements ActionOwner {
    * submitted by `rtm_mixer_submit_inline`, which copies them into the action's own memory: a
    * fresh small typed array lives inside the collected heap, and handing it to native code makes
    * the engine move it out first (a new backing store, per call), which costs more than this copy;
-   * and the call takes three arguments instead of six (each costs, most of all in Deno's Maglev).
+   * and the call takes one argument instead of six (each costs, most of all in Deno's Maglev: the
+   * slot and the byte count are request fields, REQUEST.slotU32 and REQUEST.samplesBytesU32).
    */
   readonly #requestSamples: Float32Array;
 
@@ -1064,11 +1065,13 @@ export class Engine implements ActionOwner {
       : frames + (shape.loopCount - 1) * ((shape.loopEnd < 0 ? frames : shape.loopEnd) - shape.loopStart);
     const bytes = samples === null ? 0 : samples.byteLength;
     let status;
+    u32[REQUEST.slotU32] = slot;
     if (samples !== null && bytes <= REQUEST.samplesBytes) {
       v.copyInto(this.#requestSamples, samples.view);
-      status = native().rtm_mixer_submit_inline(this.#mixer, slot, bytes);
+      u32[REQUEST.samplesBytesU32] = bytes;
+      status = native().rtm_mixer_submit_inline(this.#mixer);
     } else {
-      status = native().rtm_mixer_submit(this.#mixer, slot, samples?.view ?? null, bytes, ring, shared);
+      status = native().rtm_mixer_submit(this.#mixer, samples?.view ?? null, bytes, ring, shared);
     }
     if (status !== SUBMIT.ok) {
       this.#free.push(slot);

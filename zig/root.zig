@@ -20,7 +20,7 @@ const resample = @import("resample.zig");
 
 /// Bumped whenever an exported signature or a shared struct layout changes; the TypeScript loader
 /// refuses a library whose number differs from its own.
-pub const abi_version: u32 = 10;
+pub const abi_version: u32 = 11;
 
 /// f64 counts of the out-blocks below (also in zig/facts.zig).
 pub const device_info_count = 8;
@@ -164,16 +164,17 @@ export fn rtm_mixer_shrink(m: *Mixer) i32 {
 export fn rtm_mixer_page(m: *Mixer, index: u32) ?*anyopaque {
     return m.pageReports(index);
 }
-/// Sends the request block's action in slot `slot`: 0, or a negative Mixer.SubmitError. A play
-/// action's samples (`samples_bytes` bytes at `samples`) are copied during the call.
-export fn rtm_mixer_submit(m: *Mixer, slot: u32, samples: ?[*]const u8, samples_bytes: f64, ring: ?*RingBuffer, shared: ?*Sample) i32 {
+/// Sends the request block's action into the free slot its `slot` names: 0, or a negative
+/// Mixer.SubmitError. A play action's samples (`samples_bytes` bytes at `samples`) are copied
+/// during the call.
+export fn rtm_mixer_submit(m: *Mixer, samples: ?[*]const u8, samples_bytes: f64, ring: ?*RingBuffer, shared: ?*Sample) i32 {
     const bytes = length(samples_bytes) orelse return @intFromEnum(mixer.SubmitError.bad_samples);
-    return @intFromEnum(m.submit(slot, samples, bytes, ring, shared));
+    return @intFromEnum(m.submit(m.request.slot, samples, bytes, ring, shared));
 }
-/// `rtm_mixer_submit` of a play buffer whose `samples_bytes` of samples the request block's
-/// `samples` holds (at most mixer.request_samples_bytes).
-export fn rtm_mixer_submit_inline(m: *Mixer, slot: u32, samples_bytes: u32) i32 {
-    return @intFromEnum(m.submitInline(slot, samples_bytes));
+/// `rtm_mixer_submit` of a play buffer whose samples the request block holds: its `samples_bytes`
+/// bytes of `samples` (at most mixer.request_samples_bytes).
+export fn rtm_mixer_submit_inline(m: *Mixer) i32 {
+    return @intFromEnum(m.submitInline(m.request.slot, m.request.samples_bytes));
 }
 /// The slot of the next finished action, or -1.
 export fn rtm_mixer_collect(m: *Mixer) i32 {

@@ -46,7 +46,7 @@ export const HEADER = {
 } as const;
 
 /** zig/mixer.zig `Request`'s bytes before its samples, and the samples' (`request_samples_bytes`). */
-const REQUEST_FIELDS_BYTES = 104 + 3 * 4 * 1024;
+const REQUEST_FIELDS_BYTES = 112 + 3 * 4 * 1024;
 const REQUEST_SAMPLES_BYTES = 4096;
 
 /** zig/mixer.zig `Request`: what TypeScript writes before each submit (u32 and f64 indices). */
@@ -68,10 +68,12 @@ export const REQUEST = {
   loopEndF64: 10,
   rampF64: 11,
   curveU32: 24,
-  mappingU32: 26,
-  sourcesU32: 26 + 1024,
+  slotU32: 25,
+  samplesBytesU32: 26,
+  mappingU32: 28,
+  sourcesU32: 28 + 1024,
   /** In f32 units. */
-  routeGainsF32: 26 + 2048,
+  routeGainsF32: 28 + 2048,
   /** A small play buffer's samples (rtm_mixer_submit_inline), in f32 units. */
   samplesF32: REQUEST_FIELDS_BYTES / 4,
   samplesBytes: REQUEST_SAMPLES_BYTES,
@@ -234,6 +236,8 @@ export const FACTS: Readonly<Record<string, number>> = {
   "request.loop_end": f64(REQUEST.loopEndF64),
   "request.ramp": f64(REQUEST.rampF64),
   "request.curve": u32(REQUEST.curveU32),
+  "request.slot": u32(REQUEST.slotU32),
+  "request.samples_bytes": u32(REQUEST.samplesBytesU32),
   "request.mapping": u32(REQUEST.mappingU32),
   "request.sources": u32(REQUEST.sourcesU32),
   "request.route_gains": REQUEST.routeGainsF32 * 4,

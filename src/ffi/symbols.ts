@@ -17,7 +17,7 @@ export interface Signature {
 }
 
 /** The ABI version this TypeScript expects; zig/root.zig exports its own. */
-export const ABI_VERSION = 10;
+export const ABI_VERSION = 11;
 
 /**
  * librtmixer's exports (zig/root.zig). Memory goes with its length: a `buffer` is followed by
@@ -52,8 +52,8 @@ export const symbols = {
   rtm_mixer_add_page: { args: ["pointer"], returns: "i32" }, // -> slot count | -1
   rtm_mixer_shrink: { args: ["pointer"], returns: "i32" }, // -> page count
   rtm_mixer_page: { args: ["pointer", "u32"], returns: "pointer" }, // (m, page) -> Report[LIMIT.pageSlots]
-  rtm_mixer_submit: { args: ["pointer", "u32", "buffer", "f64", "pointer", "pointer"], returns: "i32" }, // (m, slot, samples?, bytes, ring?, sample?) -> 0 | SUBMIT
-  rtm_mixer_submit_inline: { args: ["pointer", "u32", "u32"], returns: "i32" }, // (m, slot, bytes in the request's samples) -> 0 | SUBMIT
+  rtm_mixer_submit: { args: ["pointer", "buffer", "f64", "pointer", "pointer"], returns: "i32" }, // (m, samples?, bytes, ring?, sample?) -> 0 | SUBMIT; the slot is the request's
+  rtm_mixer_submit_inline: { args: ["pointer"], returns: "i32" }, // (m) -> 0 | SUBMIT; the slot and the samples' bytes are the request's
   rtm_mixer_collect: { args: ["pointer"], returns: "i32" }, // -> finished slot or -1
   rtm_mixer_release: { args: ["pointer", "u32", "buffer", "f64"], returns: "i32" }, // (m, slot, record dst?, bytes) -> 0 | RELEASE
   rtm_mixer_drain: { args: ["pointer"], returns: "void" },
