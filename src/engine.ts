@@ -324,6 +324,7 @@ export class Engine implements ActionOwner {
       if (pointer === null) break;
       this.#mapPage(pointer);
     }
+    this.#freeSlots(0, this.#pages.size * LIMIT.pageSlots);
   }
 
   get mixer(): Pointer {
@@ -682,6 +683,9 @@ export class Engine implements ActionOwner {
 
   /** Whether the callback runs (the stream says so): the wait timer looks only then. */
   setRunning(running: boolean): void {
+    // The first read of the stream's clock in a process took 15-35 us (its FFI call's first
+    // run): read once now, not inside the first action sent (the waits read it to predict ends).
+    if (running) this.#streamTime?.();
     this.#waits.setRunning(running);
   }
 
@@ -1125,6 +1129,7 @@ export class Engine implements ActionOwner {
       const count = lib.rtm_mixer_add_page(this.#mixer);
       if (count < 0) throw new RangeError("out of native memory for more actions in flight");
       this.#mapPage(lib.rtm_mixer_page(this.#mixer, this.#pages.size)!);
+      this.#freeSlots((this.#pages.size - 1) * LIMIT.pageSlots, this.#pages.size * LIMIT.pageSlots);
     }
     return this.#free.pop();
   }
@@ -1135,8 +1140,17 @@ export class Engine implements ActionOwner {
     // own properties.
     const entries = Array.from({ length: LIMIT.pageSlots }, () => null as InFlight | null);
     this.#pages.set(page, { ...viewsOf(pointer, LIMIT.pageSlots * REPORT.bytes), entries });
-    // Lowest slots first out of the stack.
-    for (let i = LIMIT.pageSlots - 1; i >= 0; i--) this.#free.push(page * LIMIT.pageSlots + i);
+  }
+
+  /**
+   * Slots `from` to `to` (new ones) become free, the lowest first out of the stack: the waits'
+   * prediction scans the slots from 0 up to the last action in flight, so those stay low. (With
+   * each page's slots pushed as it was mapped, a 1024-slot stream handed out slot 768 first, and
+   * the first scan, interpreted, walked 768 empty slots: 0.05-0.4 ms of a stream's first
+   * playBuffer.)
+   */
+  #freeSlots(from: number, to: number): void {
+    for (let slot = to - 1; slot >= from; slot--) this.#free.push(slot);
   }
 }
 
@@ -1157,11 +1171,17 @@ export function warmUp(): void {
   const lib = native();
   const mixer = lib.rtm_mixer_create(0, 2, 48000, 4);
   if (mixer === null) return; // out of memory: nothing to warm, and the stream's own error will say so
-  const engine = new Engine(mixer, 0, 2, {});
+  // A running engine with a clock, as a stream's: each action sent sets the waits' timer, which
+  // predicts when the callback finishes it (the first call of that prediction compiled it:
+  // 0.2-0.5 ms of a stream's first playBuffer).
+  const engine = new Engine(mixer, 0, 2, {}, undefined, 16, () => 1);
   try {
     const output = new Float32Array(2 * 16);
-    engine.playBuffer(new Float32Array(2), [1], { start: 0, allowBelated: false });
-    engine.process(null, output, 16, 0, 0);
+    engine.process(null, output, 16, 1, 0); // sets the clock (stream time 1 s at frame 0)
+    engine.setRunning(true);
+    engine.playBuffer(new Float32Array(2), [1], { start: 1.0005, allowBelated: false });
+    engine.process(null, output, 16, 1 + 16 / 48000, 0);
+    engine.setRunning(false);
   } finally {
     engine.close();
     lib.rtm_mixer_destroy(mixer);
