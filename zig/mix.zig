@@ -65,8 +65,6 @@ pub const Batch = struct {
     gains: [batch_max]f32 = undefined,
     len: usize = 0,
     layout: Layout = .whole,
-    /// Some gain waiting is not 1.
-    scaled: bool = false,
 
     /// Adds `src` (laid out as `layout`, not `none`) times `gain` after those waiting; the batch
     /// is added when full. `src` must stay readable until the batch is flushed.
@@ -78,7 +76,6 @@ pub const Batch = struct {
         }
         b.srcs[b.len] = src;
         b.gains[b.len] = gain;
-        b.scaled = b.scaled or gain != 1;
         b.len += 1;
         if (b.len == batch_max) b.flush();
     }
@@ -86,10 +83,15 @@ pub const Batch = struct {
     /// Adds the sources waiting, in order.
     pub fn flush(b: *Batch) void {
         if (b.len == 0) return;
+        // Whether some gain is not 1: looked up here, once a batch, rather than kept up to date
+        // as each source joins it.
+        const scaled = for (b.gains[0..b.len]) |g| {
+            if (g != 1) break true;
+        } else false;
         switch (b.layout) {
             .none => unreachable,
             inline else => |layout| switch (b.len) {
-                inline 1...batch_max => |k| if (b.scaled)
+                inline 1...batch_max => |k| if (scaled)
                     addBatch(layout, k, true, b.dst, b.srcs[0..k], b.gains[0..k], b.n)
                 else
                     addBatch(layout, k, false, b.dst, b.srcs[0..k], b.gains[0..k], b.n),
@@ -97,7 +99,6 @@ pub const Batch = struct {
             },
         }
         b.len = 0;
-        b.scaled = false;
     }
 };
 

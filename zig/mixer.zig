@@ -1270,7 +1270,7 @@ pub const Mixer = struct {
     /// flags, so of its report only `done_frames` and `stats.blocks` change, which the report
     /// derives meanwhile (see `Report.fast_from`). Returns the last voice it played.
     ///
-    /// The batch's count, layout and scale stay in registers from voice to voice (kept in `b`,
+    /// The batch's count and layout stay in registers from voice to voice (kept in `b`,
     /// they were a chain of stores and loads through memory, a few cycles a voice: 16 voices
     /// stereo in cache at block 64 took 0.94-0.96x the time, mono 0.78-0.84x). A voice's source
     /// lines are asked for while the voice before it is added: asked for just before its own
@@ -1279,7 +1279,6 @@ pub const Mixer = struct {
     fn playFastRun(m: *Mixer, first: *Action, b: *mix.Batch, frames: u32) *Action {
         var len = b.len;
         var layout = b.layout;
-        var scaled = b.scaled;
         var a = first;
         if (a.hot.prefetch) prefetchBlock(a.hot.cursor, @as(usize, frames) * a.hot.source_channels);
         while (true) {
@@ -1295,19 +1294,15 @@ pub const Mixer = struct {
                 // As `b.add`, which leaves no full batch waiting.
                 b.srcs[len] = h.cursor;
                 b.gains[len] = h.gain;
-                scaled = scaled or h.gain != 1;
                 len += 1;
                 if (len == mix.batch_max) {
                     b.len = len;
-                    b.scaled = scaled;
                     b.flush();
                     len = 0;
-                    scaled = false;
                 }
             } else {
                 b.len = len;
                 b.layout = layout;
-                b.scaled = scaled;
                 if (h.layout != .none) {
                     b.add(h.cursor, h.gain, h.layout);
                 } else {
@@ -1316,7 +1311,6 @@ pub const Mixer = struct {
                 }
                 len = b.len;
                 layout = b.layout;
-                scaled = b.scaled;
             }
             h.cursor += @as(usize, frames) * h.source_channels;
             if (!next_fast) break;
@@ -1324,7 +1318,6 @@ pub const Mixer = struct {
         }
         b.len = len;
         b.layout = layout;
-        b.scaled = scaled;
         return a;
     }
 

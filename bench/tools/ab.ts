@@ -93,7 +93,7 @@ async function side(root: string, lib: string): Promise<() => number> {
   // checkout's support library, as a stream's thread runs it: no JavaScript-to-native call per
   // block dilutes the difference. (Looked up on first use: the support library is loaded once
   // both sides have loaded their own libraries, beside this checkout's.)
-  let processFn: unknown = null;
+  let processFn: Pointer | null = null;
   let frame = 0;
   const blocks = (count: number) => {
     if (processFn === null) {
@@ -101,7 +101,7 @@ async function side(root: string, lib: string): Promise<() => number> {
       processFn = bench().rtm_bench_product_process(path, path.length);
       if (processFn === null) throw new Error(`no rtm_mixer_process in ${lib}`);
     }
-    if (bench().rtm_bench_engine_blocks(processFn as Pointer, mixer, out, out.byteLength, block, frame, count, 48000) !== 0) {
+    if (bench().rtm_bench_engine_blocks(processFn, mixer, out, out.byteLength, block, frame, count, 48000) !== 0) {
       throw new Error("rtm_mixer_process refused a block");
     }
     frame += count * block;
